@@ -1,0 +1,54 @@
+// Lab configuration: lab.config.json beside this file, overridden by LAB_* environment variables.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { z } from "zod";
+
+const labConfigSchema = z.object({
+  stateDir: z.string().startsWith("/"),
+  bridge: z.string().regex(/^[a-z][a-z0-9]{1,14}$/),
+  subnet: z.string().regex(/^10\.\d{1,3}\.\d{1,3}$/, "a /24 prefix inside 10.0.0.0/8, e.g. 10.77.0"),
+  domain: z.string().regex(/^[a-z0-9.-]+$/),
+  haclusterPassword: z.string().min(1),
+  fencePowerOnDelaySeconds: z.number().int().min(0).max(300),
+  packages: z.array(z.string()),
+});
+export type LabConfig = z.infer<typeof labConfigSchema>;
+
+/** Sources of the lab (node scripts, hypervisor files): the repository's lab/ folder. */
+export const labSourceDir = path.resolve(__dirname, "..", "..", "lab");
+
+// Overlayfs refuses an upper dir inside its lower dir, and the nodes overlay these.
+const overlaidByNodes = ["/etc", "/var", "/root"];
+
+export function loadLabConfig(env: NodeJS.ProcessEnv = process.env): LabConfig {
+  const file = JSON.parse(readFileSync(path.join(labSourceDir, "lab.config.json"), "utf8"));
+  const config = labConfigSchema.parse({
+    ...file,
+    ...(env.LAB_DIR ? { stateDir: env.LAB_DIR } : {}),
+    ...(env.LAB_HACLUSTER_PASSWORD ? { haclusterPassword: env.LAB_HACLUSTER_PASSWORD } : {}),
+  });
+  const clash = overlaidByNodes.find((d) => config.stateDir === d || config.stateDir.startsWith(d + "/"));
+  if (clash)
+    throw new Error(`LAB_DIR ${config.stateDir} must not be under ${clash}: the nodes overlay ${clash}`);
+  return config;
+}
+
+export interface NodeIdentity {
+  name: string;
+  fqdn: string;
+  address: string;
+}
+
+export function nodeIdentity(config: LabConfig, index: number): NodeIdentity {
+  const name = `node${index}`;
+  return { name, fqdn: `${name}.${config.domain}`, address: `${config.subnet}.${10 + index}` };
+}
+
+export function nodeIndex(name: string): number {
+  const m = /^node([1-9])$/.exec(name);
+  if (!m) throw new Error(`unknown node '${name}': expected node1..node9`);
+  return Number(m[1]);
+}
+
+export const hypervisorAddress = (config: LabConfig): string => `${config.subnet}.254`;
+export const vipAddress = (config: LabConfig): string => `${config.subnet}.100`;
