@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
+import { repoRoot } from "../common/repo-root";
 
 const labConfigSchema = z.object({
   stateDir: z.string().startsWith("/"),
@@ -15,7 +16,7 @@ const labConfigSchema = z.object({
 export type LabConfig = z.infer<typeof labConfigSchema>;
 
 /** Sources of the lab (node scripts, hypervisor files): the repository's lab/ folder. */
-export const labSourceDir = path.resolve(__dirname, "..", "..", "lab");
+export const labSourceDir = path.join(repoRoot, "lab");
 
 // Overlayfs refuses an upper dir inside its lower dir, and the nodes overlay these.
 const overlaidByNodes = ["/etc", "/var", "/root"];

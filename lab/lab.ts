@@ -26,6 +26,7 @@ import {
   nodeIndex,
   vipAddress,
 } from "./config";
+import { repoRoot } from "../common/repo-root";
 import { childrenOf, isOurs, run, sleep, tryRun, waitFor } from "./host";
 import { ensureKeyPair, fingerprintOfFile } from "./keys";
 import { ensurePackages } from "./packages";
@@ -250,7 +251,7 @@ export class Lab {
     ensureKeyPair(this.p("hypervisor", "fence_key"), "pcmk-lab fence");
     ensureKeyPair(this.p("hypervisor", "ssh_host_ed25519_key"), "pcmk-lab hypervisor");
     copyFileSync(this.p("hypervisor", "fence_key.pub"), this.p("hypervisor", "authorized_keys"));
-    const cli = `${process.execPath} ${path.resolve(__dirname, "cli.js")}`;
+    const cli = `${process.execPath} ${path.join(repoRoot, "dist", "lab", "cli.js")}`;
     const fill = (text: string): string =>
       text
         .replaceAll("@LAB_DIR@", this.config.stateDir)
