@@ -150,8 +150,10 @@ export class Lab {
     tryRun("ip", ["link", "del", vethOf(name)]);
   }
 
+  /** Running = our unshare process is alive and so is the node's init (PID 1 inside). */
   isRunning(name: string): boolean {
-    return this.nodePid(name) !== undefined;
+    const pid = this.nodePid(name);
+    return pid !== undefined && childrenOf(pid).length > 0;
   }
 
   status(): LabStatus {
@@ -226,7 +228,12 @@ export class Lab {
   /** Clears what a crashed run left: pid files of dead nodes, namespaces and veths without a node. */
   private async clearStale(): Promise<void> {
     mkdirSync(this.runDir, { recursive: true });
-    for (const name of this.knownNodeNames()) if (!this.isRunning(name)) await this.kill(name);
+    for (const name of this.knownNodeNames()) {
+      if (this.isRunning(name)) continue;
+      // A node whose init died is still tearing its PID namespace down: let it finish.
+      await waitFor(`${name} to finish dying`, 30_000, () => this.nodePid(name) === undefined);
+      await this.kill(name);
+    }
     for (const ns of this.labNamespaces()) {
       const name = ns.slice("lab-".length);
       if (!this.isRunning(name)) {
@@ -381,6 +388,8 @@ export class Lab {
     run("ip", ["-n", ns, "addr", "add", `${node.address}/24`, "dev", "eth0"]);
     run("ip", ["-n", ns, "link", "set", "eth0", "up"]);
     run("ip", ["-n", ns, "link", "set", "lo", "up"]);
+    // The new NIC has a new MAC: forget the old one, or the host keeps sending to it for ~30 s.
+    tryRun("ip", ["neigh", "flush", "to", node.address, "dev", this.config.bridge]);
   }
 
   /** Usable = ssh login works and pcsd listens. */

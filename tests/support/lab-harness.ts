@@ -1,0 +1,91 @@
+// Test helpers for the lab: the CLI as a user runs it, ssh into nodes, polling, leftover checks.
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { repoRoot } from "../../common/repo-root";
+import { loadLabConfig } from "../../lab/config";
+import { Lab, LabStatus } from "../../lab/lab";
+
+export const lab = new Lab(loadLabConfig());
+
+export interface Completed {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+function complete(r: ReturnType<typeof spawnSync>): Completed {
+  return { status: r.status ?? 128, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
+}
+
+/** The built CLI, exactly as `npm run lab -- ...` runs it (the hypervisor calls it too). */
+export function labCli(...args: string[]): Completed {
+  const cli = path.join(repoRoot, "dist", "lab", "cli.js");
+  return complete(spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 300_000 }));
+}
+
+export function labStatus(): LabStatus {
+  const r = labCli("status");
+  if (r.status !== 0) throw new Error(`lab status failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Runs a shell command on a node over ssh; `input` goes to its stdin (how secrets travel). */
+export function onNode(name: string, command: string, input?: string): Completed {
+  const [ssh, ...args] = lab.sshArgv(name, [command]);
+  return complete(spawnSync(ssh, args, { encoding: "utf8", input, timeout: 120_000 }));
+}
+
+export function onNodeOk(name: string, command: string, input?: string): string {
+  const r = onNode(name, command, input);
+  if (r.status !== 0) throw new Error(`${name}: '${command}' exited ${r.status}: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+export async function eventually<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => T | undefined | false,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s: ${what}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Everything of the lab that may outlive it on the host; all empty after `down`. */
+export function labLeftovers(): {
+  namespaces: string[];
+  links: string[];
+  mounts: string[];
+  processes: string[];
+} {
+  const { stateDir, bridge } = lab.config;
+  const ip = (...args: string[]): string => String(spawnSync("ip", args, { encoding: "utf8" }).stdout ?? "");
+  const namespaces = ip("netns", "list")
+    .split("\n")
+    .filter((l) => /^lab-/.test(l));
+  const links = ip("-o", "link", "show")
+    .split("\n")
+    .filter((l) => l.includes(` ${bridge}:`) || / v-node\d+@/.test(l));
+  const mounts = readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .filter((l) => l.includes(stateDir) || /\blab-node\d/.test(l));
+  const processes: string[] = [];
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"))) continue; // reaped by PID 1 soon
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+      if (argv.includes(stateDir) || /^(corosync|pacemakerd|pacemaker-|pcsd)/.test(comm)) {
+        processes.push(`${pid} ${argv}`);
+      }
+    } catch {
+      // exited while we looked
+    }
+  }
+  return { namespaces, links, mounts, processes };
+}
