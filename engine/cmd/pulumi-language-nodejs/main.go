@@ -122,11 +122,7 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 		return &pulumirpc.RunResponse{Error: fmt.Sprintf(
 			"@pulumi/pulumi is not installed for the program in %s: run npm install", programDir)}, nil
 	}
-	config, err := json.Marshal(req.GetConfig())
-	if err != nil {
-		return nil, err
-	}
-	secretKeys, err := json.Marshal(nonNil(req.GetConfigSecretKeys()))
+	config, secretKeys, err := configEnv(req)
 	if err != nil {
 		return nil, err
 	}
@@ -134,8 +130,8 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	cmd.Dir = req.GetPwd()
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(),
-		"PULUMI_CONFIG="+string(config),
-		"PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys),
+		"PULUMI_CONFIG="+config,
+		"PULUMI_CONFIG_SECRET_KEYS="+secretKeys,
 		"PULUMI_NODEJS_TYPESCRIPT="+strconv.FormatBool(typescriptEnabled(req.GetInfo())),
 	)
 	if err := cmd.Run(); err != nil {
@@ -252,9 +248,21 @@ func pluginsIn(modules string) []*pulumirpc.PluginDependency {
 	return found
 }
 
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
+// configEnv renders the stack's config for the SDK, which expects JSON objects and arrays:
+// an empty config must be {} and [], never null.
+func configEnv(req *pulumirpc.RunRequest) (string, string, error) {
+	config := req.GetConfig()
+	if config == nil {
+		config = map[string]string{}
 	}
-	return s
+	secretKeys := req.GetConfigSecretKeys()
+	if secretKeys == nil {
+		secretKeys = []string{}
+	}
+	c, err := json.Marshal(config)
+	if err != nil {
+		return "", "", err
+	}
+	s, err := json.Marshal(secretKeys)
+	return string(c), string(s), err
 }

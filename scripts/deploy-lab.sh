@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The main job: boot the lab-in-a-box (3 nodes; LAB_NODES=4 for four) and `pulumi up` the lab
+# stack on it with the real engine. Safe to run again: both steps converge.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/setup.sh
+node dist/lab/cli.js up --nodes "${LAB_NODES:-3}"
+pulumi() { node dist/engine/run-pulumi.js "$@"; }
+pulumi stack select --create lab --non-interactive
+pulumi up --yes --non-interactive
+cat <<EOT
+
+The lab is up and the 'lab' stack is deployed. Where to look:
+  npm run --silent lab -- status                    nodes, addresses, keys, fingerprints (JSON)
+  npm run --silent lab -- ssh node1 pcs status      the cluster, through the lab's ssh
+  node dist/engine/run-pulumi.js stack output       the stack's outputs
+  node dist/engine/run-pulumi.js preview --refresh  drift since the last deployment
+  npm run --silent lab -- down                      tear the lab down
+EOT
