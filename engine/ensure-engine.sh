@@ -19,8 +19,8 @@ for mod in pkg sdk; do
         { log "engine/go.mod does not require github.com/pulumi/pulumi/$mod/v3 v$version: bump it with package.json"; exit 1; }
 done
 
-# 1. an installed engine of the pinned version
-if on_path=$(command -v pulumi 2>/dev/null) && command -v pulumi-language-nodejs >/dev/null 2>&1; then
+# 1. an installed engine of the pinned version (PCMK_ENGINE_IGNORE_PATH=1 skips this)
+if [ -z "${PCMK_ENGINE_IGNORE_PATH:-}" ] && on_path=$(command -v pulumi 2>/dev/null) && command -v pulumi-language-nodejs >/dev/null 2>&1; then
     if [ "$(PULUMI_SKIP_UPDATE_CHECK=true pulumi version 2>/dev/null)" = "v$version" ]; then
         dir=$(dirname "$on_path")
         if [ -x "$dir/pulumi-resource-pulumi-nodejs" ] || command -v pulumi-resource-pulumi-nodejs >/dev/null; then

@@ -20,7 +20,11 @@ describe("lab configuration", () => {
 
   test("node identities follow the course: nodeN.example.com on .1N", () => {
     const config = loadLabConfig({});
-    expect(nodeIdentity(config, 4)).toEqual({ name: "node4", fqdn: "node4.example.com", address: "10.77.0.14" });
+    expect(nodeIdentity(config, 4)).toEqual({
+      name: "node4",
+      fqdn: "node4.example.com",
+      address: "10.77.0.14",
+    });
     expect(nodeIndex("node3")).toBe(3);
     expect(() => nodeIndex("node10")).toThrow(/unknown node/);
     expect(() => nodeIndex("../etc")).toThrow(/unknown node/);
