@@ -372,7 +372,7 @@ export class Lab {
         this.config.stateDir,
         String(powerOnDelaySeconds),
       ],
-      { detached: true, stdio: ["ignore", console, console] },
+      { detached: true, cwd: "/", stdio: ["ignore", console, console] },
     );
     closeSync(console);
     child.unref();

@@ -7,6 +7,9 @@
 # Usage: node-init.sh <node-name> <fqdn> <lab-dir> [<power-on-delay-seconds>]
 set -u
 NAME=$1 FQDN=$2 LAB=$3 POST_DELAY=${4:-0}
+# Daemons inherit our cwd, and whoever ran `lab up` may stand somewhere the node cannot see
+# (a clone under /tmp, hidden by the node's own /tmp): pcsd's puma fails to start there.
+cd / || exit 1
 STATE=$LAB/nodes/$NAME
 PASSWORD=$(cat "$LAB/secrets/hacluster-password") || exit 1
 
