@@ -89,6 +89,15 @@ export class Lab {
   private nodeInit(): string {
     return this.p("bin", "node-init.sh");
   }
+  private get hypervisorPidFile(): string {
+    return path.join(this.runDir, "hypervisor-sshd.pid");
+  }
+  private get hypervisorConfig(): string {
+    return this.p("hypervisor", "sshd_config");
+  }
+  private hypervisorRunning(): boolean {
+    return isOurs(this.pidFromFile(this.hypervisorPidFile), "sshd", this.hypervisorConfig);
+  }
 
   // ---- the commands -------------------------------------------------------------------------
 
@@ -99,6 +108,8 @@ export class Lab {
     ensurePackages(this.config.packages, log);
     if (options.fresh) await this.down({ wipe: true });
     await this.clearStale();
+    // `up --nodes 3` on a 4-node lab: the lab is then 3 nodes.
+    for (const name of this.knownNodeNames()) if (nodeIndex(name) > count) await this.kill(name);
     this.installFiles(count);
     this.bridgeUp();
     this.hypervisorUp();
@@ -112,9 +123,9 @@ export class Lab {
   async down(options: { wipe?: boolean } = {}): Promise<void> {
     for (const name of this.knownNodeNames()) await this.kill(name);
     for (const ns of this.labNamespaces()) tryRun("ip", ["netns", "del", ns]);
-    const hv = this.pidFromFile(path.join(this.runDir, "hypervisor-sshd.pid"));
-    if (isOurs(hv, "sshd", this.p("hypervisor", "sshd_config"))) process.kill(hv, "SIGTERM");
-    rmSync(path.join(this.runDir, "hypervisor-sshd.pid"), { force: true });
+    const hv = this.pidFromFile(this.hypervisorPidFile);
+    if (hv !== undefined && this.hypervisorRunning()) process.kill(hv, "SIGTERM");
+    rmSync(this.hypervisorPidFile, { force: true });
     tryRun("ip", ["link", "del", this.config.bridge]);
     if (options.wipe) {
       for (const dir of ["nodes", "run", "hypervisor", "bin", "secrets"])
@@ -159,7 +170,6 @@ export class Lab {
   status(): LabStatus {
     const count = this.nodeCount();
     const hvKey = this.p("hypervisor", "ssh_host_ed25519_key.pub");
-    const hvPid = this.pidFromFile(path.join(this.runDir, "hypervisor-sshd.pid"));
     const nodes: NodeStatus[] = Array.from({ length: count }, (_, i) => {
       const id = nodeIdentity(this.config, i + 1);
       const key = this.hostKeyPath(id.name) + ".pub";
@@ -185,7 +195,7 @@ export class Lab {
         address: hypervisorAddress(this.config),
         sshPort: SSH_PORT,
         user: "root",
-        running: isOurs(hvPid, "sshd", this.p("hypervisor", "sshd_config")),
+        running: this.hypervisorRunning(),
         hostKeyFingerprint: existsSync(hvKey) ? fingerprintOfFile(hvKey) : null,
         identityFileOnNodes: FENCE_KEY_ON_NODES,
       },
@@ -341,11 +351,9 @@ export class Lab {
 
   /** The fake hypervisor: a second sshd in the host namespace, on the bridge address only. */
   private hypervisorUp(): void {
-    const pidFile = path.join(this.runDir, "hypervisor-sshd.pid");
-    const config = this.p("hypervisor", "sshd_config");
-    if (isOurs(this.pidFromFile(pidFile), "sshd", config)) return;
+    if (this.hypervisorRunning()) return;
     mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // sshd's privilege-separation dir
-    run("/usr/sbin/sshd", ["-f", config, "-E", path.join(this.runDir, "hypervisor-sshd.log")]);
+    run("/usr/sbin/sshd", ["-f", this.hypervisorConfig, "-E", path.join(this.runDir, "hypervisor-sshd.log")]);
   }
 
   private boot(name: string, powerOnDelaySeconds = 0): void {
