@@ -1,0 +1,305 @@
+// The transport: ssh2 connections pooled per host for the life of the provider process (one
+// handshake per host per `pulumi` operation), pinned host keys, bounded connect retries,
+// timeouts, a cap on concurrent channels per connection (sshd's MaxSessions), secrets written
+// to stdin only, and errors that name the host, the redacted command and the remote stderr.
+import { createHash } from "node:crypto";
+import { Client, ClientChannel } from "ssh2";
+import { redact, Secret } from "../secrets";
+import { shellLine } from "./shell";
+
+export interface SshTarget {
+  host: string;
+  port?: number;
+  user?: string;
+  privateKey: Secret;
+  /** "SHA256:…" as OpenSSH prints it. Given: enforced. Absent: recorded on first contact. */
+  hostKeyFingerprint?: string;
+  /** How errors name the host, e.g. the node's name; defaults to host. */
+  label?: string;
+}
+
+export interface ExecOptions {
+  /** Written to the command's stdin, then stdin is closed. The way secrets travel. */
+  stdin?: Secret | string;
+  timeoutMs?: number;
+  /** Further values to redact from errors (the stdin secret always is). */
+  secrets?: readonly Secret[];
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TransportOptions {
+  connectTimeoutMs: number;
+  /** Further attempts after a failed connect (refused, unreachable, timed out). */
+  connectRetries: number;
+  retryDelayMs: number;
+  commandTimeoutMs: number;
+  /** OpenSSH's MaxSessions defaults to 10 channels per connection. */
+  maxChannelsPerConnection: number;
+}
+
+export const defaultTransportOptions: TransportOptions = {
+  connectTimeoutMs: 10_000,
+  connectRetries: 3,
+  retryDelayMs: 1_000,
+  commandTimeoutMs: 300_000,
+  maxChannelsPerConnection: 8,
+};
+
+export class RemoteCommandError extends Error {
+  constructor(
+    readonly host: string,
+    readonly command: string,
+    readonly exitCode: number | undefined,
+    readonly stderr: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "RemoteCommandError";
+  }
+}
+
+export class HostKeyMismatchError extends Error {
+  constructor(
+    readonly host: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(
+      `host key of ${host} does not match: expected ${expected}, the host presented ${actual}; ` +
+        "refusing to connect (if the host was reinstalled, update its pinned fingerprint)",
+    );
+    this.name = "HostKeyMismatchError";
+  }
+}
+
+export class ConnectError extends Error {
+  constructor(
+    readonly host: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ConnectError";
+  }
+}
+
+/** OpenSSH's SHA256 fingerprint of a raw public key blob. */
+export function fingerprintOfKeyBlob(blob: Buffer): string {
+  return `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+}
+
+const nameOf = (t: SshTarget): string => (t.label && t.label !== t.host ? `${t.label} (${t.host})` : t.host);
+const keyOf = (t: SshTarget): string => `${t.user ?? "root"}@${t.host}:${t.port ?? 22}`;
+
+/** A connection and its channel slots. */
+class Connection {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  closed = false;
+
+  constructor(
+    readonly client: Client,
+    readonly fingerprint: string,
+    private readonly maxChannels: number,
+  ) {
+    client.on("close", () => (this.closed = true));
+    client.on("end", () => (this.closed = true));
+  }
+
+  async withChannel<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.maxChannels) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+export class SshPool {
+  readonly options: TransportOptions;
+  /** For benchmarks and tests: handshakes made and commands run by this pool. */
+  readonly stats = { handshakes: 0, commands: 0 };
+  private readonly connections = new Map<string, Promise<Connection>>();
+
+  constructor(options: Partial<TransportOptions> = {}) {
+    this.options = { ...defaultTransportOptions, ...options };
+  }
+
+  /** Runs argv on the target; resolves with any exit code. */
+  async exec(target: SshTarget, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const line = shellLine(argv);
+    const connection = await this.connection(target);
+    return connection.withChannel(() => this.execOn(connection, target, line, options));
+  }
+
+  /** Runs argv on the target; a non-zero exit is a RemoteCommandError with the remote stderr. */
+  async run(target: SshTarget, argv: readonly string[], options: ExecOptions = {}): Promise<string> {
+    const r = await this.exec(target, argv, options);
+    if (r.exitCode !== 0) {
+      const secrets = secretsOf(options);
+      const command = redact(shellLine(argv), secrets);
+      const stderr = redact((r.stderr || r.stdout).trim(), secrets);
+      throw new RemoteCommandError(
+        nameOf(target),
+        command,
+        r.exitCode,
+        stderr,
+        `${nameOf(target)}: \`${command}\` exited ${r.exitCode}: ${stderr}`,
+      );
+    }
+    return r.stdout;
+  }
+
+  /** The host key fingerprint the target presented (connecting first if needed). */
+  async hostKeyFingerprint(target: SshTarget): Promise<string> {
+    return (await this.connection(target)).fingerprint;
+  }
+
+  close(): void {
+    for (const c of this.connections.values()) c.then((conn) => conn.client.end()).catch(() => undefined);
+    this.connections.clear();
+  }
+
+  private async connection(target: SshTarget): Promise<Connection> {
+    const key = keyOf(target);
+    let pending = this.connections.get(key);
+    if (pending) {
+      const conn = await pending.catch(() => undefined);
+      if (!conn || conn.closed) pending = undefined; // a failed or dropped connection: dial again
+    }
+    if (!pending) {
+      pending = this.dialWithRetries(target);
+      this.connections.set(key, pending);
+      pending.catch(() => this.connections.get(key) === pending && this.connections.delete(key));
+    }
+    const conn = await pending;
+    // A connection made for one expected key must not serve a caller that pins another.
+    if (target.hostKeyFingerprint && target.hostKeyFingerprint !== conn.fingerprint) {
+      throw new HostKeyMismatchError(nameOf(target), target.hostKeyFingerprint, conn.fingerprint);
+    }
+    return conn;
+  }
+
+  private async dialWithRetries(target: SshTarget): Promise<Connection> {
+    const attempts = 1 + this.options.connectRetries;
+    let last: Error | undefined;
+    for (let i = 1; i <= attempts; i++) {
+      try {
+        return await this.dial(target);
+      } catch (err) {
+        last = err as Error;
+        if (last instanceof HostKeyMismatchError) throw last;
+        if (!isTransient(last)) {
+          throw new ConnectError(nameOf(target), `cannot log in to ${nameOf(target)}: ${last.message}`);
+        }
+        if (i < attempts) await new Promise((r) => setTimeout(r, this.options.retryDelayMs));
+      }
+    }
+    throw new ConnectError(
+      nameOf(target),
+      `cannot connect to ${nameOf(target)} port ${target.port ?? 22}: ${attempts} attempt(s), ` +
+        `${this.options.connectTimeoutMs / 1000} s timeout each: ${last?.message}`,
+    );
+  }
+
+  private dial(target: SshTarget): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const client = new Client();
+      let presented: string | undefined;
+      let mismatch: HostKeyMismatchError | undefined;
+      client.once("ready", () => {
+        this.stats.handshakes++;
+        resolve(new Connection(client, presented!, this.options.maxChannelsPerConnection));
+      });
+      client.once("error", (err) => {
+        client.end();
+        reject(mismatch ?? new Error(err.message));
+      });
+      client.connect({
+        host: target.host,
+        port: target.port ?? 22,
+        username: target.user ?? "root",
+        privateKey: target.privateKey.reveal(),
+        readyTimeout: this.options.connectTimeoutMs,
+        keepaliveInterval: 15_000,
+        hostVerifier: (blob: Buffer) => {
+          presented = fingerprintOfKeyBlob(blob);
+          if (target.hostKeyFingerprint && target.hostKeyFingerprint !== presented) {
+            mismatch = new HostKeyMismatchError(nameOf(target), target.hostKeyFingerprint, presented);
+            return false;
+          }
+          return true;
+        },
+      });
+    });
+  }
+
+  private execOn(
+    conn: Connection,
+    target: SshTarget,
+    line: string,
+    options: ExecOptions,
+  ): Promise<ExecResult> {
+    const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs;
+    const secrets = secretsOf(options);
+    this.stats.commands++;
+    return new Promise((resolve, reject) => {
+      conn.client.exec(line, (err: Error | undefined, stream: ClientChannel) => {
+        const fail = (why: string): void =>
+          reject(
+            new RemoteCommandError(
+              nameOf(target),
+              redact(line, secrets),
+              undefined,
+              "",
+              `${nameOf(target)}: \`${redact(line, secrets)}\` ${why}`,
+            ),
+          );
+        if (err) return fail(`could not start: ${err.message}`);
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let exitCode: number | undefined;
+        let timedOut = false;
+        const timer = setTimeout(() => {
+          timedOut = true;
+          stream.close();
+        }, timeoutMs);
+        stream.on("data", (d: Buffer) => out.push(d));
+        stream.stderr.on("data", (d: Buffer) => errOut.push(d));
+        stream.on("exit", (code: number | null, signal?: string) => {
+          exitCode = code ?? (signal ? 128 : 255);
+        });
+        stream.on("close", () => {
+          clearTimeout(timer);
+          if (timedOut) return fail(`timed out after ${timeoutMs / 1000} s`);
+          if (exitCode === undefined) return fail("ended without an exit status (connection lost?)");
+          resolve({
+            exitCode,
+            stdout: Buffer.concat(out).toString("utf8"),
+            stderr: Buffer.concat(errOut).toString("utf8"),
+          });
+        });
+        const input = options.stdin instanceof Secret ? options.stdin.reveal() : options.stdin;
+        stream.end(input ?? "");
+      });
+    });
+  }
+}
+
+function secretsOf(options: ExecOptions): Secret[] {
+  return [...(options.secrets ?? []), ...(options.stdin instanceof Secret ? [options.stdin] : [])];
+}
+
+/** Worth another attempt: the host is down, booting or unreachable for now. */
+function isTransient(err: Error): boolean {
+  return /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ECONNRESET|Timed out while waiting for handshake/i.test(
+    err.message,
+  );
+}

@@ -1,0 +1,121 @@
+import { createServer } from "node:net";
+import { inspect } from "node:util";
+import { Secret } from "../../../../providers/secrets";
+import {
+  ConnectError,
+  HostKeyMismatchError,
+  RemoteCommandError,
+  SshPool,
+  SshTarget,
+} from "../../../../providers/transport/ssh";
+import { hostileStrings } from "../../../support/hostile-strings";
+import { LoopbackSshd, startLoopbackSshd } from "../../../support/loopback-sshd";
+
+let sshd: LoopbackSshd;
+let pool: SshPool;
+let target: SshTarget;
+
+beforeAll(async () => {
+  sshd = await startLoopbackSshd();
+});
+afterAll(() => sshd.close());
+beforeEach(() => {
+  pool = new SshPool({ connectRetries: 0 });
+  target = { host: "127.0.0.1", port: sshd.port, privateKey: sshd.clientKey, label: "node1" };
+});
+afterEach(() => pool.close());
+
+test("one handshake serves many commands, and concurrency stays within the server's channel limit", async () => {
+  const before = sshd.connections;
+  const outputs = await Promise.all(
+    Array.from({ length: 30 }, (_, i) => pool.run(target, ["sh", "-c", `sleep 0.05; echo ${i}`])),
+  );
+  expect(outputs.map((o) => o.trim())).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
+  expect(pool.stats).toEqual({ handshakes: 1, commands: 30 });
+  expect(sshd.connections - before).toBe(1);
+  expect(sshd.maxConcurrent).toBeLessThanOrEqual(pool.options.maxChannelsPerConnection);
+});
+
+test("hostile arguments arrive verbatim", async () => {
+  const out = await pool.run(target, ["printf", "%s\\0", ...hostileStrings]);
+  expect(out.split("\0").slice(0, -1)).toEqual(hostileStrings);
+});
+
+test("the first contact records the host key; a pinned key that differs is refused before any command", async () => {
+  expect(await pool.hostKeyFingerprint(target)).toBe(sshd.hostKeyFingerprint);
+  const ran = sshd.commands.length;
+  const impostor = { ...target, hostKeyFingerprint: "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" };
+  const fresh = new SshPool({ connectRetries: 2 });
+  try {
+    const err = await fresh.run(impostor, ["touch", "/tmp/should-not-run"]).catch((e) => e);
+    expect(err).toBeInstanceOf(HostKeyMismatchError);
+    expect(err.message).toContain("node1 (127.0.0.1)");
+    expect(err.message).toContain("SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    expect(err.message).toContain(sshd.hostKeyFingerprint);
+    expect(fresh.stats.handshakes).toBe(0);
+    // and a pooled connection does not serve a caller that pins another key
+    await expect(pool.run(impostor, ["true"])).rejects.toBeInstanceOf(HostKeyMismatchError);
+  } finally {
+    fresh.close();
+  }
+  expect(sshd.commands.length).toBe(ran);
+});
+
+test("a secret goes on stdin only: never in the command line, and redacted from errors", async () => {
+  const password = new Secret("s3cr3t-hacluster");
+  expect(await pool.run(target, ["cat"], { stdin: password })).toBe("s3cr3t-hacluster");
+  const err = await pool
+    .run(target, ["sh", "-c", 'read p; echo "bad password $p" >&2; exit 3'], { stdin: password })
+    .catch((e) => e);
+  expect(err).toBeInstanceOf(RemoteCommandError);
+  expect(err.exitCode).toBe(3);
+  expect(err.message).toMatch(/^node1 \(127\.0\.0\.1\): `sh -c .*` exited 3: bad password \*\*\*$/);
+  expect(err.message).not.toContain("s3cr3t");
+  expect(sshd.commands.join("\n")).not.toContain("s3cr3t");
+  expect(inspect({ password }) + JSON.stringify({ password }) + `${password}`).not.toContain("s3cr3t");
+});
+
+test("exec reports any exit code; run turns a failure into an error with the remote stderr", async () => {
+  expect(await pool.exec(target, ["sh", "-c", "echo out; echo err >&2; exit 7"])).toEqual({
+    exitCode: 7,
+    stdout: "out\n",
+    stderr: "err\n",
+  });
+  await expect(pool.run(target, ["sh", "-c", "echo 'Error: unable to get cib' >&2; exit 1"])).rejects.toThrow(
+    "node1 (127.0.0.1): `sh -c 'echo '\\''Error: unable to get cib'\\'' >&2; exit 1'` exited 1: Error: unable to get cib",
+  );
+});
+
+test("a command that outlives its timeout is ended and reported", async () => {
+  const t0 = Date.now();
+  await expect(pool.run(target, ["sleep", "5"], { timeoutMs: 300 })).rejects.toThrow(
+    "node1 (127.0.0.1): `sleep 5` timed out after 0.3 s",
+  );
+  expect(Date.now() - t0).toBeLessThan(3000);
+});
+
+test("an unreachable host fails after the configured retries, and says so", async () => {
+  const closed = createServer();
+  await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+  const port = (closed.address() as { port: number }).port;
+  await new Promise<void>((r) => closed.close(() => r()));
+  const retrying = new SshPool({ connectRetries: 2, retryDelayMs: 50, connectTimeoutMs: 1000 });
+  const err = await retrying.run({ ...target, port }, ["true"]).catch((e) => e);
+  expect(err).toBeInstanceOf(ConnectError);
+  expect(err.message).toMatch(
+    /cannot connect to node1 \(127\.0\.0\.1\) port \d+: 3 attempt\(s\), 1 s timeout each: .*ECONNREFUSED/,
+  );
+});
+
+test("a wrong login key is a clear, non-retried error", async () => {
+  const { utils } = await import("ssh2");
+  const stranger = new Secret(utils.generateKeyPairSync("ed25519").private);
+  const retrying = new SshPool({ connectRetries: 3, retryDelayMs: 1000 });
+  const t0 = Date.now();
+  const err = await retrying.run({ ...target, privateKey: stranger }, ["true"]).catch((e) => e);
+  expect(err).toBeInstanceOf(ConnectError);
+  expect(err.message).toMatch(
+    /cannot log in to node1 \(127\.0\.0\.1\): All configured authentication methods failed/,
+  );
+  expect(Date.now() - t0).toBeLessThan(1000);
+});
