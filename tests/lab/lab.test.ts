@@ -10,6 +10,8 @@ jest.setTimeout(900_000);
 const nodes = ["node1", "node2", "node3"];
 const fqdns = nodes.map((n) => `${n}.example.com`);
 const password = (): string => readFileSync(labStatus().haclusterPasswordFile, "utf8");
+const clusterView = (): string =>
+  onNode("node1", "crm_mon -1 --include=failures; pcs stonith history").stdout;
 const allOnline = (): boolean =>
   onNode("node1", "crm_mon -1").stdout.includes(`Online: [ ${fqdns.join(" ")} ]`);
 const bootCount = (node: string): number =>
@@ -73,7 +75,7 @@ describe("the course's workflow with plain pcs", () => {
     expect(auth.status).toBe(0);
     for (const fqdn of fqdns) expect(auth.stdout + auth.stderr).toContain(`${fqdn}: Authorized`);
     onNodeOk("node1", `pcs cluster setup ha_cluster_lab ${fqdns.join(" ")} --start --enable`);
-    await eventually("all 3 nodes online", 120_000, allOnline);
+    await eventually("all 3 nodes online", 120_000, allOnline, clusterView);
     expect(onNodeOk("node2", "pcs status")).toContain("Cluster name: ha_cluster_lab");
   });
 
@@ -94,13 +96,19 @@ describe("the course's workflow with plain pcs", () => {
       "pcs property set stonith-enabled=true && pcs stonith create labfence fence_virsh ip=10.77.0.254 username=root " +
         `identity_file=/root/.ssh/fence_key pcmk_host_map="${map}" op monitor interval=60s`,
     );
-    await eventually("labfence started", 60_000, () =>
-      /labfence\s.*Started/.test(onNode("node1", "crm_mon -1").stdout),
+    const started = Date.now();
+    await eventually(
+      "labfence started",
+      60_000,
+      () => /labfence\s.*Started/.test(onNode("node1", "crm_mon -1").stdout),
+      clusterView,
     );
     const bootsBefore = bootCount("node3");
     const sshdBefore = onNodeOk("node3", "cat /run/lab/ssh.pid").trim();
 
+    const t0 = Date.now();
     const fence = onNode("node1", "pcs stonith fence node3.example.com");
+    const fenced = Date.now();
     expect(fence.stderr + fence.stdout).toContain("Node: node3.example.com fenced");
     const virsh = readFileSync(`${lab.config.stateDir}/run/hypervisor-virsh.log`, "utf8");
     expect(virsh).toMatch(/virsh destroy node3[\s\S]*virsh start node3/);
@@ -108,7 +116,10 @@ describe("the course's workflow with plain pcs", () => {
       /reboot of node3\.example\.com successful/,
     );
 
-    await eventually("node3 rejoined", 120_000, allOnline);
+    await eventually("node3 rejoined", 120_000, allOnline, clusterView);
+    console.log(
+      `stonith start ${(t0 - started) / 1000} s, fence ${(fenced - t0) / 1000} s, rejoin ${(Date.now() - fenced) / 1000} s`,
+    );
     expect(bootCount("node3")).toBe(bootsBefore + 1);
     expect(onNodeOk("node3", "cat /run/lab/ssh.pid").trim()).not.toBe(sshdBefore);
   });

@@ -42,16 +42,19 @@ export function onNodeOk(name: string, command: string, input?: string): string 
   return r.stdout;
 }
 
+/** Polls probe every second until it gives a value; on timeout, explain() says what was seen. */
 export async function eventually<T>(
   what: string,
   timeoutMs: number,
   probe: () => T | undefined | false,
+  explain: () => string = () => "",
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s: ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs / 1000} s: ${what}\n${explain()}`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
