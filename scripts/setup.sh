@@ -30,6 +30,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
     say "installing npm packages"
     npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
+# The serialised provider shim requires this package by name in the provider process, as it
+# would for a user who installed it: inside the repository, the package links to itself.
+ln -sfn .. node_modules/pcmk-lab
 say "building"
 npm run --silent build
 ENGINE_DIR=$(bash engine/ensure-engine.sh)

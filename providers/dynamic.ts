@@ -1,0 +1,18 @@
+// The provider object Pulumi serialises into the state (`__provider`). It must stay a thin shim:
+// delete and refresh run the OLD serialised code (pulumi/pulumi#16826), and anything captured is
+// stored in plain text (#8265). So it captures only the kind's name and requires this package,
+// by name, inside the provider process; the code that runs is always the installed package's.
+import * as pulumi from "@pulumi/pulumi";
+
+export function serialisedProvider(kind: string): pulumi.dynamic.ResourceProvider {
+  /* eslint-disable @typescript-eslint/no-require-imports -- resolved in the provider process */
+  return {
+    check: (olds, news) => require("pcmk-lab/runtime").check(kind, olds, news),
+    diff: (id, olds, news) => require("pcmk-lab/runtime").diff(kind, id, olds, news),
+    create: (inputs) => require("pcmk-lab/runtime").create(kind, inputs),
+    read: (id, props) => require("pcmk-lab/runtime").read(kind, id, props),
+    update: (id, olds, news) => require("pcmk-lab/runtime").update(kind, id, olds, news),
+    delete: (id, props) => require("pcmk-lab/runtime").remove(kind, id, props),
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}

@@ -1,0 +1,328 @@
+// Node: one cluster machine reached over ssh. Pins its host key, and prepares it the way the
+// course does: hostname, /etc/hosts entries for the cluster, packages, the high-availability
+// firewalld service, the hacluster password, pcsd enabled and running.
+import * as pulumi from "@pulumi/pulumi";
+import { isIP } from "node:net";
+import { z } from "zod";
+import { serialisedProvider } from "./dynamic";
+import { Secret } from "./secrets";
+import { SshPool, SshTarget } from "./transport/ssh";
+
+// ---- schema -----------------------------------------------------------------------------------
+
+const dnsName = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+    "a host name: letters, digits, '-' and '.' (RFC 1123)",
+  );
+const address = z.string().refine((s) => isIP(s) !== 0, "an IPv4 or IPv6 address");
+
+export const nodeInputsSchema = z
+  .object({
+    host: z.union([address, dnsName], { message: "an IP address or a host name" }),
+    port: z.number().int().min(1).max(65535).default(22),
+    user: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "a Unix user name")
+      .default("root"),
+    privateKey: z.string().regex(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "a PEM or OpenSSH private key"),
+    hostKeyFingerprint: z
+      .string()
+      .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "an OpenSSH fingerprint such as SHA256:…(43 characters)")
+      .optional(),
+    hostname: dnsName.optional(),
+    hosts: z.array(z.object({ address, names: z.array(dnsName).min(1) }).strict()).default([]),
+    packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, "a Debian or RPM package name")).default([]),
+    openFirewall: z.boolean().default(true),
+    haclusterPassword: z
+      .string()
+      .min(1)
+      .max(256)
+      .refine((s) => !/[\n\r:\0]/.test(s), "no newline, ':' or NUL (chpasswd's format)")
+      .optional(),
+    pcsd: z.boolean().default(true),
+  })
+  .strict();
+
+export type NodeInputs = z.infer<typeof nodeInputsSchema>;
+
+export interface NodeFacts {
+  hostKeyFingerprint: string;
+  os: string;
+  liveHostname: string;
+  liveHosts: { address: string; names: string[] }[];
+  packagesInstalled: string[];
+  pcsVersion: string;
+  pacemakerVersion: string;
+  corosyncVersion: string;
+  firewalld: "running" | "absent";
+  haServiceOpen: boolean;
+  pcsdEnabled: boolean;
+  pcsdRunning: boolean;
+  /** null when no password is declared */
+  passwordInSync: boolean | null;
+}
+
+export type NodeOutputs = NodeInputs & NodeFacts;
+
+// ---- remote commands ----------------------------------------------------------------------------
+
+const HOSTS_BEGIN = "# BEGIN pcmk-lab managed hosts";
+const HOSTS_END = "# END pcmk-lab managed hosts";
+
+// Reads every fact in one round trip. Package names arrive as "$@"; the declared password, if
+// any, on stdin: it is compared on the node with the shadow hash, which never leaves the node.
+const READ_SCRIPT = `
+. /etc/os-release 2>/dev/null; echo "os=$PRETTY_NAME"
+echo "hostname=$(hostname -f 2>/dev/null || hostname)"
+echo "pcs=$(pcs --version 2>/dev/null)"
+echo "pacemaker=$(pacemakerd --version 2>/dev/null | sed -n '1s/^Pacemaker //p')"
+echo "corosync=$(corosync -v 2>/dev/null | sed -n "1s/.*version '\\([^']*\\)'.*/\\1/p")"
+if command -v firewall-cmd >/dev/null && firewall-cmd --state >/dev/null 2>&1; then
+  echo firewalld=running
+  firewall-cmd --query-service=high-availability >/dev/null 2>&1 && echo haService=open
+else echo firewalld=absent; fi
+systemctl is-enabled pcsd >/dev/null 2>&1 && echo pcsdEnabled=true
+systemctl is-active pcsd >/dev/null 2>&1 && echo pcsdRunning=true
+for p in "$@"; do
+  if dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || rpm -q "$p" >/dev/null 2>&1
+  then echo "installed=$p"; fi
+done
+sed -n '/^${HOSTS_BEGIN}$/,/^${HOSTS_END}$/p' /etc/hosts | sed '1d;$d' | sed 's/^/hosts=/'
+if IFS= read -r pw; then
+  printf '%s' "$pw" | python3 -c 'import crypt, subprocess, sys
+h = subprocess.run(["getent", "shadow", "hacluster"], capture_output=True, text=True).stdout.split(":")[1]
+print("passwordInSync=" + ("true" if crypt.crypt(sys.stdin.read(), h) == h else "false"))' 2>/dev/null
+fi
+`;
+
+const SET_HOSTNAME = `
+if [ -d /run/systemd/system ] && command -v hostnamectl >/dev/null; then hostnamectl set-hostname "$1"
+else hostname "$1" && echo "$1" >/etc/hostname; fi`;
+
+// Replaces the managed block of /etc/hosts with stdin (empty stdin: removes the block).
+const WRITE_HOSTS = `
+tmp=$(mktemp) && block=$(cat) &&
+sed '/^${HOSTS_BEGIN}$/,/^${HOSTS_END}$/d' /etc/hosts >"$tmp" &&
+if [ -n "$block" ]; then printf '%s\\n%s\\n%s\\n' '${HOSTS_BEGIN}' "$block" '${HOSTS_END}' >>"$tmp"; fi &&
+cat "$tmp" >/etc/hosts; rc=$?; rm -f "$tmp"; exit $rc`;
+
+const INSTALL_PACKAGES = `
+if command -v dnf >/dev/null; then dnf install -y "$@"
+else DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"; fi`;
+
+const OPEN_FIREWALL = `firewall-cmd --permanent --add-service=high-availability && firewall-cmd --add-service=high-availability`;
+
+const sh = (script: string, ...args: string[]): string[] => ["sh", "-c", script, "sh", ...args];
+
+// ---- reader -------------------------------------------------------------------------------------
+
+function targetOf(inputs: NodeInputs, pinned?: string): SshTarget {
+  return {
+    host: inputs.host,
+    port: inputs.port,
+    user: inputs.user,
+    privateKey: new Secret(inputs.privateKey),
+    hostKeyFingerprint: inputs.hostKeyFingerprint ?? pinned,
+    label: inputs.hostname ?? inputs.host,
+  };
+}
+
+export function parseFacts(text: string): Omit<NodeFacts, "hostKeyFingerprint"> {
+  const facts: Omit<NodeFacts, "hostKeyFingerprint"> = {
+    os: "",
+    liveHostname: "",
+    liveHosts: [],
+    packagesInstalled: [],
+    pcsVersion: "",
+    pacemakerVersion: "",
+    corosyncVersion: "",
+    firewalld: "absent",
+    haServiceOpen: false,
+    pcsdEnabled: false,
+    pcsdRunning: false,
+    passwordInSync: null,
+  };
+  for (const line of text.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq < 0) continue;
+    const [key, value] = [line.slice(0, eq), line.slice(eq + 1)];
+    switch (key) {
+      case "os":
+        facts.os = value;
+        break;
+      case "hostname":
+        facts.liveHostname = value;
+        break;
+      case "pcs":
+        facts.pcsVersion = value;
+        break;
+      case "pacemaker":
+        facts.pacemakerVersion = value;
+        break;
+      case "corosync":
+        facts.corosyncVersion = value;
+        break;
+      case "firewalld":
+        facts.firewalld = value === "running" ? "running" : "absent";
+        break;
+      case "haService":
+        facts.haServiceOpen = value === "open";
+        break;
+      case "pcsdEnabled":
+        facts.pcsdEnabled = true;
+        break;
+      case "pcsdRunning":
+        facts.pcsdRunning = true;
+        break;
+      case "installed":
+        facts.packagesInstalled.push(value);
+        break;
+      case "hosts": {
+        const [addr, ...names] = value.trim().split(/\s+/);
+        if (addr) facts.liveHosts.push({ address: addr, names });
+        break;
+      }
+      case "passwordInSync":
+        facts.passwordInSync = value === "true";
+        break;
+    }
+  }
+  return facts;
+}
+
+export async function readNode(pool: SshPool, inputs: NodeInputs, pinned?: string): Promise<NodeFacts> {
+  const target = targetOf(inputs, pinned);
+  const hostKeyFingerprint = await pool.hostKeyFingerprint(target);
+  const stdin = inputs.haclusterPassword ? new Secret(inputs.haclusterPassword + "\n") : "";
+  const out = await pool.run(target, sh(READ_SCRIPT, ...inputs.packages), { stdin });
+  return { hostKeyFingerprint, ...parseFacts(out) };
+}
+
+// ---- diff and lifecycle ----------------------------------------------------------------------------
+
+const hostsText = (hosts: NodeInputs["hosts"]): string =>
+  hosts.map((h) => `${h.address} ${h.names.join(" ")}`).join("\n");
+
+/** What must change on the node to reach the declared state, given its live facts. */
+export function nodeDrift(live: Partial<NodeOutputs>, declared: NodeInputs): (keyof NodeInputs)[] {
+  const drift: (keyof NodeInputs)[] = [];
+  if (declared.hostname && live.liveHostname !== declared.hostname) drift.push("hostname");
+  if (hostsText(live.liveHosts ?? []) !== hostsText(declared.hosts)) drift.push("hosts");
+  if (declared.packages.some((p) => !(live.packagesInstalled ?? []).includes(p))) drift.push("packages");
+  if (declared.openFirewall && live.firewalld === "running" && !live.haServiceOpen)
+    drift.push("openFirewall");
+  if (declared.pcsd && !(live.pcsdEnabled && live.pcsdRunning)) drift.push("pcsd");
+  if (declared.haclusterPassword !== undefined) {
+    if (live.haclusterPassword !== declared.haclusterPassword || live.passwordInSync === false) {
+      drift.push("haclusterPassword");
+    }
+  }
+  return drift;
+}
+
+const REPLACE_ON: (keyof NodeInputs)[] = ["host", "port", "user"];
+const LOCAL_ONLY: (keyof NodeInputs)[] = ["privateKey", "hostKeyFingerprint"];
+
+export function nodeDiff(olds: NodeOutputs, news: NodeInputs): { changes: boolean; replaces: string[] } {
+  const replaces = REPLACE_ON.filter((k) => olds[k] !== news[k]);
+  const local = LOCAL_ONLY.filter((k) => olds[k] !== news[k] && news[k] !== undefined);
+  const changed = [...replaces, ...local, ...nodeDrift(olds, news)];
+  return { changes: changed.length > 0, replaces };
+}
+
+async function converge(pool: SshPool, inputs: NodeInputs, live: NodeFacts): Promise<void> {
+  const target = targetOf(inputs, live.hostKeyFingerprint);
+  const todo = nodeDrift(live, inputs);
+  const missing = inputs.packages.filter((p) => !live.packagesInstalled.includes(p));
+  if (todo.includes("packages"))
+    await pool.run(target, sh(INSTALL_PACKAGES, ...missing), { timeoutMs: 1_800_000 });
+  if (todo.includes("hostname")) await pool.run(target, sh(SET_HOSTNAME, inputs.hostname!));
+  if (todo.includes("hosts")) await pool.run(target, sh(WRITE_HOSTS), { stdin: hostsText(inputs.hosts) });
+  if (todo.includes("openFirewall")) await pool.run(target, sh(OPEN_FIREWALL));
+  if (todo.includes("haclusterPassword")) {
+    await pool.run(target, ["chpasswd"], { stdin: new Secret(`hacluster:${inputs.haclusterPassword}\n`) });
+  }
+  if (todo.includes("pcsd")) await pool.run(target, sh("systemctl enable pcsd && systemctl start pcsd"));
+}
+
+export const nodeLifecycle = {
+  schema: nodeInputsSchema,
+
+  async create(pool: SshPool, inputs: NodeInputs): Promise<{ id: string; outs: NodeOutputs }> {
+    const before = await readNode(pool, inputs);
+    await converge(pool, inputs, before);
+    const after = await readNode(pool, inputs, before.hostKeyFingerprint);
+    return { id: `${inputs.user}@${inputs.host}:${inputs.port}`, outs: { ...inputs, ...after } };
+  },
+
+  async read(pool: SshPool, id: string, props: NodeOutputs): Promise<{ id: string; props: NodeOutputs }> {
+    return { id, props: { ...props, ...(await readNode(pool, props, props.hostKeyFingerprint)) } };
+  },
+
+  diff: (_id: string, olds: NodeOutputs, news: NodeInputs) => ({
+    ...nodeDiff(olds, news),
+    deleteBeforeReplace: false,
+  }),
+
+  async update(
+    pool: SshPool,
+    _id: string,
+    olds: NodeOutputs,
+    news: NodeInputs,
+  ): Promise<{ outs: NodeOutputs }> {
+    const pinned = news.hostKeyFingerprint ?? olds.hostKeyFingerprint;
+    const live = await readNode(pool, news, pinned);
+    await converge(pool, news, live);
+    return { outs: { ...news, ...(await readNode(pool, news, pinned)) } };
+  },
+
+  /** Removes what the Node added that is its alone (the managed hosts block); packages and pcsd stay. */
+  async remove(pool: SshPool, _id: string, props: NodeOutputs): Promise<void> {
+    await pool.run(targetOf(props, props.hostKeyFingerprint), sh(WRITE_HOSTS), { stdin: "" });
+  },
+};
+
+// ---- the resource ---------------------------------------------------------------------------------
+
+export type NodeArgs = {
+  [K in keyof z.input<typeof nodeInputsSchema>]: pulumi.Input<z.input<typeof nodeInputsSchema>[K]>;
+};
+
+export class Node extends pulumi.dynamic.Resource {
+  declare readonly hostKeyFingerprint: pulumi.Output<string>;
+  declare readonly os: pulumi.Output<string>;
+  declare readonly liveHostname: pulumi.Output<string>;
+  declare readonly pcsVersion: pulumi.Output<string>;
+  declare readonly pacemakerVersion: pulumi.Output<string>;
+  declare readonly corosyncVersion: pulumi.Output<string>;
+  declare readonly firewalld: pulumi.Output<string>;
+  declare readonly pcsdRunning: pulumi.Output<boolean>;
+
+  constructor(name: string, args: NodeArgs, opts?: pulumi.CustomResourceOptions) {
+    const outputs = {
+      hostKeyFingerprint: undefined,
+      os: undefined,
+      liveHostname: undefined,
+      pcsVersion: undefined,
+      pacemakerVersion: undefined,
+      corosyncVersion: undefined,
+      firewalld: undefined,
+      pcsdRunning: undefined,
+    };
+    super(
+      serialisedProvider("Node"),
+      name,
+      { ...outputs, ...args },
+      {
+        ...opts,
+        additionalSecretOutputs: [
+          "privateKey",
+          "haclusterPassword",
+          ...(opts?.additionalSecretOutputs ?? []),
+        ],
+      },
+    );
+  }
+}

@@ -1,0 +1,55 @@
+// What the serialised shim calls, by kind, inside the provider process. One ssh pool per
+// process: every resource of a `pulumi` operation shares its connections.
+import { checkInputs, CheckFailure } from "./check";
+import { nodeLifecycle } from "./node";
+import { SshPool } from "./transport/ssh";
+
+const pool = new SshPool();
+
+const lifecycles = { Node: nodeLifecycle } as const;
+type Kind = keyof typeof lifecycles;
+// Each lifecycle types its own inputs; here they are only passed through.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Props = any;
+
+function lifecycleOf(kind: string): (typeof lifecycles)[Kind] {
+  if (!(kind in lifecycles))
+    throw new Error(`unknown resource kind '${kind}' (this package: ${Object.keys(lifecycles)})`);
+  return lifecycles[kind as Kind];
+}
+
+/** The dynamic-provider host adds its own `__provider` property; it is not an input. */
+function own(props: Props): Props {
+  const rest = { ...(props ?? {}) };
+  delete rest.__provider;
+  return rest;
+}
+
+export async function check(
+  kind: string,
+  _olds: Props,
+  news: Props,
+): Promise<{ inputs: Props; failures: CheckFailure[] }> {
+  const { inputs, failures } = checkInputs(lifecycleOf(kind).schema, own(news));
+  return { inputs: inputs ?? own(news), failures };
+}
+
+export async function diff(kind: string, id: string, olds: Props, news: Props) {
+  return lifecycleOf(kind).diff(id, own(olds), own(news));
+}
+
+export async function create(kind: string, inputs: Props) {
+  return lifecycleOf(kind).create(pool, own(inputs));
+}
+
+export async function read(kind: string, id: string, props: Props) {
+  return lifecycleOf(kind).read(pool, id, own(props));
+}
+
+export async function update(kind: string, id: string, olds: Props, news: Props) {
+  return lifecycleOf(kind).update(pool, id, own(olds), own(news));
+}
+
+export async function remove(kind: string, id: string, props: Props) {
+  return lifecycleOf(kind).remove(pool, id, own(props));
+}
