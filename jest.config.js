@@ -1,4 +1,4 @@
-// Three projects: unit (no network, no root), engine (the real pulumi CLI), lab (real clusters).
+// unit (no network, no root), engine (the real pulumi CLI), lab (real clusters), integration (both).
 const common = {
   preset: "ts-jest",
   testEnvironment: "node",
@@ -9,5 +9,7 @@ module.exports = {
     { ...common, displayName: "unit", testMatch: ["<rootDir>/tests/unit/**/*.test.ts"] },
     { ...common, displayName: "engine", testMatch: ["<rootDir>/tests/engine/**/*.test.ts"] },
     { ...common, displayName: "lab", testMatch: ["<rootDir>/tests/lab/**/*.test.ts"] },
+    // providers through the real engine on the lab
+    { ...common, displayName: "integration", testMatch: ["<rootDir>/tests/integration/**/*.test.ts"] },
   ],
 };

@@ -1,33 +1,28 @@
 // The real Pulumi engine (this project's build) drives a trivial dynamic resource through
 // preview, up, drift detection with refresh, update, and destroy, on a file:// backend,
 // and opens no network connection other than loopback.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import * as os from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../../common/repo-root";
-import { ensureEngine, pulumi, pulumiOk, PulumiWorkspace } from "../../engine/pulumi-cli";
+import { pulumi, pulumiOk, PulumiWorkspace } from "../../engine/pulumi-cli";
+import { TestStack, testStack } from "../support/stack-harness";
 
 jest.setTimeout(600_000);
 
+let stack: TestStack;
 let ws: PulumiWorkspace;
 let project: string;
 let target: string;
 
 beforeAll(async () => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), "pcmk-engine-"));
-  ws = { engineDir: ensureEngine(), stateDir: path.join(tmp, "state"), passphrase: "engine-test-passphrase" };
-  project = path.join(tmp, "project");
-  cpSync(path.join(__dirname, "fixtures", "local-file"), project, { recursive: true });
-  symlinkSync(path.join(repoRoot, "node_modules"), path.join(project, "node_modules"));
-  target = path.join(tmp, "managed.txt");
-  await pulumiOk(ws, project, ["stack", "init", "test", "--secrets-provider", "passphrase"]);
-  await pulumiOk(ws, project, ["config", "set", "path", target]);
-  await pulumiOk(ws, project, ["config", "set", "content", "one"]);
+  stack = await testStack(path.join(__dirname, "fixtures", "local-file"));
+  ({ ws, dir: project } = stack);
+  target = path.join(path.dirname(project), "managed.txt");
+  await stack.pulumiOk(["config", "set", "path", target]);
+  await stack.pulumiOk(["config", "set", "content", "one"]);
 });
 
-afterAll(() => {
-  if (ws) rmSync(path.dirname(ws.stateDir), { recursive: true, force: true });
-});
+afterAll(() => stack?.dispose());
 
 test("pulumi version is the pinned @pulumi/pulumi version", async () => {
   const pinned = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")).dependencies[

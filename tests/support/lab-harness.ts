@@ -43,6 +43,14 @@ export function onNodeOk(name: string, command: string, input?: string): string 
 }
 
 /** Polls probe every second until it gives a value; on timeout, explain() says what was seen. */
+/** Runs a shell command inside the node's namespaces, without ssh (e.g. after its host key changed). */
+export function inNodeOk(name: string, command: string): string {
+  const [cmd, ...args] = lab.execArgv(name, ["sh", "-c", command]);
+  const r = complete(spawnSync(cmd, args, { encoding: "utf8", timeout: 120_000 }));
+  if (r.status !== 0) throw new Error(`${name}: '${command}' exited ${r.status}: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
 export async function eventually<T>(
   what: string,
   timeoutMs: number,

@@ -1,0 +1,43 @@
+// A throwaway Pulumi project from a fixture folder, on its own file:// backend, driven by the
+// real CLI of this project's engine build.
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { repoRoot } from "../../common/repo-root";
+import { ensureEngine, pulumi, pulumiOk, PulumiResult, PulumiWorkspace } from "../../engine/pulumi-cli";
+
+export interface TestStack {
+  dir: string;
+  ws: PulumiWorkspace;
+  pulumi(args: string[], options?: { input?: string }): Promise<PulumiResult>;
+  pulumiOk(args: string[], options?: { input?: string; wrap?: string[] }): Promise<PulumiResult>;
+  /** `pulumi stack export`, parsed. */
+  exportState(): Promise<{ raw: string; resources: { urn: string; outputs: Record<string, unknown> }[] }>;
+  dispose(): void;
+}
+
+export async function testStack(fixture: string, stack = "test"): Promise<TestStack> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "pcmk-stack-"));
+  const dir = path.join(tmp, "project");
+  cpSync(fixture, dir, { recursive: true });
+  // node_modules of the repository, which links this package to itself (scripts/setup.sh).
+  symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+  const ws: PulumiWorkspace = {
+    engineDir: ensureEngine(),
+    stateDir: path.join(tmp, "state"),
+    passphrase: "test-passphrase",
+  };
+  const self: TestStack = {
+    dir,
+    ws,
+    pulumi: (args, options) => pulumi(ws, dir, args, options),
+    pulumiOk: (args, options) => pulumiOk(ws, dir, args, options),
+    async exportState() {
+      const raw = (await pulumiOk(ws, dir, ["stack", "export", "--show-secrets=false"])).stdout;
+      return { raw, resources: JSON.parse(raw).deployment.resources ?? [] };
+    },
+    dispose: () => rmSync(tmp, { recursive: true, force: true }),
+  };
+  await self.pulumiOk(["stack", "init", stack, "--secrets-provider", "passphrase"]);
+  return self;
+}
