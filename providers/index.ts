@@ -1,3 +1,5 @@
 // pcmk-lab: Pulumi resources for Pacemaker/Corosync clusters managed over ssh with pcs.
+export { ClusterAuth, ClusterAuthArgs } from "./cluster-auth";
+export { Connection } from "./connection";
 export { Node, NodeArgs } from "./node";
 export { Secret } from "./secrets";

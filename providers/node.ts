@@ -2,37 +2,19 @@
 // course does: hostname, /etc/hosts entries for the cluster, packages, the high-availability
 // firewalld service, the hacluster password, pcsd enabled and running.
 import * as pulumi from "@pulumi/pulumi";
-import { isIP } from "node:net";
 import { z } from "zod";
+import { Connection, connectionFields, dnsName, ipAddress, targetOf as connectionTarget } from "./connection";
 import { serialisedProvider } from "./dynamic";
 import { Secret } from "./secrets";
 import { SshPool, SshTarget } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
 
-const dnsName = z
-  .string()
-  .regex(
-    /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
-    "a host name: letters, digits, '-' and '.' (RFC 1123)",
-  );
-const address = z.string().refine((s) => isIP(s) !== 0, "an IPv4 or IPv6 address");
-
 export const nodeInputsSchema = z
   .object({
-    host: z.union([address, dnsName], { message: "an IP address or a host name" }),
-    port: z.number().int().min(1).max(65535).default(22),
-    user: z
-      .string()
-      .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "a Unix user name")
-      .default("root"),
-    privateKey: z.string().regex(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "a PEM or OpenSSH private key"),
-    hostKeyFingerprint: z
-      .string()
-      .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "an OpenSSH fingerprint such as SHA256:…(43 characters)")
-      .optional(),
+    ...connectionFields,
     hostname: dnsName.optional(),
-    hosts: z.array(z.object({ address, names: z.array(dnsName).min(1) }).strict()).default([]),
+    hosts: z.array(z.object({ address: ipAddress, names: z.array(dnsName).min(1) }).strict()).default([]),
     packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, "a Debian or RPM package name")).default([]),
     openFirewall: z.boolean().default(true),
     haclusterPassword: z
@@ -118,16 +100,8 @@ const sh = (script: string, ...args: string[]): string[] => ["sh", "-c", script,
 
 // ---- reader -------------------------------------------------------------------------------------
 
-function targetOf(inputs: NodeInputs, pinned?: string): SshTarget {
-  return {
-    host: inputs.host,
-    port: inputs.port,
-    user: inputs.user,
-    privateKey: new Secret(inputs.privateKey),
-    hostKeyFingerprint: inputs.hostKeyFingerprint ?? pinned,
-    label: inputs.hostname ?? inputs.host,
-  };
-}
+const targetOf = (inputs: NodeInputs, pinned?: string): SshTarget =>
+  connectionTarget(inputs, inputs.hostname ?? inputs.host, pinned);
 
 export function parseFacts(text: string): Omit<NodeFacts, "hostKeyFingerprint"> {
   const facts: Omit<NodeFacts, "hostKeyFingerprint"> = {
@@ -299,6 +273,25 @@ export class Node extends pulumi.dynamic.Resource {
   declare readonly corosyncVersion: pulumi.Output<string>;
   declare readonly firewalld: pulumi.Output<string>;
   declare readonly pcsdRunning: pulumi.Output<boolean>;
+  declare readonly host: pulumi.Output<string>;
+  declare readonly port: pulumi.Output<number>;
+  declare readonly user: pulumi.Output<string>;
+  declare readonly privateKey: pulumi.Output<string>;
+
+  /** How other resources reach this node: its address, login and the host key pinned here. */
+  get connection(): pulumi.Output<Connection> {
+    return pulumi.secret(
+      pulumi
+        .all([this.host, this.port, this.user, this.privateKey, this.hostKeyFingerprint])
+        .apply(([host, port, user, privateKey, hostKeyFingerprint]) => ({
+          host,
+          port,
+          user,
+          privateKey,
+          hostKeyFingerprint,
+        })),
+    );
+  }
 
   constructor(name: string, args: NodeArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = {
@@ -310,6 +303,10 @@ export class Node extends pulumi.dynamic.Resource {
       corosyncVersion: undefined,
       firewalld: undefined,
       pcsdRunning: undefined,
+      host: undefined,
+      port: undefined,
+      user: undefined,
+      privateKey: undefined,
     };
     super(
       serialisedProvider("Node"),
