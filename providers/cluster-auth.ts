@@ -77,9 +77,10 @@ export function parseKnownHosts(text: string): ClusterAuthFacts["known"] {
     });
 }
 
-/** `pcs pcsd status` lines: "  node1.example.com: Online" or "...: Unable to authenticate". */
+/** `pcs pcsd status` lines: "  node1.example.com: Online" or "...: Unable to authenticate".
+ * pcs answers in whatever order the nodes reply: sorted, so that order is not drift. */
 export function parsePcsdStatus(text: string): string[] {
-  return [...text.matchAll(/^\s*(\S+): Online\s*$/gm)].map((m) => m[1]);
+  return [...text.matchAll(/^\s*(\S+): Online\s*$/gm)].map((m) => m[1]).sort();
 }
 
 export async function readClusterAuth(pool: SshPool, inputs: ClusterAuthInputs): Promise<ClusterAuthFacts> {
