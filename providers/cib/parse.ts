@@ -202,8 +202,9 @@ function fencingLevels(root: Xml): FencingLevel[] {
 export function parseCib(xml: string): Cib {
   const doc = parser.parse(xml);
   const cib = doc?.cib;
-  if (!cib?.configuration) throw new Error("not a CIB: no <cib><configuration> in cibadmin's output");
-  const conf = cib.configuration;
+  if (cib?.configuration === undefined)
+    throw new Error("not a CIB: no <cib><configuration> in cibadmin's output");
+  const conf = cib.configuration || {}; // an empty element parses as ""
   const bootstrap = list(conf.crm_config?.cluster_property_set).filter(
     (s) => s.id === "cib-bootstrap-options",
   );

@@ -1,0 +1,43 @@
+// The live state of a cluster, as seen from one node, in one round trip: corosync.conf, the CIB
+// (`cibadmin --query`) and the status (`crm_mon --output-as=xml`). No pcs start-up (~0.5 s each).
+import { SshPool, SshTarget } from "../transport/ssh";
+import { corosyncCluster, CorosyncCluster } from "./corosync-conf";
+import { Cib } from "./model";
+import { parseCib } from "./parse";
+import { ClusterStatus, parseCrmMon } from "./status";
+
+export interface LiveCluster {
+  /** null: no cluster is configured on this node */
+  corosync: CorosyncCluster | null;
+  /** null: the cluster is not running here (no CIB to query) */
+  cib: Cib | null;
+  status: ClusterStatus | null;
+  /** corosync and pacemaker enabled at boot on this node */
+  enabled: boolean;
+}
+
+const MARK = "@@pcmk-lab-section@@";
+const READ_LIVE = [
+  "cat /etc/corosync/corosync.conf 2>/dev/null",
+  `echo ${MARK}`,
+  "cibadmin --query 2>/dev/null",
+  `echo ${MARK}`,
+  "crm_mon -1 --output-as=xml 2>/dev/null",
+  `echo ${MARK}`,
+  "systemctl is-enabled corosync >/dev/null 2>&1 && systemctl is-enabled pacemaker >/dev/null 2>&1 && echo enabled",
+  "true",
+].join("; ");
+
+export function parseLive(text: string): LiveCluster {
+  const [conf = "", cib = "", mon = "", enabled = ""] = text.split(`${MARK}\n`);
+  return {
+    corosync: conf.trim() ? corosyncCluster(conf) : null,
+    cib: cib.includes("<cib") ? parseCib(cib) : null,
+    status: mon.includes("<pacemaker-result") && mon.includes("<nodes") ? parseCrmMon(mon) : null,
+    enabled: enabled.trim() === "enabled",
+  };
+}
+
+export async function readLive(pool: SshPool, target: SshTarget): Promise<LiveCluster> {
+  return parseLive(await pool.run(target, ["sh", "-c", READ_LIVE]));
+}

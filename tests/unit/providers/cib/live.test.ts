@@ -1,0 +1,56 @@
+// The live-state parsers on output captured from a lab cluster (pcs cluster setup ... totem
+// token=5000; dummy1, a group, a promotable clone, node3 in standby).
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { corosyncCluster } from "../../../../providers/cib/corosync-conf";
+import { parseLive } from "../../../../providers/cib/live";
+import { parseCrmMon } from "../../../../providers/cib/status";
+
+const fixture = (name: string): string => readFileSync(path.join(__dirname, "fixtures", name), "utf8");
+
+test("corosync.conf: name, transport, the user's totem options (not pcs's own), nodes with addresses", () => {
+  expect(corosyncCluster(fixture("corosync.conf"))).toEqual({
+    name: "ha_cluster_lab",
+    transport: "knet",
+    totem: { token: "5000" },
+    nodes: [
+      { name: "node1.example.com", id: "1", addresses: ["10.77.0.11"] },
+      { name: "node2.example.com", id: "2", addresses: ["10.77.0.12"] },
+      { name: "node3.example.com", id: "3", addresses: ["10.77.0.13"] },
+    ],
+  });
+});
+
+test("crm_mon: DC, quorum, nodes with standby, and where each resource runs in which role", () => {
+  const status = parseCrmMon(fixture("crm_mon.xml"));
+  expect(status.dc).toBe("node2.example.com");
+  expect(status.quorate).toBe(true);
+  expect(status.nodes).toEqual([
+    { name: "node1.example.com", online: true, standby: false },
+    { name: "node2.example.com", online: true, standby: false },
+    { name: "node3.example.com", online: true, standby: true },
+  ]);
+  expect(status.resources["dummy1"]).toEqual([{ node: "node1.example.com", role: "Started" }]);
+  expect(status.resources["web-ip"]).toEqual([{ node: "node2.example.com", role: "Started" }]);
+  expect(status.resources["st"]).toEqual([
+    { node: "node1.example.com", role: "Promoted" },
+    { node: "node2.example.com", role: "Unpromoted" },
+  ]);
+});
+
+test("the one-round-trip reader splits its sections, and tells a node without a cluster", () => {
+  const mark = "@@pcmk-lab-section@@\n";
+  const live = parseLive(
+    fixture("corosync.conf") +
+      mark +
+      "<cib epoch='1'><configuration/></cib>\n" +
+      mark +
+      fixture("crm_mon.xml") +
+      mark +
+      "enabled\n",
+  );
+  expect(live.corosync?.name).toBe("ha_cluster_lab");
+  expect(live.status?.dc).toBe("node2.example.com");
+  expect(live.enabled).toBe(true);
+  expect(parseLive(mark + mark + mark)).toEqual({ corosync: null, cib: null, status: null, enabled: false });
+});
