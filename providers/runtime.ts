@@ -1,13 +1,18 @@
 // What the serialised shim calls, by kind, inside the provider process. One ssh pool per
 // process: every resource of a `pulumi` operation shares its connections.
 import { checkInputs, CheckFailure } from "./check";
+import { clusterLifecycle } from "./cluster";
 import { clusterAuthLifecycle } from "./cluster-auth";
 import { nodeLifecycle } from "./node";
 import { SshPool } from "./transport/ssh";
 
 const pool = new SshPool();
 
-const lifecycles = { Node: nodeLifecycle, ClusterAuth: clusterAuthLifecycle } as const;
+const lifecycles = {
+  Node: nodeLifecycle,
+  ClusterAuth: clusterAuthLifecycle,
+  Cluster: clusterLifecycle,
+} as const;
 type Kind = keyof typeof lifecycles;
 // Each lifecycle types its own inputs; here they are only passed through.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

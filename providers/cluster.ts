@@ -1,0 +1,278 @@
+// Cluster: `pcs cluster setup` of named nodes (with their link addresses), transport and totem
+// options, started and enabled, cluster properties; waits, bounded, until every node is online.
+// Read from corosync.conf, the CIB and crm_mon in one round trip. Delete: `pcs cluster destroy --all`.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { CorosyncCluster } from "./cib/corosync-conf";
+import { LiveCluster, readLive } from "./cib/live";
+import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
+import { serialisedProvider } from "./dynamic";
+import { SshPool, SshTarget } from "./transport/ssh";
+
+// ---- schema -----------------------------------------------------------------------------------
+
+const optionName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]*$/, "an option name: lower case letters, digits, '_' and '-'");
+const optionValue = z.string().regex(/^[^\s=]*$/, "a value without spaces or '='");
+const propertyName = z.string().regex(/^[a-z][a-z0-9-]*$/, "a cluster property name such as stonith-enabled");
+
+export const clusterInputsSchema = z
+  .object({
+    runOn: connectionSchema,
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "1 to 32 letters, digits, '_' or '-' (corosync's limit)"),
+    nodes: z
+      .array(z.object({ name: dnsName, addresses: z.array(ipAddress).max(8).default([]) }).strict())
+      .min(1)
+      .refine((ns) => new Set(ns.map((n) => n.name)).size === ns.length, "each node name once"),
+    transport: z.enum(["knet", "udp", "udpu"]).default("knet"),
+    totem: z.record(optionName, optionValue).default({}),
+    properties: z.record(propertyName, z.string().max(1024)).default({}),
+    start: z.boolean().default(true),
+    enable: z.boolean().default(true),
+    waitOnlineSeconds: z.number().int().min(0).max(3600).default(180),
+    adopt: z.boolean().default(false),
+  })
+  .strict()
+  .refine((c) => c.start || Object.keys(c.properties).length === 0, {
+    message: "cluster properties live in the CIB, which exists only while the cluster runs: set start: true",
+    path: ["properties"],
+  });
+
+export type ClusterInputs = z.infer<typeof clusterInputsSchema>;
+
+export interface ClusterFacts {
+  liveName: string | null;
+  liveNodes: { name: string; addresses: string[] }[];
+  liveTransport: string | null;
+  liveTotem: Record<string, string>;
+  /** The declared properties' live values (others, e.g. dc-version, are pacemaker's own). */
+  liveProperties: Record<string, string | null>;
+  enabled: boolean;
+  nodesOnline: string[];
+  dc: string | null;
+  quorate: boolean;
+}
+
+export type ClusterOutputs = ClusterInputs & ClusterFacts;
+
+// ---- pcs commands -----------------------------------------------------------------------------
+
+const nodeArgs = (n: ClusterInputs["nodes"][number]): string[] => [
+  n.name,
+  ...n.addresses.map((a) => `addr=${a}`),
+];
+const options = (o: Record<string, string>): string[] => Object.entries(o).map(([k, v]) => `${k}=${v}`);
+
+export function setupArgv(c: ClusterInputs): string[] {
+  const totem = Object.keys(c.totem).length ? ["totem", ...options(c.totem)] : [];
+  return [
+    "pcs",
+    "cluster",
+    "setup",
+    c.name,
+    ...c.nodes.flatMap(nodeArgs),
+    "transport",
+    c.transport,
+    ...totem,
+    ...(c.enable ? ["--enable"] : []),
+    ...(c.start ? ["--start"] : []),
+  ];
+}
+
+export const propertySetArgv = (p: Record<string, string>): string[] => [
+  "pcs",
+  "property",
+  "set",
+  ...options(p),
+];
+export const propertyUnsetArgv = (names: string[]): string[] => ["pcs", "property", "unset", ...names];
+export const totemUpdateArgv = (t: Record<string, string>): string[] => [
+  "pcs",
+  "cluster",
+  "config",
+  "update",
+  "totem",
+  ...options(t),
+];
+
+// ---- reader -----------------------------------------------------------------------------------
+
+export function clusterFacts(live: LiveCluster, declared: ClusterInputs): ClusterFacts {
+  const c: CorosyncCluster | null = live.corosync;
+  const props = live.cib?.properties ?? {};
+  const online = (live.status?.nodes ?? [])
+    .filter((n) => n.online)
+    .map((n) => n.name)
+    .sort();
+  return {
+    liveName: c?.name ?? null,
+    liveNodes: (c?.nodes ?? []).map((n) => ({ name: n.name, addresses: n.addresses })),
+    liveTransport: c?.transport ?? null,
+    liveTotem: c?.totem ?? {},
+    liveProperties: Object.fromEntries(Object.keys(declared.properties).map((k) => [k, props[k] ?? null])),
+    enabled: live.enabled,
+    nodesOnline: online,
+    dc: live.status?.dc ?? null,
+    quorate: live.status?.quorate ?? false,
+  };
+}
+
+async function readCluster(pool: SshPool, target: SshTarget, declared: ClusterInputs): Promise<ClusterFacts> {
+  return clusterFacts(await readLive(pool, target), declared);
+}
+
+// ---- diff -------------------------------------------------------------------------------------
+
+const sameNodes = (live: ClusterFacts["liveNodes"], declared: ClusterInputs["nodes"]): boolean =>
+  live.length === declared.length &&
+  declared.every((d) => {
+    const l = live.find((n) => n.name === d.name);
+    return !!l && (d.addresses.length === 0 || d.addresses.join(",") === l.addresses.join(","));
+  });
+
+/** Declared totem options whose live value differs (options pcs adds itself are not compared). */
+const totemDrift = (live: Record<string, string>, declared: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(declared).filter(([k, v]) => live[k] !== v));
+
+const propertyDrift = (
+  live: ClusterFacts["liveProperties"],
+  declared: Record<string, string>,
+): Record<string, string> => Object.fromEntries(Object.entries(declared).filter(([k, v]) => live[k] !== v));
+
+export function clusterDiff(olds: ClusterOutputs, news: ClusterInputs) {
+  // A new name or other members is a new cluster: pcs cannot rename one, and this resource
+  // does not yet add or remove members in place.
+  const replaces: string[] = [];
+  if (olds.name !== news.name || (olds.liveName !== null && olds.liveName !== news.name))
+    replaces.push("name");
+  if (!sameNodes(olds.liveNodes, news.nodes)) replaces.push("nodes");
+  if (olds.transport !== news.transport || (olds.liveTransport && olds.liveTransport !== news.transport)) {
+    replaces.push("transport");
+  }
+  const undeclared = Object.keys(olds.properties).filter((k) => !(k in news.properties));
+  const changes =
+    replaces.length > 0 ||
+    Object.keys(totemDrift(olds.liveTotem, news.totem)).length > 0 ||
+    Object.keys(propertyDrift(olds.liveProperties, news.properties)).length > 0 ||
+    undeclared.length > 0 ||
+    (news.enable && !olds.enabled) ||
+    (news.start && olds.nodesOnline.length === 0) ||
+    // running pcs from another member changes nothing on the cluster, but is recorded
+    JSON.stringify(olds.runOn) !== JSON.stringify(news.runOn);
+  return { changes, replaces, deleteBeforeReplace: true };
+}
+
+// ---- lifecycle ----------------------------------------------------------------------------------
+
+async function waitOnline(pool: SshPool, target: SshTarget, c: ClusterInputs): Promise<ClusterFacts> {
+  const deadline = Date.now() + c.waitOnlineSeconds * 1000;
+  for (;;) {
+    const facts = await readCluster(pool, target, c);
+    const missing = c.nodes.map((n) => n.name).filter((n) => !facts.nodesOnline.includes(n));
+    if (missing.length === 0 && facts.dc) return facts;
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `cluster ${c.name}: not all nodes online after ${c.waitOnlineSeconds} s ` +
+          `(offline: ${missing.join(", ") || "none"}; DC: ${facts.dc ?? "none elected"})`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+async function converge(
+  pool: SshPool,
+  target: SshTarget,
+  c: ClusterInputs,
+  live: ClusterFacts,
+  previous?: ClusterInputs,
+) {
+  const totem = totemDrift(live.liveTotem, c.totem);
+  // pcs refuses this while corosync runs; its own message says so.
+  if (Object.keys(totem).length) await pool.run(target, totemUpdateArgv(totem));
+  if (c.enable && !live.enabled) await pool.run(target, ["pcs", "cluster", "enable", "--all"]);
+  if (c.start && c.nodes.some((n) => !live.nodesOnline.includes(n.name))) {
+    await pool.run(target, ["pcs", "cluster", "start", "--all"]);
+  }
+  const afterStart = c.start ? await waitOnline(pool, target, c) : live;
+  const unset = Object.keys(previous?.properties ?? {}).filter((k) => !(k in c.properties));
+  if (unset.length) await pool.run(target, propertyUnsetArgv(unset));
+  const set = propertyDrift(afterStart.liveProperties, c.properties);
+  if (Object.keys(set).length) await pool.run(target, propertySetArgv(set));
+}
+
+export const clusterLifecycle = {
+  schema: clusterInputsSchema,
+
+  async create(pool: SshPool, c: ClusterInputs) {
+    const target = targetOf(c.runOn);
+    const existing = await readCluster(pool, target, c);
+    if (existing.liveName !== null) {
+      const members = existing.liveNodes.map((n) => n.name).join(", ");
+      if (existing.liveName !== c.name || !sameNodes(existing.liveNodes, c.nodes)) {
+        throw new Error(
+          `${c.runOn.host} already belongs to cluster '${existing.liveName}' (${members}): ` +
+            "destroy it first (pcs cluster destroy --all) or run on another node",
+        );
+      }
+      if (!c.adopt) {
+        throw new Error(
+          `cluster '${c.name}' (${members}) already exists: set adopt: true to manage it as it is, ` +
+            "or destroy it first (pcs cluster destroy --all)",
+        );
+      }
+    } else {
+      await pool.run(target, setupArgv(c), { timeoutMs: 600_000 });
+    }
+    const live = c.start ? await waitOnline(pool, target, c) : await readCluster(pool, target, c);
+    await converge(pool, target, c, live);
+    const outs: ClusterOutputs = { ...c, ...(await readCluster(pool, target, c)) };
+    return { id: c.name, outs };
+  },
+
+  async read(pool: SshPool, id: string, props: ClusterOutputs) {
+    return { id, props: { ...props, ...(await readCluster(pool, targetOf(props.runOn), props)) } };
+  },
+
+  diff: (_id: string, olds: ClusterOutputs, news: ClusterInputs) => clusterDiff(olds, news),
+
+  async update(pool: SshPool, _id: string, olds: ClusterOutputs, news: ClusterInputs) {
+    const target = targetOf(news.runOn);
+    await converge(pool, target, news, await readCluster(pool, target, news), olds);
+    return { outs: { ...news, ...(await readCluster(pool, target, news)) } };
+  },
+
+  /** `pcs cluster destroy --all`: every node back to no cluster. Already gone is fine. */
+  async remove(pool: SshPool, _id: string, props: ClusterOutputs) {
+    const target = targetOf(props.runOn);
+    const live = await readLive(pool, target);
+    if (live.corosync === null) return;
+    await pool.run(target, ["pcs", "cluster", "destroy", "--all"], { timeoutMs: 600_000 });
+  },
+};
+
+// ---- the resource ---------------------------------------------------------------------------------
+
+type Args = z.input<typeof clusterInputsSchema>;
+export type ClusterArgs = { [K in keyof Args]: pulumi.Input<Args[K]> };
+
+export class Cluster extends pulumi.dynamic.Resource {
+  declare readonly nodesOnline: pulumi.Output<string[]>;
+  declare readonly dc: pulumi.Output<string | null>;
+  declare readonly quorate: pulumi.Output<boolean>;
+  declare readonly liveProperties: pulumi.Output<Record<string, string | null>>;
+
+  constructor(name: string, args: ClusterArgs, opts?: pulumi.CustomResourceOptions) {
+    const outputs = { nodesOnline: undefined, dc: undefined, quorate: undefined, liveProperties: undefined };
+    super(
+      serialisedProvider("Cluster"),
+      name,
+      { ...outputs, ...args },
+      {
+        ...opts,
+        additionalSecretOutputs: ["runOn", ...(opts?.additionalSecretOutputs ?? [])],
+      },
+    );
+  }
+}

@@ -1,0 +1,109 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseLive } from "../../../providers/cib/live";
+import { checkInputs } from "../../../providers/check";
+import {
+  clusterDiff,
+  clusterFacts,
+  clusterInputsSchema,
+  ClusterOutputs,
+  setupArgv,
+} from "../../../providers/cluster";
+
+const fixture = (name: string): string => readFileSync(path.join(__dirname, "cib", "fixtures", name), "utf8");
+const runOn = {
+  host: "10.77.0.11",
+  privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----",
+};
+const declared = clusterInputsSchema.parse({
+  runOn,
+  name: "ha_cluster_lab",
+  nodes: [1, 2, 3].map((i) => ({ name: `node${i}.example.com`, addresses: [`10.77.0.1${i}`] })),
+  totem: { token: "5000" },
+  properties: { "stonith-enabled": "false" },
+});
+// The live cluster the fixtures were captured from matches `declared`.
+const cib =
+  '<cib><configuration><crm_config><cluster_property_set id="cib-bootstrap-options">' +
+  '<nvpair id="a" name="stonith-enabled" value="false"/><nvpair id="b" name="dc-version" value="2.1.5"/>' +
+  "</cluster_property_set></crm_config></configuration></cib>";
+const mark = "@@pcmk-lab-section@@\n";
+const live = parseLive(
+  fixture("corosync.conf") + mark + cib + "\n" + mark + fixture("crm_mon.xml") + mark + "enabled\n",
+);
+const current: ClusterOutputs = { ...declared, ...clusterFacts(live, declared) };
+
+test("pcs cluster setup: nodes with addr=, transport, totem, --enable --start", () => {
+  expect(setupArgv(declared)).toEqual([
+    "pcs",
+    "cluster",
+    "setup",
+    "ha_cluster_lab",
+    "node1.example.com",
+    "addr=10.77.0.11",
+    "node2.example.com",
+    "addr=10.77.0.12",
+    "node3.example.com",
+    "addr=10.77.0.13",
+    "transport",
+    "knet",
+    "totem",
+    "token=5000",
+    "--enable",
+    "--start",
+  ]);
+});
+
+test("facts: only declared properties are compared; pacemaker's own (dc-version) are not drift", () => {
+  expect(current.liveProperties).toEqual({ "stonith-enabled": "false" });
+  expect(current).toMatchObject({ dc: "node2.example.com", quorate: true, enabled: true });
+  expect(current.nodesOnline).toHaveLength(3);
+  expect(clusterDiff(current, declared)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
+});
+
+test("a standby node or another DC is runtime, not drift", () => {
+  const moved = { ...current, dc: "node1.example.com" };
+  expect(clusterDiff(moved, declared).changes).toBe(false);
+});
+
+test("a property changed by hand, a property dropped from the program, or a disabled cluster is an update", () => {
+  expect(clusterDiff({ ...current, liveProperties: { "stonith-enabled": "true" } }, declared)).toMatchObject({
+    changes: true,
+    replaces: [],
+  });
+  expect(clusterDiff(current, { ...declared, properties: {} }).changes).toBe(true);
+  expect(clusterDiff({ ...current, enabled: false }, declared).changes).toBe(true);
+  expect(clusterDiff(current, { ...declared, totem: { token: "10000" } })).toMatchObject({
+    changes: true,
+    replaces: [],
+  });
+});
+
+test("another name or other members is a new cluster (delete before replace)", () => {
+  expect(clusterDiff(current, { ...declared, name: "other" }).replaces).toEqual(["name"]);
+  expect(clusterDiff(current, { ...declared, nodes: declared.nodes.slice(0, 2) }).replaces).toEqual([
+    "nodes",
+  ]);
+});
+
+test("bad input is refused with the field named", () => {
+  const { failures } = checkInputs(clusterInputsSchema, {
+    runOn,
+    name: "has space",
+    nodes: [{ name: "node1" }],
+    totem: { token: "5000 --force" },
+    start: false,
+    properties: { "stonith-enabled": "false" },
+  });
+  expect(failures.map((f) => f.property).sort()).toEqual(["name", "properties", "totem.token"]);
+  const stopped = checkInputs(clusterInputsSchema, {
+    runOn,
+    name: "c",
+    nodes: [{ name: "n1" }],
+    start: false,
+    properties: { a: "b" },
+  });
+  expect(stopped.failures).toEqual([
+    { property: "properties", reason: expect.stringMatching(/start: true/) },
+  ]);
+});
