@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Connection, connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
-import { serialisedProvider } from "./dynamic";
+import { ArgsOf, serialisedProvider } from "./dynamic";
 import { Secret } from "./secrets";
 import { SshPool } from "./transport/ssh";
 
@@ -169,8 +169,7 @@ export const clusterAuthLifecycle = {
 
 // ---- the resource ---------------------------------------------------------------------------------
 
-type Args = z.input<typeof clusterAuthInputsSchema>;
-export type ClusterAuthArgs = { [K in keyof Args]: pulumi.Input<Args[K]> };
+export type ClusterAuthArgs = ArgsOf<typeof clusterAuthInputsSchema>;
 
 export class ClusterAuth extends pulumi.dynamic.Resource {
   declare readonly known: pulumi.Output<ClusterAuthFacts["known"]>;

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { CorosyncCluster } from "./cib/corosync-conf";
 import { LiveCluster, readLive } from "./cib/live";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
-import { serialisedProvider } from "./dynamic";
+import { ArgsOf, serialisedProvider } from "./dynamic";
 import { SshPool, SshTarget } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -254,8 +254,7 @@ export const clusterLifecycle = {
 
 // ---- the resource ---------------------------------------------------------------------------------
 
-type Args = z.input<typeof clusterInputsSchema>;
-export type ClusterArgs = { [K in keyof Args]: pulumi.Input<Args[K]> };
+export type ClusterArgs = ArgsOf<typeof clusterInputsSchema>;
 
 export class Cluster extends pulumi.dynamic.Resource {
   declare readonly nodesOnline: pulumi.Output<string[]>;

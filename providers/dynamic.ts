@@ -3,6 +3,10 @@
 // stored in plain text (#8265). So it captures only the kind's name and requires this package,
 // by name, inside the provider process; the code that runs is always the installed package's.
 import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+/** A resource's arguments: its schema's input, each field a pulumi.Input. */
+export type ArgsOf<S extends z.ZodType> = { [K in keyof z.input<S>]: pulumi.Input<z.input<S>[K]> };
 
 export function serialisedProvider(kind: string): pulumi.dynamic.ResourceProvider {
   /* eslint-disable @typescript-eslint/no-require-imports -- resolved in the provider process */

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Connection, connectionFields, dnsName, ipAddress, targetOf as connectionTarget } from "./connection";
-import { serialisedProvider } from "./dynamic";
+import { ArgsOf, serialisedProvider } from "./dynamic";
 import { Secret } from "./secrets";
 import { SshPool, SshTarget } from "./transport/ssh";
 
@@ -260,9 +260,7 @@ export const nodeLifecycle = {
 
 // ---- the resource ---------------------------------------------------------------------------------
 
-export type NodeArgs = {
-  [K in keyof z.input<typeof nodeInputsSchema>]: pulumi.Input<z.input<typeof nodeInputsSchema>[K]>;
-};
+export type NodeArgs = ArgsOf<typeof nodeInputsSchema>;
 
 export class Node extends pulumi.dynamic.Resource {
   declare readonly hostKeyFingerprint: pulumi.Output<string>;

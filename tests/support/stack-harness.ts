@@ -1,10 +1,11 @@
 // A throwaway Pulumi project from a fixture folder, on its own file:// backend, driven by the
 // real CLI of this project's engine build.
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { repoRoot } from "../../common/repo-root";
 import { ensureEngine, pulumi, pulumiOk, PulumiResult, PulumiWorkspace } from "../../engine/pulumi-cli";
+import { labStatus } from "./lab-harness";
 
 export interface TestStack {
   dir: string;
@@ -40,4 +41,23 @@ export async function testStack(fixture: string, stack = "test"): Promise<TestSt
   };
   await self.pulumiOk(["stack", "init", stack, "--secrets-provider", "passphrase"]);
   return self;
+}
+
+/** Config `runOn` (node1 of the lab, its pinned key, the admin key as a secret) and `password`. */
+export async function configureRunOnNode1(s: TestStack): Promise<void> {
+  const status = labStatus();
+  await s.pulumiOk(["config", "set", "--path", "runOn.host", status.nodes[0].address]);
+  await s.pulumiOk([
+    "config",
+    "set",
+    "--path",
+    "runOn.hostKeyFingerprint",
+    status.nodes[0].hostKeyFingerprint!,
+  ]);
+  await s.pulumiOk(["config", "set", "--path", "--secret", "runOn.privateKey"], {
+    input: readFileSync(status.sshKeyPath, "utf8"),
+  });
+  await s.pulumiOk(["config", "set", "--secret", "password"], {
+    input: readFileSync(status.haclusterPasswordFile, "utf8"),
+  });
 }

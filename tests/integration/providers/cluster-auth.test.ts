@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { labCli, labStatus, onNode, onNodeOk } from "../../support/lab-harness";
-import { TestStack, testStack } from "../../support/stack-harness";
+import { configureRunOnNode1, TestStack, testStack } from "../../support/stack-harness";
 
 jest.setTimeout(600_000);
 
@@ -20,18 +20,7 @@ beforeAll(async () => {
   const status = labStatus();
   password = readFileSync(status.haclusterPasswordFile, "utf8");
   stack = await testStack(path.join(__dirname, "fixtures", "cluster-auth"));
-  await stack.pulumiOk(["config", "set", "--path", "runOn.host", "10.77.0.11"]);
-  await stack.pulumiOk([
-    "config",
-    "set",
-    "--path",
-    "runOn.hostKeyFingerprint",
-    status.nodes[0].hostKeyFingerprint!,
-  ]);
-  await stack.pulumiOk(["config", "set", "--path", "--secret", "runOn.privateKey"], {
-    input: readFileSync(status.sshKeyPath, "utf8"),
-  });
-  await stack.pulumiOk(["config", "set", "--secret", "password"], { input: password });
+  await configureRunOnNode1(stack);
   const nodes = status.nodes.slice(0, 2).map((n) => ({ name: n.fqdn, addresses: [n.address] }));
   await stack.pulumiOk(["config", "set", "nodes", JSON.stringify(nodes)]);
 });

@@ -1,9 +1,8 @@
 // Cluster through the real engine on the lab: from nothing to all nodes online, a clean second
 // preview (a node in standby is not drift), drift made by hand repaired, adopt, destroy.
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { labCli, labStatus, onNode, onNodeOk } from "../../support/lab-harness";
-import { TestStack, testStack } from "../../support/stack-harness";
+import { configureRunOnNode1, TestStack, testStack } from "../../support/stack-harness";
 
 jest.setTimeout(900_000);
 
@@ -11,21 +10,8 @@ const fixture = path.join(__dirname, "fixtures", "cluster");
 let stack: TestStack;
 
 async function configure(s: TestStack): Promise<void> {
+  await configureRunOnNode1(s);
   const status = labStatus();
-  await s.pulumiOk(["config", "set", "--path", "runOn.host", "10.77.0.11"]);
-  await s.pulumiOk([
-    "config",
-    "set",
-    "--path",
-    "runOn.hostKeyFingerprint",
-    status.nodes[0].hostKeyFingerprint!,
-  ]);
-  await s.pulumiOk(["config", "set", "--path", "--secret", "runOn.privateKey"], {
-    input: readFileSync(status.sshKeyPath, "utf8"),
-  });
-  await s.pulumiOk(["config", "set", "--secret", "password"], {
-    input: readFileSync(status.haclusterPasswordFile, "utf8"),
-  });
   await s.pulumiOk(["config", "set", "name", "ha_cluster_lab"]);
   const nodes = status.nodes.map((n) => ({ name: n.fqdn, addresses: [n.address] }));
   await s.pulumiOk(["config", "set", "nodes", JSON.stringify(nodes)]);
