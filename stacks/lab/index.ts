@@ -1,5 +1,6 @@
-// The lab stack: the course's nodes, prepared as the course does (hostname, /etc/hosts, packages,
-// firewall, hacluster password, pcsd). The cluster itself comes with the next provider kinds.
+// The lab stack, as the course builds it: the nodes prepared (hostname, /etc/hosts, packages,
+// firewall, hacluster password, pcsd), `pcs host auth` from node1, and `pcs cluster setup
+// ha_cluster_lab ... --start --enable`. Resources, constraints and fencing come with the next kinds.
 // Connection details come from the lab's `status` (or the config key `labStatus`); the ssh key
 // and the hacluster password are read from the lab's files as secrets, or from secret config.
 import * as pulumi from "@pulumi/pulumi";
@@ -7,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../../common/repo-root";
-import { Node } from "../../providers";
+import { Cluster, ClusterAuth, Node } from "../../providers";
 
 interface LabStatus {
   sshKeyPath: string;
@@ -39,6 +40,30 @@ export const nodes = lab.nodes.map(
       haclusterPassword,
     }),
 );
+const members = lab.nodes.map((n) => ({ name: n.fqdn, addresses: [n.address] }));
+const runOn = nodes[0].connection;
+const auth = new ClusterAuth(
+  "auth",
+  { runOn, nodes: members, password: haclusterPassword },
+  { dependsOn: nodes },
+);
+const cluster = new Cluster(
+  "ha_cluster_lab",
+  {
+    runOn,
+    name: "ha_cluster_lab",
+    nodes: members,
+    // a longer token than corosync's 3 s default: the lab's nodes share 2 busy cores
+    totem: { token: "5000" },
+    // no fence device is declared yet (StonithDevice comes next)
+    properties: { "stonith-enabled": "false" },
+  },
+  { dependsOn: [auth] },
+);
+
+export const clusterName = cluster.id;
+export const nodesOnline = cluster.nodesOnline;
+export const dc = cluster.dc;
 export const versions = nodes.map(
   (n) =>
     pulumi.interpolate`${n.liveHostname}: ${n.os}, pcs ${n.pcsVersion}, pacemaker ${n.pacemakerVersion}, corosync ${n.corosyncVersion}`,
