@@ -18,7 +18,8 @@ export type LabConfig = z.infer<typeof labConfigSchema>;
 /** Sources of the lab (node scripts, hypervisor files): the repository's lab/ folder. */
 export const labSourceDir = path.join(repoRoot, "lab");
 
-// Overlayfs refuses an upper dir inside its lower dir, and the nodes overlay these.
+// Overlayfs refuses an upper dir inside its lower dir (the nodes overlay /etc and /var), and
+// each node mounts its own home over /root.
 const overlaidByNodes = ["/etc", "/var", "/root"];
 
 export function loadLabConfig(env: NodeJS.ProcessEnv = process.env): LabConfig {

@@ -298,9 +298,16 @@ export class Lab {
   /** Stages a node's identity in its disk before it boots: host key, sshd config, root's keys, hosts. */
   private provision(node: NodeIdentity, all: NodeIdentity[]): void {
     const etc = this.p("nodes", node.name, "etc-upper");
-    const root = this.p("nodes", node.name, "root-upper");
+    const root = this.p("nodes", node.name, "root");
     mkdirSync(path.join(etc, "ssh", "sshd_config.d"), { recursive: true });
     mkdirSync(path.join(root, ".ssh"), { recursive: true, mode: 0o700 });
+    chmodSync(root, 0o700);
+    // a fresh root home, as Debian's base-files makes it
+    for (const dot of ["bashrc", "profile"]) {
+      const skel = `/usr/share/base-files/dot.${dot}`;
+      if (existsSync(skel) && !existsSync(path.join(root, `.${dot}`)))
+        copyFileSync(skel, path.join(root, `.${dot}`));
+    }
     ensureKeyPair(this.hostKeyPath(node.name), `root@${node.fqdn}`);
     writeFileSync(
       path.join(etc, "ssh", "sshd_config.d", "lab.conf"),

@@ -18,10 +18,12 @@ umount -R /run/netns 2>/dev/null # other nodes' netns handles are not ours
 # pcs drives services through systemctl; there is no systemd here, so a shim stands in.
 mount --bind "$LAB/bin/systemctl-shim" /usr/bin/systemctl
 
-# /etc, /var, /root: overlayfs over the host's, with a per-node upper layer that survives a
-# "reboot" (the node's disk). /run, /dev/shm, /tmp: fresh tmpfs at each boot. A private
-# /dev/shm is required: libqb names its shm rings by PID and PIDs repeat across namespaces.
-for d in etc var root; do
+# /etc and /var: overlayfs over the host's, with a per-node upper layer that survives a
+# "reboot" (the node's disk). /root: the node's own home, not the host admin's (whose shell
+# profile, e.g. pyenv's, would run at every login). /run, /dev/shm, /tmp: fresh tmpfs at each
+# boot. A private /dev/shm is required: libqb names its shm rings by PID and PIDs repeat.
+mount --bind "$STATE/root" /root || exit 1
+for d in etc var; do
     mkdir -p "$STATE/$d-upper" "$STATE/$d-work"
     mount -t overlay "lab-$NAME-$d" -o "lowerdir=/$d,upperdir=$STATE/$d-upper,workdir=$STATE/$d-work" "/$d" || exit 1
 done
