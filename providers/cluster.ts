@@ -192,10 +192,12 @@ async function converge(
   // pcs refuses this while corosync runs; its own message says so.
   if (Object.keys(totem).length) await pool.run(target, totemUpdateArgv(totem));
   if (c.enable && !live.enabled) await pool.run(target, ["pcs", "cluster", "enable", "--all"]);
+  // Wait only after starting something: the live facts are otherwise current.
+  let afterStart = live;
   if (c.start && c.nodes.some((n) => !live.nodesOnline.includes(n.name))) {
     await pool.run(target, ["pcs", "cluster", "start", "--all"]);
+    afterStart = await waitOnline(pool, target, c);
   }
-  const afterStart = c.start ? await waitOnline(pool, target, c) : live;
   const unset = Object.keys(previous?.properties ?? {}).filter((k) => !(k in c.properties));
   if (unset.length) await pool.run(target, propertyUnsetArgv(unset));
   const set = propertyDrift(afterStart.liveProperties, c.properties);
