@@ -2,5 +2,8 @@
 export { Cluster, ClusterArgs } from "./cluster";
 export { ClusterAuth, ClusterAuthArgs } from "./cluster-auth";
 export { Connection } from "./connection";
+export { Constraint, ConstraintArgs } from "./constraint";
 export { Node, NodeArgs } from "./node";
+export { PcsResource, PcsResourceArgs } from "./pcs-resource";
 export { Secret } from "./secrets";
+export { StonithDevice, StonithDeviceArgs } from "./stonith-device";

@@ -3,7 +3,10 @@
 import { checkInputs, CheckFailure } from "./check";
 import { clusterLifecycle } from "./cluster";
 import { clusterAuthLifecycle } from "./cluster-auth";
+import { constraintLifecycle } from "./constraint";
 import { nodeLifecycle } from "./node";
+import { pcsResourceLifecycle } from "./pcs-resource";
+import { stonithLifecycle } from "./stonith-device";
 import { SshPool } from "./transport/ssh";
 
 const pool = new SshPool();
@@ -12,6 +15,9 @@ const lifecycles = {
   Node: nodeLifecycle,
   ClusterAuth: clusterAuthLifecycle,
   Cluster: clusterLifecycle,
+  PcsResource: pcsResourceLifecycle,
+  Constraint: constraintLifecycle,
+  StonithDevice: stonithLifecycle,
 } as const;
 type Kind = keyof typeof lifecycles;
 // Each lifecycle types its own inputs; here they are only passed through.
@@ -37,23 +43,39 @@ export async function check(
   news: Props,
 ): Promise<{ inputs: Props; failures: CheckFailure[] }> {
   const { inputs, failures } = checkInputs(lifecycleOf(kind).schema, own(news));
-  return { inputs: inputs ?? own(news), failures };
+  return { inputs: withoutUndefined(inputs ?? own(news)), failures };
 }
 
 export async function diff(kind: string, id: string, olds: Props, news: Props) {
   return lifecycleOf(kind).diff(id, own(olds), own(news));
 }
 
+/** Outputs travel as protobuf Structs, which have no `undefined`: absent optional fields go. */
+export function withoutUndefined<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutUndefined) as T;
+  if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, withoutUndefined(v)]),
+    ) as T;
+  }
+  return value;
+}
+
 export async function create(kind: string, inputs: Props) {
-  return lifecycleOf(kind).create(pool, own(inputs));
+  const { id, outs } = await lifecycleOf(kind).create(pool, own(inputs));
+  return { id, outs: withoutUndefined(outs) };
 }
 
 export async function read(kind: string, id: string, props: Props) {
-  return lifecycleOf(kind).read(pool, id, own(props));
+  const r = await lifecycleOf(kind).read(pool, id, own(props));
+  return { id: r.id, props: withoutUndefined(r.props) };
 }
 
 export async function update(kind: string, id: string, olds: Props, news: Props) {
-  return lifecycleOf(kind).update(pool, id, own(olds), own(news));
+  const { outs } = await lifecycleOf(kind).update(pool, id, own(olds), own(news));
+  return { outs: withoutUndefined(outs) };
 }
 
 export async function remove(kind: string, id: string, props: Props) {

@@ -38,6 +38,9 @@ export function parseLive(text: string): LiveCluster {
   };
 }
 
+/** The one command that reads it all; the pcs batch writer runs it too, after pushing. */
+export const READ_LIVE_ARGV: readonly string[] = ["sh", "-c", READ_LIVE];
+
 export async function readLive(pool: SshPool, target: SshTarget): Promise<LiveCluster> {
-  return parseLive(await pool.run(target, ["sh", "-c", READ_LIVE]));
+  return parseLive(await pool.run(target, READ_LIVE_ARGV));
 }

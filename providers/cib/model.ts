@@ -50,6 +50,7 @@ export interface ResourceSet {
 export interface Rule {
   id: string;
   score?: string;
+  role?: string;
   booleanOp?: string;
   expressions: NvPairs[];
 }

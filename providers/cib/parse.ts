@@ -127,6 +127,7 @@ function rules(x: Xml): Rule[] {
   return list(x.rule).map((r) => ({
     id: r.id,
     ...(r.score !== undefined ? { score: r.score } : {}),
+    ...(r.role !== undefined ? { role: r.role } : {}),
     ...(r["boolean-op"] ? { booleanOp: r["boolean-op"] } : {}),
     expressions: [...list(r.expression), ...list(r.date_expression)].map((e) => {
       const out: NvPairs = {};

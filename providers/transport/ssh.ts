@@ -92,8 +92,9 @@ export function fingerprintOfKeyBlob(blob: Buffer): string {
   return `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 }
 
-const nameOf = (t: SshTarget): string => (t.label && t.label !== t.host ? `${t.label} (${t.host})` : t.host);
-const keyOf = (t: SshTarget): string => `${t.user ?? "root"}@${t.host}:${t.port ?? 22}`;
+export const nameOf = (t: SshTarget): string =>
+  t.label && t.label !== t.host ? `${t.label} (${t.host})` : t.host;
+export const keyOf = (t: SshTarget): string => `${t.user ?? "root"}@${t.host}:${t.port ?? 22}`;
 
 /** A connection and its channel slots. */
 class Connection {

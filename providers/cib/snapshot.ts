@@ -1,0 +1,35 @@
+// One read of a cluster's live state per `pulumi` operation, shared by every resource's read and
+// diff: concurrent readers wait for the same round trip, later ones get the cached result until a
+// write through this process replaces it (the writer hands over the state it read after pushing).
+import { keyOf, SshPool, SshTarget } from "../transport/ssh";
+import { LiveCluster, readLive } from "./live";
+
+interface Entry {
+  live: Promise<LiveCluster>;
+  at: number;
+}
+
+/** Older than this, a cached read is read again (a long `pulumi` run should not act on old news). */
+export const MAX_AGE_MS = 30_000;
+
+const entries = new Map<string, Entry>();
+
+export function sharedLive(pool: SshPool, target: SshTarget, now = Date.now()): Promise<LiveCluster> {
+  const key = keyOf(target);
+  const cached = entries.get(key);
+  if (cached && now - cached.at < MAX_AGE_MS) return cached.live;
+  const live = readLive(pool, target);
+  entries.set(key, { live, at: now });
+  live.catch(() => entries.get(key)?.live === live && entries.delete(key));
+  return live;
+}
+
+/** What a write just read back replaces the cache: the next reader sees the cluster after it. */
+export function rememberLive(target: SshTarget, live: LiveCluster, now = Date.now()): void {
+  entries.set(keyOf(target), { live: Promise.resolve(live), at: now });
+}
+
+/** A change made outside the writer (pcs run directly): the next reader must ask the node. */
+export function forgetLive(target: SshTarget): void {
+  entries.delete(keyOf(target));
+}

@@ -1,0 +1,393 @@
+// Constraint: location (a node and a score, or a rule), order (first/then, actions, kind),
+// colocation (score, roles) and order/colocation resource sets — each with a stable id given to
+// pcs explicitly. pcs cannot edit a constraint, so an update deletes and re-adds it under the same
+// id in one CIB push. Read from the shared live CIB.
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { Constraint as CibConstraint, ResourceSet, Rule } from "./cib/model";
+import { LiveCluster } from "./cib/live";
+import { sharedLive } from "./cib/snapshot";
+import { connectionSchema, dnsName, targetOf } from "./connection";
+import { ArgsOf, serialisedProvider } from "./dynamic";
+import { attributes, normalRole, pacemakerId, pairs, role, same } from "./primitive";
+import { SshPool } from "./transport/ssh";
+import { writerFor } from "./writer/cluster-writer";
+import { PcsError } from "./writer/pcs-batch";
+
+// ---- schema -----------------------------------------------------------------------------------
+
+export const score = z
+  .string()
+  .regex(/^[+-]?(INFINITY|inf|\d{1,9})$/i, "a score: an integer, INFINITY or -INFINITY");
+
+const action = z.enum(["start", "stop", "promote", "demote"]);
+const ruleText = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9#_.:=<>!()\s-]{1,1024}$/,
+    "a pcs rule expression such as '#uname eq node1' (letters, digits, # _ . : - = < > ! ( ) and spaces)",
+  );
+
+const location = z
+  .object({
+    type: z.literal("location"),
+    resource: pacemakerId,
+    node: dnsName.optional(),
+    /** Positive prefers the node, negative avoids it. */
+    score: score.default("INFINITY"),
+    rule: ruleText.optional(),
+    role: role.optional(),
+    resourceDiscovery: z.enum(["always", "never", "exclusive"]).optional(),
+  })
+  .strict()
+  .refine((c) => !!c.node !== !!c.rule, { message: "either node or rule, not both", path: ["node"] })
+  .refine((c) => !c.role || !!c.rule, {
+    message: "a role needs the rule form (e.g. rule: '#uname eq node1')",
+    path: ["role"],
+  });
+
+const order = z
+  .object({
+    type: z.literal("order"),
+    first: pacemakerId,
+    then: pacemakerId,
+    firstAction: action.default("start"),
+    thenAction: action.default("start"),
+    kind: z.enum(["Mandatory", "Optional", "Serialize"]).default("Mandatory"),
+    symmetrical: z.boolean().default(true),
+  })
+  .strict();
+
+const colocation = z
+  .object({
+    type: z.literal("colocation"),
+    resource: pacemakerId,
+    withResource: pacemakerId,
+    score: score.default("INFINITY"),
+    resourceRole: role.optional(),
+    withRole: role.optional(),
+  })
+  .strict();
+
+const resourceSet = z
+  .object({ resources: z.array(pacemakerId).min(1), options: attributes.default({}) })
+  .strict();
+
+const sets = z
+  .object({
+    type: z.enum(["order-set", "colocation-set"]),
+    sets: z.array(resourceSet).min(1),
+    /** Constraint options: kind and symmetrical (order), score (colocation). */
+    options: attributes.default({}),
+  })
+  .strict();
+
+const spec = z.discriminatedUnion("type", [location, order, colocation, sets]);
+export type ConstraintSpec = z.infer<typeof spec>;
+
+export const constraintInputsSchema = z
+  .object({
+    runOn: connectionSchema,
+    /** Defaults to an id derived from the constraint, as pcs would make it. */
+    constraintId: pacemakerId.optional(),
+    constraint: spec,
+    adopt: z.boolean().default(false),
+  })
+  .strict()
+  .transform((c) => ({ ...c, constraintId: c.constraintId ?? defaultId(c.constraint) }));
+
+export type ConstraintInputs = z.infer<typeof constraintInputsSchema>;
+
+export interface ConstraintOutputs extends ConstraintInputs {
+  /** The rule as the CIB had it after create, for telling a rewritten rule from pcs's spelling. */
+  ruleResolved: string | null;
+}
+
+const idSafe = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, "_");
+
+export function defaultId(c: ConstraintSpec): string {
+  switch (c.type) {
+    case "location":
+      return idSafe(c.node ? `location-${c.resource}-${c.node}-${c.score}` : `location-${c.resource}-rule`);
+    case "order":
+      return idSafe(`order-${c.first}-${c.then}-${c.kind}`);
+    case "colocation":
+      return idSafe(`colocation-${c.resource}-${c.withResource}-${c.score}`);
+    default: {
+      const hash = createHash("sha256").update(JSON.stringify(c.sets)).digest("hex").slice(0, 8);
+      return `${c.type}-${hash}`;
+    }
+  }
+}
+
+// ---- pcs commands -----------------------------------------------------------------------------
+
+export function createArgv(id: string, c: ConstraintSpec): string[] {
+  switch (c.type) {
+    case "location":
+      if (c.node) {
+        const discovery = c.resourceDiscovery ? [`resource-discovery=${c.resourceDiscovery}`] : [];
+        return ["constraint", "location", "add", id, c.resource, c.node, c.score, ...discovery];
+      }
+      return [
+        "constraint",
+        "location",
+        c.resource,
+        "rule",
+        `constraint-id=${id}`,
+        `id=${id}-rule`,
+        ...(c.resourceDiscovery ? [`resource-discovery=${c.resourceDiscovery}`] : []),
+        ...(c.role ? [`role=${c.role}`] : []),
+        `score=${c.score}`,
+        ...c.rule!.trim().split(/\s+/),
+      ];
+    case "order":
+      return [
+        "constraint",
+        "order",
+        c.firstAction,
+        c.first,
+        "then",
+        c.thenAction,
+        c.then,
+        `id=${id}`,
+        `kind=${c.kind}`,
+        `symmetrical=${c.symmetrical}`,
+      ];
+    case "colocation":
+      return [
+        "constraint",
+        "colocation",
+        "add",
+        ...(c.resourceRole ? [c.resourceRole] : []),
+        c.resource,
+        "with",
+        ...(c.withRole ? [c.withRole] : []),
+        c.withResource,
+        c.score,
+        `id=${id}`,
+      ];
+    default:
+      return [
+        "constraint",
+        c.type === "order-set" ? "order" : "colocation",
+        ...c.sets.flatMap((s) => ["set", ...s.resources, ...pairs(s.options)]),
+        "setoptions",
+        `id=${id}`,
+        ...pairs(c.options),
+      ];
+  }
+}
+
+export const deleteArgv = (id: string): string[] => ["constraint", "delete", id];
+
+// ---- reader -----------------------------------------------------------------------------------
+
+export function normalScore(s: string | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  const t = s.trim().replace(/^\+/, "");
+  return /^-?inf(inity)?$/i.test(t) ? (t.startsWith("-") ? "-INFINITY" : "INFINITY") : t;
+}
+
+/** A rule as text, close to pcs's syntax, for comparison and display. */
+export function ruleAsText(r: Rule): string {
+  return r.expressions
+    .map((e) =>
+      e.operation === "defined" || e.operation === "not_defined"
+        ? `${e.operation} ${e.attribute}`
+        : [e.attribute, e.operation, e.type, e.value].filter((x) => x !== undefined).join(" "),
+    )
+    .join(` ${r.booleanOp ?? "and"} `);
+}
+
+const liveSets = (s: ResourceSet[]) => s.map((x) => ({ resources: x.resources, options: x.options }));
+
+/** The live constraint in the declared shape (declared spelling kept where equal), or null. */
+export function constraintAsLive(live: LiveCluster, declared: ConstraintOutputs): ConstraintSpec | null {
+  const c: CibConstraint | undefined = live.cib?.constraints.find((x) => x.id === declared.constraintId);
+  if (!c) return null;
+  const d = declared.constraint;
+  switch (c.type) {
+    case "location": {
+      const rule = c.rules[0];
+      const text = rule ? ruleAsText(rule) : undefined;
+      return {
+        type: "location",
+        resource: c.rsc ?? c.rscPattern ?? "",
+        ...(c.node ? { node: c.node } : {}),
+        score: keepSpelling(d, "score", normalScore(rule ? rule.score : c.score) ?? "INFINITY"),
+        ...(text !== undefined
+          ? { rule: text === declared.ruleResolved && d.type === "location" && d.rule ? d.rule : text }
+          : {}),
+        ...(normalRole(rule?.role ?? c.role)
+          ? { role: normalRole(rule?.role ?? c.role) as z.infer<typeof role> }
+          : {}),
+        ...(d.type === "location" && d.resourceDiscovery ? { resourceDiscovery: d.resourceDiscovery } : {}),
+      };
+    }
+    case "order":
+      if (c.sets.length)
+        return {
+          type: "order-set",
+          sets: liveSets(c.sets),
+          options: setOptions(d, { kind: c.kind, symmetrical: c.symmetrical }),
+        };
+      return {
+        type: "order",
+        first: c.first ?? "",
+        then: c.then ?? "",
+        firstAction: (c.firstAction ?? "start") as z.infer<typeof action>,
+        thenAction: (c.thenAction ?? "start") as z.infer<typeof action>,
+        kind: (c.kind ?? "Mandatory") as "Mandatory",
+        symmetrical:
+          c.symmetrical === undefined ? (c.kind ?? "Mandatory") !== "Serialize" : c.symmetrical === "true",
+      };
+    case "colocation":
+      if (c.sets.length)
+        return { type: "colocation-set", sets: liveSets(c.sets), options: setOptions(d, { score: c.score }) };
+      return {
+        type: "colocation",
+        resource: c.rsc ?? "",
+        withResource: c.withRsc ?? "",
+        score: keepSpelling(d, "score", normalScore(c.score) ?? "INFINITY"),
+        ...(normalRole(c.rscRole) && normalRole(c.rscRole) !== "Started"
+          ? { resourceRole: normalRole(c.rscRole) as "Promoted" }
+          : {}),
+        ...(normalRole(c.withRscRole) && normalRole(c.withRscRole) !== "Started"
+          ? { withRole: normalRole(c.withRscRole) as "Promoted" }
+          : {}),
+      };
+  }
+}
+
+/** Declared score spelled "inf" and live "INFINITY" are the same score: keep the declared text. */
+function keepSpelling(d: ConstraintSpec, key: "score", live: string): string {
+  const declared = (d as { score?: string })[key];
+  return declared !== undefined && normalScore(declared) === live ? declared : live;
+}
+
+function setOptions(d: ConstraintSpec, live: Record<string, string | undefined>): Record<string, string> {
+  const declared = d.type === "order-set" || d.type === "colocation-set" ? d.options : {};
+  return Object.fromEntries(
+    Object.entries(live).filter(
+      (e): e is [string, string] => e[1] !== undefined && (e[0] in declared || e[1] !== ""),
+    ),
+  );
+}
+
+/** What the CIB spelled a rule as, to record at create. */
+export function ruleResolvedOf(live: LiveCluster, id: string): string | null {
+  const c = live.cib?.constraints.find((x) => x.id === id);
+  return c?.type === "location" && c.rules[0] ? ruleAsText(c.rules[0]) : null;
+}
+
+// ---- diff -------------------------------------------------------------------------------------
+
+export function constraintDiff(olds: ConstraintOutputs, news: ConstraintInputs) {
+  // The id names it; another id is another constraint (the old one goes first).
+  const replaces = olds.constraintId !== news.constraintId ? ["constraintId"] : [];
+  const changes =
+    replaces.length > 0 || !same(olds.constraint, news.constraint) || !same(olds.runOn, news.runOn);
+  return { changes, replaces, deleteBeforeReplace: true };
+}
+
+// ---- lifecycle --------------------------------------------------------------------------------
+
+const owner = (c: ConstraintInputs) => `Constraint '${c.constraintId}'`;
+
+function outputsOf(live: LiveCluster, c: ConstraintInputs, ruleResolved: string | null): ConstraintOutputs {
+  const declared = { ...c, ruleResolved };
+  const constraint = constraintAsLive(live, declared);
+  if (!constraint) throw new Error(`${owner(c)}: not in the CIB after the push`);
+  return { ...declared, constraint };
+}
+
+export const constraintLifecycle = {
+  schema: constraintInputsSchema,
+
+  async create(pool: SshPool, c: ConstraintInputs) {
+    const writer = writerFor(pool, targetOf(c.runOn));
+    let outcome;
+    try {
+      outcome = await writer.submit({
+        owner: owner(c),
+        argvs: [createArgv(c.constraintId, c.constraint)],
+        phase: 1,
+        ...(c.adopt ? { ifAbsent: c.constraintId } : {}),
+      });
+    } catch (err) {
+      if (err instanceof PcsError && /already exists|already in use/i.test(err.pcsMessage)) {
+        throw new Error(`${err.message} — set adopt: true to manage the existing constraint as declared`);
+      }
+      throw err;
+    }
+    let ruleResolved = ruleResolvedOf(outcome.live, c.constraintId);
+    if (
+      outcome.skipped === "exists" &&
+      !same(constraintAsLive(outcome.live, { ...c, ruleResolved }), c.constraint)
+    ) {
+      outcome = await writer.submit({
+        owner: owner(c),
+        argvs: [deleteArgv(c.constraintId), createArgv(c.constraintId, c.constraint)],
+        phase: 1,
+      });
+      ruleResolved = ruleResolvedOf(outcome.live, c.constraintId);
+    }
+    return { id: c.constraintId, outs: outputsOf(outcome.live, c, ruleResolved) };
+  },
+
+  async read(pool: SshPool, id: string, props: ConstraintOutputs) {
+    const target = targetOf(props.runOn);
+    const live = await sharedLive(pool, target);
+    if (!live.cib)
+      throw new Error(`${target.label}: no running cluster to read (is pacemaker running there?)`);
+    const constraint = constraintAsLive(live, props);
+    return constraint ? { id, props: { ...props, constraint } } : { id: "", props: {} };
+  },
+
+  diff: (_id: string, olds: ConstraintOutputs, news: ConstraintInputs) => constraintDiff(olds, news),
+
+  async update(pool: SshPool, _id: string, _olds: ConstraintOutputs, news: ConstraintInputs) {
+    const target = targetOf(news.runOn);
+    const exists = (await sharedLive(pool, target)).cib?.constraints.some((c) => c.id === news.constraintId);
+    const outcome = await writerFor(pool, target).submit({
+      owner: owner(news),
+      argvs: [
+        ...(exists ? [deleteArgv(news.constraintId)] : []),
+        createArgv(news.constraintId, news.constraint),
+      ],
+      phase: 1,
+    });
+    return { outs: outputsOf(outcome.live, news, ruleResolvedOf(outcome.live, news.constraintId)) };
+  },
+
+  async remove(pool: SshPool, _id: string, props: ConstraintOutputs) {
+    await writerFor(pool, targetOf(props.runOn)).submit({
+      owner: owner(props),
+      argvs: [deleteArgv(props.constraintId)],
+      ifPresent: props.constraintId,
+      phase: 1,
+    });
+  },
+};
+
+// ---- the resource -----------------------------------------------------------------------------
+
+export type ConstraintArgs = ArgsOf<typeof constraintInputsSchema>;
+
+export class Constraint extends pulumi.dynamic.Resource {
+  declare readonly constraintId: pulumi.Output<string>;
+
+  constructor(name: string, args: ConstraintArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      serialisedProvider("Constraint"),
+      name,
+      { ruleResolved: undefined, constraintId: undefined, ...args },
+      {
+        ...opts,
+        additionalSecretOutputs: ["runOn", ...(opts?.additionalSecretOutputs ?? [])],
+      },
+    );
+  }
+}

@@ -1,0 +1,308 @@
+// PcsResource: a Pacemaker resource made with `pcs resource create` — agent (full or pcs's short
+// form), instance and meta attributes, operations, group membership, clone or promotable clone.
+// Read from the shared live CIB and crm_mon; written through the cluster's pcs write queue.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { Clone, Primitive } from "./cib/model";
+import { LiveCluster } from "./cib/live";
+import { sharedLive } from "./cib/snapshot";
+import { connectionSchema, targetOf } from "./connection";
+import { ArgsOf, serialisedProvider } from "./dynamic";
+import {
+  attributeChanges,
+  attributes,
+  liveOperationsAsDeclared,
+  operationKey,
+  operationsSchema,
+  opsArgs,
+  ownMeta,
+  pacemakerId,
+  pairs,
+  primitiveChanges,
+  same,
+} from "./primitive";
+import { SshPool } from "./transport/ssh";
+import { HOLD_MARK, writerFor } from "./writer/cluster-writer";
+import { PcsError } from "./writer/pcs-batch";
+
+// ---- schema -----------------------------------------------------------------------------------
+
+export const agentName = z
+  .string()
+  .regex(
+    /^([a-z0-9_-]{1,32}:){0,2}[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,127}$/,
+    "an agent: class:provider:type (ocf:heartbeat:IPaddr2), class:type (systemd:httpd) or pcs's short form (IPaddr2)",
+  );
+
+const cloneSchema = z
+  .object({
+    /** Defaults to <resourceId>-clone, as pcs names it. */
+    id: pacemakerId.optional(),
+    promotable: z.boolean().default(false),
+    meta: attributes.default({}),
+  })
+  .strict();
+
+export const pcsResourceInputsSchema = z
+  .object({
+    runOn: connectionSchema,
+    resourceId: pacemakerId,
+    agent: agentName,
+    instanceAttributes: attributes.default({}),
+    metaAttributes: attributes.default({}),
+    operations: operationsSchema,
+    group: pacemakerId.optional(),
+    clone: cloneSchema.optional(),
+    adopt: z.boolean().default(false),
+  })
+  .strict()
+  .refine((r) => !(r.group && r.clone), {
+    message: "a group member cannot be cloned by itself: clone the group, or drop one of group/clone",
+    path: ["clone"],
+  })
+  .transform((r) =>
+    r.clone ? { ...r, clone: { ...r.clone, id: r.clone.id ?? `${r.resourceId}-clone` } } : r,
+  );
+
+export type PcsResourceInputs = z.infer<typeof pcsResourceInputsSchema>;
+
+export interface PcsResourceFacts {
+  /** The full agent name pcs resolved the declared one to (recorded at create). */
+  agentResolved: string;
+  /** Nodes the resource (or its clone instances) is active on. */
+  runningOn: string[];
+  /** Started, Promoted, Unpromoted… on its first node; Stopped when it runs nowhere. */
+  role: string;
+  /** Still held stopped by an interrupted run (the next up releases it). */
+  held: boolean;
+}
+
+/** Inputs as the live cluster has them, plus facts; what state records. */
+export type PcsResourceOutputs = PcsResourceInputs & PcsResourceFacts;
+
+// ---- pcs commands -----------------------------------------------------------------------------
+
+const holdMeta = (held: boolean): Record<string, string> =>
+  held ? { "target-role": "Stopped", [HOLD_MARK]: "true" } : {};
+
+/** Created stopped and marked unless the program decides target-role itself. */
+export const createsHeld = (r: PcsResourceInputs): boolean =>
+  !("target-role" in r.metaAttributes) && !("target-role" in (r.clone?.meta ?? {}));
+
+export const heldId = (r: PcsResourceInputs): string => r.clone?.id ?? r.resourceId;
+
+export function createArgv(r: PcsResourceInputs, hold = createsHeld(r)): string[] {
+  const meta = { ...r.metaAttributes, ...(r.clone ? {} : holdMeta(hold)) };
+  return [
+    "resource",
+    "create",
+    r.resourceId,
+    r.agent,
+    ...pairs(r.instanceAttributes),
+    ...opsArgs(r.operations),
+    ...(Object.keys(meta).length ? ["meta", ...pairs(meta)] : []),
+    ...(r.clone
+      ? [
+          r.clone.promotable ? "promotable" : "clone",
+          r.clone.id!,
+          ...pairs({ ...r.clone.meta, ...holdMeta(hold) }),
+        ]
+      : []),
+    ...(r.group ? ["--group", r.group] : []),
+  ];
+}
+
+interface LivePrimitive {
+  primitive: Primitive;
+  group?: string;
+  clone?: Clone;
+}
+
+export function findPrimitive(live: LiveCluster, id: string): LivePrimitive | null {
+  const p = live.cib?.resources.get(id);
+  if (!p || p.kind !== "primitive") return null;
+  const parent = p.parent ? live.cib!.resources.get(p.parent) : undefined;
+  return {
+    primitive: p,
+    ...(parent?.kind === "group" ? { group: parent.id } : {}),
+    ...(parent?.kind === "clone" ? { clone: parent } : {}),
+  };
+}
+
+/** pcs argv that turn the live resource into the declared one (empty: nothing to do). */
+export function updateArgvs(
+  live: LivePrimitive,
+  olds: PcsResourceInputs,
+  news: PcsResourceInputs,
+): string[][] {
+  const id = news.resourceId;
+  const steps: string[][] = [];
+  if (live.group !== news.group) {
+    if (live.group && !news.group) steps.push(["resource", "group", "remove", live.group, id]);
+    if (news.group) steps.push(["resource", "group", "add", news.group, id]);
+  }
+  const c = live.clone;
+  const d = news.clone;
+  if (c && (!d || c.id !== d.id || c.promotable !== d.promotable)) steps.push(["resource", "unclone", c.id]);
+  if (d && (!c || c.id !== d.id || c.promotable !== d.promotable)) {
+    steps.push(["resource", d.promotable ? "promotable" : "clone", id, d.id!, ...pairs(d.meta)]);
+  } else if (c && d) {
+    const change = attributeChanges(ownMeta(c.meta, d.meta, ["promotable"]), d.meta);
+    if (c.meta[HOLD_MARK] !== undefined)
+      Object.assign(change, { [HOLD_MARK]: "", "target-role": d.meta["target-role"] ?? "" });
+    if (Object.keys(change).length) steps.push(["resource", "meta", c.id, ...pairs(change)]);
+  }
+  steps.push(...primitiveChanges("resource", live.primitive, olds.operations, news));
+  return steps;
+}
+
+// ---- reader -----------------------------------------------------------------------------------
+
+/** The declared inputs as the live cluster has them (declared spelling kept where equal). */
+export function resourceAsLive(
+  live: LiveCluster,
+  declared: PcsResourceInputs,
+  agentResolved: string,
+): PcsResourceOutputs | null {
+  const found = findPrimitive(live, declared.resourceId);
+  if (!found) return null;
+  const { primitive: p, clone } = found;
+  const where = live.status?.resources[p.id] ?? [];
+  return {
+    ...declared,
+    agent: p.agent === agentResolved ? declared.agent : p.agent,
+    instanceAttributes: p.instance,
+    metaAttributes: ownMeta(p.meta, declared.metaAttributes),
+    operations: liveOperationsAsDeclared(p.operations, declared.operations),
+    group: found.group,
+    clone: clone && {
+      id: clone.id,
+      promotable: clone.promotable,
+      meta: ownMeta(clone.meta, declared.clone?.meta ?? {}, ["promotable"]),
+    },
+    agentResolved,
+    runningOn: where.map((w) => w.node),
+    role: where[0]?.role ?? "Stopped",
+    held: (clone ?? p).meta[HOLD_MARK] !== undefined,
+  };
+}
+
+function liveCib(live: LiveCluster, host: string): LiveCluster {
+  if (!live.cib) throw new Error(`${host}: no running cluster to read (is pacemaker running there?)`);
+  return live;
+}
+
+// ---- diff -------------------------------------------------------------------------------------
+
+const sortedOps = (ops: PcsResourceInputs["operations"]) =>
+  [...ops].sort((a, b) => operationKey(a).localeCompare(operationKey(b)));
+
+export function pcsResourceDiff(olds: PcsResourceOutputs, news: PcsResourceInputs) {
+  const replaces = [];
+  if (olds.resourceId !== news.resourceId) replaces.push("resourceId");
+  if (olds.agent !== news.agent) replaces.push("agent");
+  const changes =
+    replaces.length > 0 ||
+    olds.held ||
+    !same(olds.instanceAttributes, news.instanceAttributes) ||
+    !same(olds.metaAttributes, news.metaAttributes) ||
+    !same(sortedOps(olds.operations), sortedOps(news.operations)) ||
+    (olds.group ?? null) !== (news.group ?? null) ||
+    !same(olds.clone ?? null, news.clone ?? null) ||
+    !same(olds.runOn, news.runOn);
+  return { changes, replaces, deleteBeforeReplace: true };
+}
+
+// ---- lifecycle --------------------------------------------------------------------------------
+
+const owner = (r: PcsResourceInputs) => `PcsResource '${r.resourceId}'`;
+
+export const pcsResourceLifecycle = {
+  schema: pcsResourceInputsSchema,
+
+  async create(pool: SshPool, r: PcsResourceInputs) {
+    const target = targetOf(r.runOn);
+    const writer = writerFor(pool, target);
+    const hold = createsHeld(r);
+    let outcome;
+    try {
+      outcome = await writer.submit(
+        { owner: owner(r), argvs: [createArgv(r, hold)], ...(r.adopt ? { ifAbsent: r.resourceId } : {}) },
+        hold ? [heldId(r)] : [],
+      );
+    } catch (err) {
+      if (err instanceof PcsError && /already exists/.test(err.pcsMessage)) {
+        throw new Error(`${err.message} — set adopt: true to manage the existing resource as declared`);
+      }
+      throw err;
+    }
+    const found = findPrimitive(outcome.live, r.resourceId);
+    if (!found) throw new Error(`${owner(r)}: not in the CIB of ${target.label} after the push`);
+    const agentResolved = found.primitive.agent;
+    if (outcome.skipped === "exists") {
+      // adopted: make it what the program declares
+      const argvs = updateArgvs(found, r, r);
+      if (argvs.length) outcome = await writer.submit({ owner: owner(r), argvs });
+    }
+    const outs = resourceAsLive(outcome.live, r, agentResolved)!;
+    return { id: r.resourceId, outs: { ...outs, held: false } };
+  },
+
+  async read(pool: SshPool, id: string, props: PcsResourceOutputs) {
+    const target = targetOf(props.runOn);
+    const live = liveCib(await sharedLive(pool, target), target.label!);
+    const outs = resourceAsLive(live, props, props.agentResolved);
+    return outs ? { id, props: outs } : { id: "", props: {} };
+  },
+
+  diff: (_id: string, olds: PcsResourceOutputs, news: PcsResourceInputs) => pcsResourceDiff(olds, news),
+
+  async update(pool: SshPool, _id: string, olds: PcsResourceOutputs, news: PcsResourceInputs) {
+    const target = targetOf(news.runOn);
+    const live = liveCib(await sharedLive(pool, target), target.label!);
+    const found = findPrimitive(live, news.resourceId);
+    if (!found)
+      throw new Error(
+        `${owner(news)}: not in the CIB of ${target.label} (deleted by hand? run pulumi refresh)`,
+      );
+    const argvs = updateArgvs(found, olds, news);
+    const after = argvs.length
+      ? (await writerFor(pool, target).submit({ owner: owner(news), argvs })).live
+      : live;
+    return { outs: resourceAsLive(after, news, olds.agentResolved)! };
+  },
+
+  /** `pcs resource delete` (its constraints go with it); already gone is fine. */
+  async remove(pool: SshPool, _id: string, props: PcsResourceOutputs) {
+    const target = targetOf(props.runOn);
+    await writerFor(pool, target).submit({
+      owner: owner(props),
+      argvs: [["resource", "delete", props.resourceId]],
+      ifPresent: props.resourceId,
+    });
+  },
+};
+
+// ---- the resource -----------------------------------------------------------------------------
+
+export type PcsResourceArgs = ArgsOf<typeof pcsResourceInputsSchema>;
+
+export class PcsResource extends pulumi.dynamic.Resource {
+  declare readonly resourceId: pulumi.Output<string>;
+  declare readonly agentResolved: pulumi.Output<string>;
+  declare readonly runningOn: pulumi.Output<string[]>;
+  declare readonly role: pulumi.Output<string>;
+
+  constructor(name: string, args: PcsResourceArgs, opts?: pulumi.CustomResourceOptions) {
+    const outputs = { agentResolved: undefined, runningOn: undefined, role: undefined, held: undefined };
+    super(
+      serialisedProvider("PcsResource"),
+      name,
+      { ...outputs, ...args },
+      {
+        ...opts,
+        additionalSecretOutputs: ["runOn", ...(opts?.additionalSecretOutputs ?? [])],
+      },
+    );
+  }
+}

@@ -1,0 +1,275 @@
+// StonithDevice: a fence device made with `pcs stonith create` — any fence agent, its parameters
+// (secret ones apart), pcmk_host_list/pcmk_host_map, delay, operations, meta attributes, and
+// optional fencing levels. Secret parameters travel only inside the batch program on stdin: pcs
+// runs in that Python process, so they are never on a command line. Pacemaker keeps them in the
+// CIB, which only root and the haclient group can read (cibsecret needs a secrets store synced to
+// every node by ssh and is not used). State holds them as secrets; a value changed by hand is
+// seen (compared on the node's side of the provider) but never copied into state.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { LiveCluster } from "./cib/live";
+import { Primitive } from "./cib/model";
+import { sharedLive } from "./cib/snapshot";
+import { connectionSchema, dnsName, targetOf } from "./connection";
+import { ArgsOf, serialisedProvider } from "./dynamic";
+import {
+  attributeName,
+  attributes,
+  attributeValue,
+  liveOperationsAsDeclared,
+  operationKey,
+  operationsSchema,
+  opsArgs,
+  ownMeta,
+  pacemakerId,
+  pairs,
+  primitiveChanges,
+  same,
+} from "./primitive";
+import { Secret } from "./secrets";
+import { SshPool } from "./transport/ssh";
+import { writerFor } from "./writer/cluster-writer";
+import { PcsError } from "./writer/pcs-batch";
+
+// ---- schema -----------------------------------------------------------------------------------
+
+export const fenceAgent = z
+  .string()
+  .regex(/^(stonith:)?fence_[a-z0-9_]{1,64}$/, "a fence agent such as fence_virsh or fence_ilo4_ssh");
+
+const levelSchema = z.object({ target: dnsName, level: z.number().int().min(1).max(9) }).strict();
+
+export const stonithInputsSchema = z
+  .object({
+    runOn: connectionSchema,
+    deviceId: pacemakerId,
+    agent: fenceAgent,
+    parameters: attributes.default({}),
+    /** Passwords and the like: secret in state, never on a command line, never in an error. */
+    secretParameters: z.record(attributeName, attributeValue).default({}),
+    metaAttributes: attributes.default({}),
+    operations: operationsSchema,
+    /** This device at these levels for these nodes (a level of several devices is not supported). */
+    fencingLevels: z.array(levelSchema).default([]),
+    adopt: z.boolean().default(false),
+  })
+  .strict()
+  .refine((s) => Object.keys(s.secretParameters).every((k) => !(k in s.parameters)), {
+    message: "a parameter is either in parameters or in secretParameters, not both",
+    path: ["secretParameters"],
+  });
+
+export type StonithInputs = z.infer<typeof stonithInputsSchema>;
+type Level = z.infer<typeof levelSchema>;
+
+export interface StonithFacts {
+  agentResolved: string;
+  /** Nodes the device is started on (where its monitor runs). */
+  runningOn: string[];
+  held: boolean;
+}
+
+export type StonithOutputs = StonithInputs & StonithFacts;
+
+/** What state records for a secret parameter whose live value is not the declared one. */
+export const CHANGED_OUTSIDE = "(changed outside Pulumi)";
+
+// ---- pcs commands -----------------------------------------------------------------------------
+
+const allParameters = (s: StonithInputs) => ({ ...s.parameters, ...s.secretParameters });
+const secretsOf = (s: StonithInputs) => Object.values(s.secretParameters).map((v) => new Secret(v));
+
+export function createArgv(s: StonithInputs): string[] {
+  return [
+    "stonith",
+    "create",
+    s.deviceId,
+    s.agent,
+    ...pairs(allParameters(s)),
+    ...opsArgs(s.operations),
+    ...(Object.keys(s.metaAttributes).length ? ["meta", ...pairs(s.metaAttributes)] : []),
+  ];
+}
+
+const levelKey = (l: Level) => `${l.level}/${l.target}`;
+
+export function levelsOf(live: LiveCluster, id: string): Level[] {
+  return (live.cib?.fencingLevels ?? [])
+    .filter((l) => l.devices.includes(id))
+    .map((l) => ({ target: l.target, level: l.index }))
+    .sort((a, b) => levelKey(a).localeCompare(levelKey(b)));
+}
+
+export function levelChanges(id: string, live: Level[], declared: Level[]): string[][] {
+  const wanted = new Set(declared.map(levelKey));
+  const have = new Set(live.map(levelKey));
+  return [
+    ...live
+      .filter((l) => !wanted.has(levelKey(l)))
+      .map((l) => ["stonith", "level", "delete", String(l.level), "target", l.target, "stonith", id]),
+    ...declared
+      .filter((l) => !have.has(levelKey(l)))
+      .map((l) => ["stonith", "level", "add", String(l.level), l.target, id]),
+  ];
+}
+
+// ---- reader -----------------------------------------------------------------------------------
+
+function findDevice(live: LiveCluster, id: string): Primitive | null {
+  const p = live.cib?.resources.get(id);
+  return p?.kind === "primitive" && p.agent.startsWith("stonith:") ? p : null;
+}
+
+export function deviceAsLive(
+  live: LiveCluster,
+  declared: StonithInputs,
+  agentResolved: string,
+): StonithOutputs | null {
+  const p = findDevice(live, declared.deviceId);
+  if (!p) return null;
+  const parameters = Object.fromEntries(
+    Object.entries(p.instance).filter(([k]) => !(k in declared.secretParameters)),
+  );
+  const secretParameters = Object.fromEntries(
+    Object.entries(declared.secretParameters).map(([k, v]) => [k, p.instance[k] === v ? v : CHANGED_OUTSIDE]),
+  );
+  return {
+    ...declared,
+    agent: p.agent === agentResolved ? declared.agent : p.agent,
+    parameters,
+    secretParameters,
+    metaAttributes: ownMeta(p.meta, declared.metaAttributes),
+    operations: liveOperationsAsDeclared(p.operations, declared.operations),
+    fencingLevels: levelsOf(live, p.id),
+    agentResolved,
+    runningOn: (live.status?.resources[p.id] ?? []).map((w) => w.node),
+    held: false,
+  };
+}
+
+// ---- diff -------------------------------------------------------------------------------------
+
+const sortedLevels = (l: Level[]) => [...l].sort((a, b) => levelKey(a).localeCompare(levelKey(b)));
+const sortedOps = (ops: StonithInputs["operations"]) =>
+  [...ops].sort((a, b) => operationKey(a).localeCompare(operationKey(b)));
+
+export function stonithDiff(olds: StonithOutputs, news: StonithInputs) {
+  const replaces = [];
+  if (olds.deviceId !== news.deviceId) replaces.push("deviceId");
+  if (olds.agent !== news.agent) replaces.push("agent");
+  const changes =
+    replaces.length > 0 ||
+    !same(olds.parameters, news.parameters) ||
+    !same(olds.secretParameters, news.secretParameters) ||
+    !same(olds.metaAttributes, news.metaAttributes) ||
+    !same(sortedOps(olds.operations), sortedOps(news.operations)) ||
+    !same(sortedLevels(olds.fencingLevels), sortedLevels(news.fencingLevels)) ||
+    !same(olds.runOn, news.runOn);
+  return { changes, replaces, deleteBeforeReplace: true };
+}
+
+// ---- lifecycle --------------------------------------------------------------------------------
+
+const owner = (s: StonithInputs) => `StonithDevice '${s.deviceId}'`;
+
+function changesTo(live: LiveCluster, p: Primitive, olds: StonithInputs, news: StonithInputs): string[][] {
+  const declared = {
+    instanceAttributes: allParameters(news),
+    metaAttributes: news.metaAttributes,
+    operations: news.operations,
+  };
+  return [
+    ...primitiveChanges("stonith", p, olds.operations, declared),
+    ...levelChanges(p.id, levelsOf(live, p.id), news.fencingLevels),
+  ];
+}
+
+export const stonithLifecycle = {
+  schema: stonithInputsSchema,
+
+  async create(pool: SshPool, s: StonithInputs) {
+    const writer = writerFor(pool, targetOf(s.runOn));
+    const secrets = secretsOf(s);
+    let outcome;
+    try {
+      const levels = levelChanges(s.deviceId, [], s.fencingLevels);
+      outcome = await writer.submit({
+        owner: owner(s),
+        argvs: [createArgv(s), ...levels],
+        secrets,
+        ...(s.adopt ? { ifAbsent: s.deviceId } : {}),
+      });
+    } catch (err) {
+      if (err instanceof PcsError && /already exists/.test(err.pcsMessage)) {
+        throw new Error(`${err.message} — set adopt: true to manage the existing device as declared`);
+      }
+      throw err;
+    }
+    const p = findDevice(outcome.live, s.deviceId);
+    if (!p) throw new Error(`${owner(s)}: no fence device with this id in the CIB after the push`);
+    if (outcome.skipped === "exists") {
+      const argvs = changesTo(outcome.live, p, s, s);
+      if (argvs.length) outcome = await writer.submit({ owner: owner(s), argvs, secrets });
+    }
+    return { id: s.deviceId, outs: deviceAsLive(outcome.live, s, p.agent)! };
+  },
+
+  async read(pool: SshPool, id: string, props: StonithOutputs) {
+    const target = targetOf(props.runOn);
+    const live = await sharedLive(pool, target);
+    if (!live.cib)
+      throw new Error(`${target.label}: no running cluster to read (is pacemaker running there?)`);
+    const outs = deviceAsLive(live, props, props.agentResolved);
+    return outs ? { id, props: outs } : { id: "", props: {} };
+  },
+
+  diff: (_id: string, olds: StonithOutputs, news: StonithInputs) => stonithDiff(olds, news),
+
+  async update(pool: SshPool, _id: string, olds: StonithOutputs, news: StonithInputs) {
+    const target = targetOf(news.runOn);
+    const live = await sharedLive(pool, target);
+    const p = findDevice(live, news.deviceId);
+    if (!p)
+      throw new Error(
+        `${owner(news)}: not in the CIB of ${target.label} (deleted by hand? run pulumi refresh)`,
+      );
+    const argvs = changesTo(live, p, olds, news);
+    const after = argvs.length
+      ? (await writerFor(pool, target).submit({ owner: owner(news), argvs, secrets: secretsOf(news) })).live
+      : live;
+    return { outs: deviceAsLive(after, news, olds.agentResolved)! };
+  },
+
+  /** Its fencing levels first, then the device; already gone is fine. */
+  async remove(pool: SshPool, _id: string, props: StonithOutputs) {
+    const target = targetOf(props.runOn);
+    const levels = levelsOf(await sharedLive(pool, target), props.deviceId);
+    await writerFor(pool, target).submit({
+      owner: owner(props),
+      argvs: [...levelChanges(props.deviceId, levels, []), ["stonith", "delete", props.deviceId]],
+      ifPresent: props.deviceId,
+    });
+  },
+};
+
+// ---- the resource -----------------------------------------------------------------------------
+
+export type StonithDeviceArgs = ArgsOf<typeof stonithInputsSchema>;
+
+export class StonithDevice extends pulumi.dynamic.Resource {
+  declare readonly deviceId: pulumi.Output<string>;
+  declare readonly runningOn: pulumi.Output<string[]>;
+
+  constructor(name: string, args: StonithDeviceArgs, opts?: pulumi.CustomResourceOptions) {
+    const outputs = { agentResolved: undefined, runningOn: undefined, held: undefined };
+    super(
+      serialisedProvider("StonithDevice"),
+      name,
+      { ...outputs, ...args },
+      {
+        ...opts,
+        additionalSecretOutputs: ["runOn", "secretParameters", ...(opts?.additionalSecretOutputs ?? [])],
+      },
+    );
+  }
+}

@@ -1,0 +1,146 @@
+// One write queue per cluster (per node pcs runs on). Steps that arrive together — Pulumi runs
+// independent creates concurrently — go out as one batch: one ssh exec, one CIB push. Resources
+// are created held (stopped, marked) and released in one push once no step has arrived for a
+// moment, so a resource never starts before the constraints created with it exist, even when a
+// constraint waits for the resource's outputs. The last step to finish does the release, so the
+// engine, which waits for every step, never ends the run with a resource left held.
+import { LiveCluster } from "../cib/live";
+import { rememberLive } from "../cib/snapshot";
+import { keyOf, SshPool, SshTarget } from "../transport/ssh";
+import { BatchRunner, PcsStep, pcsBatchRunner, stepError } from "./pcs-batch";
+
+/** The meta attribute that marks a resource held by this writer (with target-role=Stopped). */
+export const HOLD_MARK = "pcmk-lab-held";
+
+export interface StepOutcome {
+  skipped?: "exists" | "absent";
+  live: LiveCluster;
+}
+
+export interface WriterTiming {
+  /** How long the first step of an idle queue waits for company. */
+  collectMs: number;
+  /** How long without a new step before held resources are released. */
+  settleMs: number;
+}
+
+export const defaultTiming: WriterTiming = { collectMs: 100, settleMs: 1000 };
+
+interface Pending {
+  step: PcsStep;
+  resolve: (o: StepOutcome) => void;
+  reject: (e: Error) => void;
+}
+
+export const releaseStep = (id: string): PcsStep => ({
+  owner: `release of held resource '${id}'`,
+  argvs: [["resource", "meta", id, "target-role=", `${HOLD_MARK}=`]],
+  ifPresent: id,
+  phase: 2,
+});
+
+export class ClusterWriter {
+  private pending: Pending[] = [];
+  private flushing = false;
+  private timer: NodeJS.Timeout | null = null;
+  /** Steps submitted and not yet returned, the releaser included. */
+  private active = 0;
+  private arrivals = 0;
+  private readonly held = new Set<string>();
+  /** Release failures: the resources stay held and marked; their next read shows it. */
+  readonly releaseErrors: Error[] = [];
+
+  constructor(
+    private readonly runBatch: BatchRunner,
+    private readonly target: SshTarget,
+    private readonly timing: WriterTiming = defaultTiming,
+    private readonly onLive: (live: LiveCluster) => void = () => undefined,
+  ) {}
+
+  /** Applies the step with whatever else is queued; `holds` are ids it creates held. */
+  async submit(step: PcsStep, holds: readonly string[] = []): Promise<StepOutcome> {
+    this.active++;
+    try {
+      const outcome = await this.enqueue(step);
+      if (!outcome.skipped) holds.forEach((id) => this.held.add(id));
+      return outcome;
+    } finally {
+      this.active--;
+      if (this.active === 0) await this.releaseWhenQuiet();
+    }
+  }
+
+  private async releaseWhenQuiet(): Promise<void> {
+    this.active++;
+    try {
+      while (this.held.size > 0) {
+        const seen = this.arrivals;
+        await new Promise((r) => setTimeout(r, this.timing.settleMs));
+        // Someone else is working: the last of them releases.
+        if (this.active > 1) return;
+        // Others came and went meanwhile: wait for a quiet moment again.
+        if (this.arrivals !== seen) continue;
+        const ids = [...this.held];
+        this.held.clear();
+        const released = await Promise.allSettled(ids.map((id) => this.enqueue(releaseStep(id))));
+        for (const r of released) if (r.status === "rejected") this.releaseErrors.push(r.reason);
+      }
+    } finally {
+      this.active--;
+    }
+  }
+
+  private enqueue(step: PcsStep): Promise<StepOutcome> {
+    this.arrivals++;
+    return new Promise((resolve, reject) => {
+      this.pending.push({ step, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.flushing || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, this.timing.collectMs);
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    const batch = this.pending.splice(0).sort((a, b) => (a.step.phase ?? 0) - (b.step.phase ?? 0));
+    try {
+      let outcome = await this.runBatch(batch.map((p) => p.step));
+      // A push refused because the CIB changed under it: once more, on the new CIB.
+      if (outcome.pushed && !outcome.pushed.ok) outcome = await this.runBatch(batch.map((p) => p.step));
+      this.onLive(outcome.live);
+      batch.forEach((p, i) => {
+        const result = outcome.results[i];
+        if (!result.ok) p.reject(stepError(p.step, result, this.target));
+        else if (!result.skipped && outcome.pushed && !outcome.pushed.ok) {
+          p.reject(new Error(`${p.step.owner}: the CIB push was refused: ${outcome.pushed.stderr.trim()}`));
+        } else p.resolve({ skipped: result.skipped, live: outcome.live });
+      });
+    } catch (err) {
+      batch.forEach((p) => p.reject(err as Error));
+    } finally {
+      this.flushing = false;
+      if (this.pending.length) this.schedule();
+    }
+  }
+}
+
+const writers = new Map<string, ClusterWriter>();
+
+/** The process's writer for the cluster reached through target. */
+export function writerFor(pool: SshPool, target: SshTarget): ClusterWriter {
+  const key = keyOf(target);
+  let writer = writers.get(key);
+  if (!writer) {
+    writer = new ClusterWriter(pcsBatchRunner(pool, target), target, defaultTiming, (live) =>
+      rememberLive(target, live),
+    );
+    writers.set(key, writer);
+  }
+  return writer;
+}
