@@ -17,9 +17,10 @@ import { PcsError } from "./writer/pcs-batch";
 
 // ---- schema -----------------------------------------------------------------------------------
 
+// As pcs takes it: pcs refuses "inf" and "infinity" (and reads a refused colocation score as a role).
 export const score = z
   .string()
-  .regex(/^[+-]?(INFINITY|inf|\d{1,9})$/i, "a score: an integer, INFINITY or -INFINITY");
+  .regex(/^[+-]?(INFINITY|\d{1,9})$/, "a score: an integer, INFINITY or -INFINITY");
 
 const action = z.enum(["start", "stop", "promote", "demote"]);
 const ruleText = z
@@ -245,7 +246,12 @@ export function constraintAsLive(live: LiveCluster, declared: ConstraintOutputs)
       };
     case "colocation":
       if (c.sets.length)
-        return { type: "colocation-set", sets: liveSets(c.sets), options: setOptions(d, { score: c.score }) };
+        return {
+          type: "colocation-set",
+          sets: liveSets(c.sets),
+          // pcs writes score="INFINITY" when none is given
+          options: setOptions(d, { score: c.score }, { score: "INFINITY" }),
+        };
       return {
         type: "colocation",
         resource: c.rsc ?? "",
@@ -261,17 +267,23 @@ export function constraintAsLive(live: LiveCluster, declared: ConstraintOutputs)
   }
 }
 
-/** Declared score spelled "inf" and live "INFINITY" are the same score: keep the declared text. */
+/** Declared score spelled "+INFINITY" and live "INFINITY" are the same score: keep the declared text. */
 function keepSpelling(d: ConstraintSpec, key: "score", live: string): string {
   const declared = (d as { score?: string })[key];
   return declared !== undefined && normalScore(declared) === live ? declared : live;
 }
 
-function setOptions(d: ConstraintSpec, live: Record<string, string | undefined>): Record<string, string> {
+/** Live constraint options; undeclared ones that are empty or pcs's default value are left out. */
+function setOptions(
+  d: ConstraintSpec,
+  live: Record<string, string | undefined>,
+  pcsDefaults: Record<string, string> = {},
+): Record<string, string> {
   const declared = d.type === "order-set" || d.type === "colocation-set" ? d.options : {};
   return Object.fromEntries(
     Object.entries(live).filter(
-      (e): e is [string, string] => e[1] !== undefined && (e[0] in declared || e[1] !== ""),
+      (e): e is [string, string] =>
+        e[1] !== undefined && (e[0] in declared || (e[1] !== "" && e[1] !== pcsDefaults[e[0]])),
     ),
   );
 }

@@ -1,6 +1,6 @@
 // Runs a batch of pcs steps on one node in one ssh exec: pcs_batch.py, fed on stdin, applies them
 // to a copy of the CIB inside one Python process and pushes the result once (see the script).
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LiveCluster, parseLive, READ_LIVE_ARGV } from "../cib/live";
 import { redact, Secret } from "../secrets";
@@ -52,8 +52,11 @@ export class PcsError extends Error {
   }
 }
 
-// Shipped next to the compiled code's sources: dist/providers/writer → providers/writer.
-const SCRIPT_PATH = join(__dirname, "..", "..", "..", "providers", "writer", "pcs_batch.py");
+// Shipped next to the compiled code's sources: dist/providers/writer → providers/writer; when
+// this module runs from its sources (ts-jest), the script is beside it.
+const SCRIPT_PATH = existsSync(join(__dirname, "pcs_batch.py"))
+  ? join(__dirname, "pcs_batch.py")
+  : join(__dirname, "..", "..", "..", "providers", "writer", "pcs_batch.py");
 let script: string | undefined;
 
 /** The program sent on stdin: the request, base64 inside a literal, then the script. */
@@ -69,7 +72,8 @@ export function batchProgram(steps: readonly PcsStep[]): string {
 
 export function stepError(step: PcsStep, result: StepResult, target: SshTarget): PcsError {
   const secrets = step.secrets ?? [];
-  const command = redact(shellLine(["pcs", ...(result.argv ?? [])]), secrets);
+  // each argument before quoting: a quoted secret (it's → 'it'\''s') no longer matches its value
+  const command = shellLine(["pcs", ...(result.argv ?? []).map((a) => redact(a, secrets))]);
   const message = redact((result.stderr || result.stdout || "").trim(), secrets);
   return new PcsError(step.owner, nameOf(target), command, message || "(pcs said nothing)");
 }

@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 
 sys.argv = ["pcs"]
 from pcs import app, utils  # noqa: E402  (pcs reads sys.argv on import)
+from pcs.cli.common import lib_wrapper  # noqa: E402
 
 
 def pcs(argv):
@@ -26,10 +27,14 @@ def pcs(argv):
     out, err = io.StringIO(), io.StringIO()
     code = 0
     utils.usefile, utils.filename, app.usefile, app.filename = False, "", False, ""
-    # pcs caches its command runner, environment (CIB_file) included, for the life of the process:
-    # without this a push after `-f` commands would patch the file instead of the live CIB.
+    # pcs keeps state for the life of its process, made for one command per process: its command
+    # runner with the environment of the first command (CIB_file: a push after `-f` commands would
+    # patch the file, not the cluster) and its library modules bound to the first command's
+    # environment (after one refused command, every later one fails "Errors have occurred").
     utils.cmd_runner.cache_clear()
     utils.get_service_manager.cache_clear()
+    utils.read_known_hosts_file.cache_clear()
+    lib_wrapper._CACHE.clear()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             app.main(list(argv))
@@ -85,4 +90,5 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+// PcsResource through the real engine on the lab: the course's resources (short agent names, a
+// group, a clone, a promotable clone) created and read back as declared; run-time changes that
+// are not drift; drift made by hand with plain pcs seen on the right property and repaired; an
+// in-place update; adopt; destroy leaves no resource.
+import { eventually, onNode, onNodeOk } from "../../support/lab-harness";
+import {
+  clusterView,
+  ensureCluster,
+  fqdn,
+  ObjectSpec,
+  objectsStack,
+  previewIsClean,
+} from "../../support/cluster-harness";
+import { TestStack } from "../../support/stack-harness";
+
+jest.setTimeout(900_000);
+
+const resources = (vipAddress = "10.77.0.100"): ObjectSpec[] => [
+  {
+    kind: "PcsResource",
+    name: "dummy1",
+    args: {
+      resourceId: "dummy1",
+      agent: "ocf:pacemaker:Dummy",
+      operations: [{ name: "monitor", interval: "30s", timeout: "20s" }],
+    },
+  },
+  {
+    kind: "PcsResource",
+    name: "vip",
+    args: {
+      resourceId: "vip",
+      agent: "IPaddr2",
+      instanceAttributes: { ip: vipAddress, cidr_netmask: "24" },
+      metaAttributes: { "resource-stickiness": "100" },
+    },
+  },
+  {
+    kind: "PcsResource",
+    name: "web",
+    args: { resourceId: "web", agent: "ocf:pacemaker:Dummy", clone: { meta: { "clone-max": "2" } } },
+  },
+  {
+    kind: "PcsResource",
+    name: "stateful",
+    args: {
+      resourceId: "stateful",
+      agent: "ocf:pacemaker:Stateful",
+      clone: { promotable: true, meta: { "promoted-max": "1" } },
+    },
+  },
+  {
+    kind: "PcsResource",
+    name: "g1a",
+    args: { resourceId: "g1a", agent: "ocf:pacemaker:Dummy", group: "g1" },
+  },
+];
+
+const param = (rsc: string, name: string, meta = false): string =>
+  onNode(
+    "node1",
+    `crm_resource --resource ${rsc} ${meta ? "--meta " : ""}--get-parameter ${name} --quiet`,
+  ).stdout.trim();
+const started = (): string => onNodeOk("node1", "crm_mon -1");
+
+let stack: TestStack & { setObjects(o: ObjectSpec[]): Promise<void> };
+
+beforeAll(async () => {
+  ensureCluster();
+  stack = await objectsStack(resources());
+});
+
+afterAll(() => stack?.dispose());
+
+test("up creates them as declared, all started, with pcs's full agent names", async () => {
+  await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
+  expect(onNodeOk("node1", "crm_resource --resource vip --query-xml")).toContain(
+    'class="ocf" type="IPaddr2" provider="heartbeat"',
+  );
+  expect(param("vip", "ip")).toBe("10.77.0.100");
+  expect(param("vip", "resource-stickiness", true)).toBe("100");
+  expect(onNodeOk("node1", "cibadmin --query --xpath \"//op[@id='dummy1-monitor-interval-30s']\"")).toContain(
+    'timeout="20s"',
+  );
+  expect(onNodeOk("node1", "cibadmin --query --xpath \"//group[@id='g1']\"")).toContain('primitive id="g1a"');
+  await eventually(
+    "everything started",
+    60_000,
+    () => {
+      const mon = started();
+      return (
+        /dummy1\s.*Started/.test(mon) &&
+        /vip\s.*Started/.test(mon) &&
+        /Promoted: \[/.test(mon) &&
+        /g1a\s.*Started/.test(mon) &&
+        mon
+      );
+    },
+    clusterView,
+  );
+  // held while being created, released at the end: nothing is left stopped or marked
+  expect(onNodeOk("node1", "cibadmin --query")).not.toMatch(/pcmk-lab-held|target-role/);
+  // created held, so create's outputs say stopped; a refresh reads where they run now
+  await stack.pulumiOk(["refresh", "--yes", "--skip-preview"]);
+  const state = await stack.exportState();
+  const outputs = (name: string) => state.resources.find((r) => r.urn.endsWith(`::${name}`))!.outputs;
+  expect(outputs("web").runningOn).toHaveLength(2);
+  expect(outputs("vip").role).toBe("Started");
+  expect((await previewIsClean(stack)).clean).toBe(true);
+});
+
+test("move, disable and standby are run-time changes, not drift", async () => {
+  const now = onNodeOk("node1", "crm_resource --resource dummy1 --locate");
+  const elsewhere = ["node1", "node2", "node3"].map(fqdn).find((n) => !now.includes(n))!;
+  onNodeOk(
+    "node1",
+    `pcs resource move-with-constraint dummy1 ${elsewhere} && pcs resource disable vip && pcs node standby ${fqdn("node3")}`,
+  );
+  try {
+    expect(onNodeOk("node1", "cibadmin --query --scope constraints")).toContain("cli-prefer-dummy1");
+    const preview = await previewIsClean(stack);
+    expect(preview.output).not.toContain("error:");
+    expect(preview.clean).toBe(true);
+  } finally {
+    onNodeOk(
+      "node1",
+      `pcs resource clear dummy1 && pcs resource enable vip && pcs node unstandby ${fqdn("node3")}`,
+    );
+  }
+});
+
+test("drift made by hand is seen on the right property, and up --refresh repairs it", async () => {
+  onNodeOk(
+    "node1",
+    "pcs resource update vip ip=10.77.0.101 && pcs resource meta vip resource-stickiness=50 && " +
+      "pcs resource op delete dummy1-monitor-interval-30s && pcs resource meta web-clone clone-max=1 && pcs resource delete g1a",
+  );
+  const drift = await previewIsClean(stack);
+  expect(drift.clean).toBe(false);
+  // the refresh part of the preview shows each resource's live values on the changed property
+  expect(drift.output).toMatch(/\[id=vip\][\s\S]*~ ip\s*: "10\.77\.0\.100" => "10\.77\.0\.101"/);
+  expect(drift.output).toMatch(/\[id=vip\][\s\S]*~ resource-stickiness\s*: "100" => "50"/);
+  expect(drift.output).toMatch(/\[id=web\][\s\S]*~ clone-max\s*: "2" => "1"/);
+  expect(drift.output).toMatch(/\[id=dummy1\][\s\S]*~ operations\s*: \[\s*- \[0\]: \{\s*- interval: "30s"/);
+  expect(drift.output).toMatch(/\+ pulumi-nodejs:dynamic:Resource: \(create\)[\s\S]*resourceId\s*: "g1a"/);
+  expect(drift.output).toMatch(/\+ 1 to create\s*~ 3 to update/);
+  await stack.pulumiOk(["up", "--refresh", "--yes", "--skip-preview"]);
+  expect(param("vip", "ip")).toBe("10.77.0.100");
+  expect(param("vip", "resource-stickiness", true)).toBe("100");
+  expect(param("web-clone", "clone-max", true)).toBe("2");
+  expect(onNodeOk("node1", "cibadmin --query --xpath \"//op[@id='dummy1-monitor-interval-30s']\"")).toContain(
+    'interval="30s"',
+  );
+  expect(onNodeOk("node1", "cibadmin --query --xpath \"//group[@id='g1']\"")).toContain('primitive id="g1a"');
+  expect((await previewIsClean(stack)).clean).toBe(true);
+});
+
+test("a new address is an in-place update", async () => {
+  await stack.setObjects(resources("10.77.0.102"));
+  const up = await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
+  expect(up.stdout).toMatch(/1 updated/);
+  expect(param("vip", "ip")).toBe("10.77.0.102");
+  expect((await previewIsClean(stack)).clean).toBe(true);
+});
+
+test("an existing resource is refused unless adopt: true, then managed as declared", async () => {
+  onNodeOk("node1", "pcs resource create adopted ocf:pacemaker:Dummy fake=by-hand");
+  const spec = (adopt: boolean): ObjectSpec => ({
+    kind: "PcsResource",
+    name: "adopted",
+    args: {
+      resourceId: "adopted",
+      agent: "ocf:pacemaker:Dummy",
+      instanceAttributes: { fake: "declared" },
+      adopt,
+    },
+  });
+  await stack.setObjects([...resources("10.77.0.102"), spec(false)]);
+  const refused = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+  expect(refused.status).not.toBe(0);
+  expect(refused.stdout + refused.stderr).toMatch(
+    /PcsResource 'adopted'.*failed on 10\.77\.0\.11: Error: 'adopted' already exists.*set adopt: true/,
+  );
+  await stack.setObjects([...resources("10.77.0.102"), spec(true)]);
+  await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
+  expect(param("adopted", "fake")).toBe("declared");
+  expect((await previewIsClean(stack)).clean).toBe(true);
+});
+
+test("a refused resource fails alone, with pcs's own message; the others of its batch are made", async () => {
+  const more: ObjectSpec[] = [
+    { kind: "PcsResource", name: "ambiguous", args: { resourceId: "ambiguous", agent: "Dummy" } },
+    { kind: "PcsResource", name: "fine", args: { resourceId: "fine", agent: "ocf:pacemaker:Dummy" } },
+  ];
+  await stack.setObjects([...resources("10.77.0.102"), ...more]);
+  const up = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+  expect(up.status).not.toBe(0);
+  expect(up.stdout).toMatch(
+    /PcsResource 'ambiguous': `pcs resource create ambiguous Dummy.*` failed on 10\.77\.0\.11: Error: Multiple agents match 'Dummy'/,
+  );
+  expect(up.stdout).toMatch(/\+ 1 created/);
+  expect(onNodeOk("node1", "crm_resource --list-raw")).toMatch(/^fine$/m);
+  expect(onNode("node1", "crm_resource --resource ambiguous --query-xml").status).not.toBe(0);
+  await stack.setObjects(resources("10.77.0.102"));
+  await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
+});
+
+test("destroy leaves no resource", async () => {
+  await stack.pulumiOk(["destroy", "--yes", "--skip-preview"]);
+  expect(onNodeOk("node1", "cibadmin --query --scope resources")).toMatch(
+    /<resources\/>|<resources>\s*<\/resources>/,
+  );
+});

@@ -1,0 +1,79 @@
+// A running ha_cluster_lab for the tests of the objects inside a cluster (resources, constraints,
+// fence devices), made with plain pcs when it is not there yet, and a stack of the `objects`
+// fixture whose program is its config: change the config, change the program.
+import * as path from "node:path";
+import { readFileSync } from "node:fs";
+import { labCli, labStatus, onNode, onNodeOk } from "./lab-harness";
+import { configureRunOnNode1, TestStack, testStack } from "./stack-harness";
+
+export const NODES = ["node1", "node2", "node3"];
+export const fqdn = (n: string): string => `${n}.example.com`;
+
+const running = (): boolean => {
+  const mon = onNode("node1", "crm_mon -1 --output-as=xml");
+  return (
+    mon.status === 0 &&
+    NODES.every((n) => mon.stdout.includes(`name="${fqdn(n)}" id="`) && !/online="false"/.test(mon.stdout))
+  );
+};
+
+/** The lab up and a 3-node cluster online with stonith off; leftover objects removed. */
+export function ensureCluster(): void {
+  const status = labStatus();
+  if (!status.running || status.nodes.length !== NODES.length)
+    expect(labCli("up", "--fresh", "--nodes", "3").status).toBe(0);
+  if (!running()) {
+    const password = readFileSync(labStatus().haclusterPasswordFile, "utf8");
+    onNode("node1", "pcs cluster destroy --all >/dev/null 2>&1; true");
+    onNodeOk("node1", `pcs host auth ${NODES.map(fqdn).join(" ")} -u hacluster`, password);
+    onNodeOk(
+      "node1",
+      `pcs cluster setup ha_cluster_lab ${NODES.map(fqdn).join(" ")} --start --enable --wait=120`,
+    );
+  }
+  onNodeOk("node1", "pcs property set stonith-enabled=false");
+  clearObjects();
+}
+
+/** Every resource, fence device, constraint and fencing level gone, as after the course's cleanup. */
+export function clearObjects(): void {
+  onNodeOk(
+    "node1",
+    "cibadmin --replace --scope constraints --xml-text '<constraints/>' && " +
+      "cibadmin --replace --scope resources --xml-text '<resources/>' && " +
+      "(cibadmin --delete --xml-text '<fencing-topology/>' >/dev/null 2>&1; true)",
+  );
+}
+
+export interface ObjectSpec {
+  kind: "PcsResource" | "Constraint" | "StonithDevice";
+  name: string;
+  args: Record<string, unknown>;
+  dependsOn?: string[];
+}
+
+/** A stack of tests/integration/providers/fixtures/objects running pcs on node1. */
+export async function objectsStack(
+  objects: ObjectSpec[],
+  secret?: string,
+): Promise<TestStack & { setObjects(o: ObjectSpec[]): Promise<void> }> {
+  const stack = await testStack(
+    path.join(__dirname, "..", "integration", "providers", "fixtures", "objects"),
+  );
+  await configureRunOnNode1(stack);
+  if (secret !== undefined) await stack.pulumiOk(["config", "set", "--secret", "secret"], { input: secret });
+  const setObjects = async (o: ObjectSpec[]) => {
+    await stack.pulumiOk(["config", "set", "objects", JSON.stringify(o)]);
+  };
+  await setObjects(objects);
+  return Object.assign(stack, { setObjects });
+}
+
+/** 0 when `preview --refresh --expect-no-changes` finds the cluster as declared. */
+export async function previewIsClean(stack: TestStack): Promise<{ clean: boolean; output: string }> {
+  const r = await stack.pulumi(["preview", "--refresh", "--expect-no-changes", "--diff"]);
+  return { clean: r.status === 0, output: r.stdout + r.stderr };
+}
+
+/** pcs's view of the cluster, for test failure messages. */
+export const clusterView = (): string => onNode("node1", "pcs status --full; pcs constraint --full").stdout;

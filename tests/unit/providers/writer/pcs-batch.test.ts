@@ -1,0 +1,163 @@
+// The batch program sent on stdin (the request as a base64 literal, then pcs_batch.py) and the
+// error a refused step becomes: owner, host, command and pcs's message, secrets redacted.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { READ_LIVE_ARGV } from "../../../../providers/cib/live";
+import { Secret } from "../../../../providers/secrets";
+import { batchProgram, PcsError, PcsStep, stepError } from "../../../../providers/writer/pcs-batch";
+
+const script = readFileSync(
+  path.join(__dirname, "..", "..", "..", "..", "providers", "writer", "pcs_batch.py"),
+  "utf8",
+);
+const target = { host: "10.77.0.11", privateKey: new Secret("k"), label: "node1" };
+
+function requestOf(program: string): unknown {
+  const m = /^REQUEST = json\.loads\(base64\.b64decode\("([A-Za-z0-9+/=]*)"\)\)$/m.exec(program);
+  if (!m) throw new Error("no REQUEST line");
+  return JSON.parse(Buffer.from(m[1], "base64").toString("utf8"));
+}
+
+describe("batch program", () => {
+  const steps: PcsStep[] = [
+    {
+      owner: "PcsResource 'dummy1'",
+      argvs: [["resource", "create", "dummy1", "ocf:pacemaker:Dummy", "meta", "target-role=Stopped"]],
+      ifAbsent: "dummy1",
+      phase: 0,
+    },
+    {
+      owner: "StonithDevice 'labfence'",
+      argvs: [
+        ["stonith", "create", "labfence", "fence_virsh", 'passwd=it\'s $(secret) "x"'],
+        ["stonith", "level", "add", "1", "node1.example.com", "labfence"],
+      ],
+      secrets: [new Secret('it\'s $(secret) "x"')],
+    },
+    { owner: "Constraint 'c'", argvs: [["constraint", "delete", "c"]], ifPresent: "c", phase: 1 },
+  ];
+  const program = batchProgram(steps);
+
+  test("starts with the request, as a base64 literal, then the script", () => {
+    const lines = program.split("\n");
+    expect(lines[0]).toBe("import base64, json");
+    expect(lines[1]).toMatch(/^REQUEST = json\.loads\(base64\.b64decode\("[A-Za-z0-9+/=]+"\)\)$/);
+    expect(program.endsWith(script)).toBe(true);
+    expect(lines.slice(2).join("\n")).toBe(script);
+  });
+
+  test("the request: each step's argvs and its skip conditions, in order, and the live read", () => {
+    expect(requestOf(program)).toEqual({
+      steps: [
+        { argvs: steps[0].argvs, ifAbsent: "dummy1" },
+        { argvs: steps[1].argvs },
+        { argvs: steps[2].argvs, ifPresent: "c" },
+      ],
+      liveArgv: [...READ_LIVE_ARGV],
+    });
+  });
+
+  test("nothing from the request can become Python: quotes, newlines and the secret are inside base64", () => {
+    const hostile = batchProgram([
+      { owner: "x", argvs: [["resource", "update", "r", 'a=")\nimport os\n#', "b=\\"]] },
+    ]);
+    expect(hostile.split("\n")[1]).toMatch(
+      /^REQUEST = json\.loads\(base64\.b64decode\("[A-Za-z0-9+/=]+"\)\)$/,
+    );
+    expect(hostile.split("\n")).toHaveLength(2 + script.split("\n").length);
+    expect(requestOf(hostile)).toMatchObject({
+      steps: [{ argvs: [["resource", "update", "r", 'a=")\nimport os\n#', "b=\\"]] }],
+    });
+    // the secret is in the program (pcs needs it) but not as text
+    expect(program).not.toContain("$(secret)");
+  });
+
+  test("owners, phases and secrets stay on this side", () => {
+    const text = Buffer.from(/b64decode\("([^"]*)"\)/.exec(program)![1], "base64").toString("utf8");
+    expect(text).not.toContain("owner");
+    expect(text).not.toContain("PcsResource");
+    expect(text).not.toContain("phase");
+    expect(text).not.toContain("[secret]");
+  });
+});
+
+describe("step errors", () => {
+  const create: PcsStep = {
+    owner: "StonithDevice 'labfence'",
+    argvs: [["stonith", "create", "labfence", "fence_virsh", "passwd=s3cret-pw"]],
+    secrets: [new Secret("s3cret-pw")],
+  };
+
+  test("owner, host, the command as a shell line and pcs's message", () => {
+    const err = stepError(
+      { owner: "PcsResource 'vip'", argvs: [] },
+      {
+        ok: false,
+        argv: ["resource", "create", "vip", "IPaddr2", "ip=10.77.0.100 x"],
+        stderr: "Error: 'vip' already exists\n",
+      },
+      target,
+    );
+    expect(err).toBeInstanceOf(PcsError);
+    expect(err).toMatchObject({
+      owner: "PcsResource 'vip'",
+      host: "node1 (10.77.0.11)",
+      command: "pcs resource create vip IPaddr2 'ip=10.77.0.100 x'",
+      pcsMessage: "Error: 'vip' already exists",
+    });
+    expect(err.message).toBe(
+      "PcsResource 'vip': `pcs resource create vip IPaddr2 'ip=10.77.0.100 x'` failed on node1 (10.77.0.11): Error: 'vip' already exists",
+    );
+  });
+
+  test("stdout when pcs wrote nothing on stderr; a placeholder when it said nothing", () => {
+    expect(stepError(create, { ok: false, argv: ["x"], stdout: "on stdout\n" }, target).pcsMessage).toBe(
+      "on stdout",
+    );
+    expect(stepError(create, { ok: false, argv: ["x"], stdout: "", stderr: " \n" }, target).pcsMessage).toBe(
+      "(pcs said nothing)",
+    );
+    expect(stepError(create, { ok: false }, { ...target, label: undefined }).message).toBe(
+      "StonithDevice 'labfence': `pcs` failed on 10.77.0.11: (pcs said nothing)",
+    );
+  });
+
+  test("secret values are redacted in the command and in pcs's message", () => {
+    const err = stepError(
+      create,
+      { ok: false, argv: create.argvs[0], stderr: "Error: login failed with password s3cret-pw" },
+      target,
+    );
+    expect(err.command).toBe("pcs stonith create labfence fence_virsh 'passwd=***'");
+    expect(err.pcsMessage).toBe("Error: login failed with password ***");
+    expect(err.message).not.toContain("s3cret-pw");
+  });
+
+  test.each(["it's", "with space", "$HOME", 'quote"d', "back\\slash", "'\"'\"'"])(
+    "a secret that needs shell quoting (%s) is redacted too",
+    (value) => {
+      const step: PcsStep = {
+        owner: "StonithDevice 'f'",
+        argvs: [["stonith", "create", "f", "fence_virsh", `passwd=${value}`]],
+        secrets: [new Secret(value)],
+      };
+      const err = stepError(
+        step,
+        { ok: false, argv: step.argvs[0], stderr: `bad password ${value}` },
+        target,
+      );
+      expect(err.command).toBe("pcs stonith create f fence_virsh 'passwd=***'");
+      expect(err.pcsMessage).toBe("bad password ***");
+      expect(err.message).not.toContain(value);
+    },
+  );
+
+  test("without secrets nothing is redacted", () => {
+    const err = stepError(
+      { owner: "o", argvs: [] },
+      { ok: false, argv: ["resource", "update", "r", "a=***"], stderr: "x" },
+      target,
+    );
+    expect(err.command).toBe("pcs resource update r 'a=***'");
+  });
+});
