@@ -131,7 +131,7 @@ test("a changed score is an in-place update under the same id", async () => {
   const up = await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
   expect(up.stdout).toMatch(/1 updated/);
   expect(onNodeOk("node1", "cibadmin --query --scope constraints")).toMatch(
-    /id="colocation-c-b-c-a-INFINITY"[^>]*score="500"/,
+    /<rsc_colocation rsc="c-b" with-rsc="c-a" score="500" id="colocation-c-b-c-a-INFINITY"\/>/,
   );
   expect((await previewIsClean(stack)).clean).toBe(true);
 });

@@ -1,0 +1,71 @@
+// StonithDevice through the real engine on the lab: fence_virsh against the lab hypervisor with a
+// secret parameter and a fencing level; the secret never in state; drift by hand (a parameter, the
+// secret itself) seen and repaired; destroy removes the device and its level.
+import { onNode, onNodeOk } from "../../support/lab-harness";
+import { ensureCluster, fqdn, ObjectSpec, objectsStack, previewIsClean } from "../../support/cluster-harness";
+import { TestStack } from "../../support/stack-harness";
+
+jest.setTimeout(900_000);
+
+const SECRET = "fence-Secret-4711";
+const device: ObjectSpec = {
+  kind: "StonithDevice",
+  name: "labfence",
+  args: {
+    deviceId: "labfence",
+    agent: "fence_virsh",
+    parameters: {
+      ip: "10.77.0.254",
+      username: "root",
+      identity_file: "/root/.ssh/fence_key",
+      pcmk_host_map: ["node1", "node2", "node3"].map((n) => `${fqdn(n)}:${n}`).join(";"),
+    },
+    secretParameters: { passwd: "@secret" },
+    operations: [{ name: "monitor", interval: "60s" }],
+    fencingLevels: [{ target: fqdn("node3"), level: 1 }],
+  },
+};
+
+const param = (name: string): string =>
+  onNode("node1", `crm_resource --resource labfence --get-parameter ${name} --quiet`).stdout.trim();
+
+let stack: TestStack & { setObjects(o: ObjectSpec[]): Promise<void> };
+
+beforeAll(async () => {
+  ensureCluster();
+  stack = await objectsStack([device], SECRET);
+});
+
+afterAll(() => stack?.dispose());
+
+test("up creates the device and its level; the secret is in the CIB, never in state", async () => {
+  await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
+  expect(onNodeOk("node1", "crm_resource --resource labfence --query-xml")).toContain('type="fence_virsh"');
+  expect(param("passwd")).toBe(SECRET);
+  expect(onNodeOk("node1", "pcs stonith level config")).toMatch(
+    /Target: node3\.example\.com\s+Level 1 - labfence/,
+  );
+  const state = await stack.exportState();
+  expect(state.raw).not.toContain(SECRET);
+  expect((await previewIsClean(stack)).clean).toBe(true);
+});
+
+test("a parameter and the secret changed by hand are drift; up --refresh repairs both", async () => {
+  onNodeOk("node1", "pcs stonith update labfence delay=7 passwd=changed-by-hand");
+  const drift = await previewIsClean(stack);
+  expect(drift.clean).toBe(false);
+  expect(drift.output).toMatch(/\[id=labfence\][\s\S]*\+ delay\s*: "7"/);
+  expect(drift.output).not.toContain("changed-by-hand");
+  expect(drift.output).not.toContain(SECRET);
+  await stack.pulumiOk(["up", "--refresh", "--yes", "--skip-preview"]);
+  expect(param("delay")).toBe("");
+  expect(param("passwd")).toBe(SECRET);
+  expect((await stack.exportState()).raw).not.toContain("changed-by-hand");
+  expect((await previewIsClean(stack)).clean).toBe(true);
+});
+
+test("destroy removes the device and its fencing level", async () => {
+  await stack.pulumiOk(["destroy", "--yes", "--skip-preview"]);
+  expect(onNode("node1", "crm_resource --resource labfence --query-xml").status).not.toBe(0);
+  expect(onNodeOk("node1", "cibadmin --query --scope configuration")).not.toContain("fencing-level");
+});
