@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Connection, connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
-import { ArgsOf, serialisedProvider } from "./dynamic";
+import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { Secret } from "./secrets";
 import { SshPool } from "./transport/ssh";
 
@@ -180,10 +180,7 @@ export class ClusterAuth extends pulumi.dynamic.Resource {
       serialisedProvider("ClusterAuth"),
       name,
       { known: undefined, authenticated: undefined, ...args },
-      {
-        ...opts,
-        additionalSecretOutputs: ["password", "runOn", ...(opts?.additionalSecretOutputs ?? [])],
-      },
+      withSecretOutputs(opts, "password", "runOn"),
     );
   }
 }

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { CorosyncCluster } from "./cib/corosync-conf";
 import { LiveCluster, readLive } from "./cib/live";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
-import { ArgsOf, serialisedProvider } from "./dynamic";
+import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { SshPool, SshTarget } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -266,14 +266,6 @@ export class Cluster extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { nodesOnline: undefined, dc: undefined, quorate: undefined, liveProperties: undefined };
-    super(
-      serialisedProvider("Cluster"),
-      name,
-      { ...outputs, ...args },
-      {
-        ...opts,
-        additionalSecretOutputs: ["runOn", ...(opts?.additionalSecretOutputs ?? [])],
-      },
-    );
+    super(serialisedProvider("Cluster"), name, { ...outputs, ...args }, withSecretOutputs(opts, "runOn"));
   }
 }

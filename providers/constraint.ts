@@ -7,13 +7,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Constraint as CibConstraint, ResourceSet, Rule } from "./cib/model";
 import { LiveCluster } from "./cib/live";
-import { sharedLive } from "./cib/snapshot";
+import { runningCluster, sharedLive } from "./cib/snapshot";
 import { connectionSchema, dnsName, targetOf } from "./connection";
-import { ArgsOf, serialisedProvider } from "./dynamic";
+import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { attributes, normalRole, pacemakerId, pairs, role, same } from "./primitive";
 import { SshPool } from "./transport/ssh";
 import { writerFor } from "./writer/cluster-writer";
-import { PcsError } from "./writer/pcs-batch";
 
 // ---- schema -----------------------------------------------------------------------------------
 
@@ -320,20 +319,11 @@ export const constraintLifecycle = {
 
   async create(pool: SshPool, c: ConstraintInputs) {
     const writer = writerFor(pool, targetOf(c.runOn));
-    let outcome;
-    try {
-      outcome = await writer.submit({
-        owner: owner(c),
-        argvs: [createArgv(c.constraintId, c.constraint)],
-        phase: 1,
-        ...(c.adopt ? { ifAbsent: c.constraintId } : {}),
-      });
-    } catch (err) {
-      if (err instanceof PcsError && /already exists|already in use/i.test(err.pcsMessage)) {
-        throw new Error(`${err.message} — set adopt: true to manage the existing constraint as declared`);
-      }
-      throw err;
-    }
+    let outcome = await writer.create(
+      { owner: owner(c), argvs: [createArgv(c.constraintId, c.constraint)], phase: 1 },
+      c.constraintId,
+      c.adopt,
+    );
     let ruleResolved = ruleResolvedOf(outcome.live, c.constraintId);
     if (
       outcome.skipped === "exists" &&
@@ -351,9 +341,7 @@ export const constraintLifecycle = {
 
   async read(pool: SshPool, id: string, props: ConstraintOutputs) {
     const target = targetOf(props.runOn);
-    const live = await sharedLive(pool, target);
-    if (!live.cib)
-      throw new Error(`${target.label}: no running cluster to read (is pacemaker running there?)`);
+    const live = await runningCluster(pool, target);
     const constraint = constraintAsLive(live, props);
     return constraint ? { id, props: { ...props, constraint } } : { id: "", props: {} };
   },
@@ -396,10 +384,7 @@ export class Constraint extends pulumi.dynamic.Resource {
       serialisedProvider("Constraint"),
       name,
       { ruleResolved: undefined, constraintId: undefined, ...args },
-      {
-        ...opts,
-        additionalSecretOutputs: ["runOn", ...(opts?.additionalSecretOutputs ?? [])],
-      },
+      withSecretOutputs(opts, "runOn"),
     );
   }
 }

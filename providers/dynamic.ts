@@ -8,6 +8,15 @@ import { z } from "zod";
 /** A resource's arguments: its schema's input, each field a pulumi.Input. */
 export type ArgsOf<S extends z.ZodType> = { [K in keyof z.input<S>]: pulumi.Input<z.input<S>[K]> };
 
+/** The options with `names` added to the outputs kept secret in state. */
+export const withSecretOutputs = (
+  opts: pulumi.CustomResourceOptions | undefined,
+  ...names: string[]
+): pulumi.CustomResourceOptions => ({
+  ...opts,
+  additionalSecretOutputs: [...names, ...(opts?.additionalSecretOutputs ?? [])],
+});
+
 export function serialisedProvider(kind: string): pulumi.dynamic.ResourceProvider {
   /* eslint-disable @typescript-eslint/no-require-imports -- resolved in the provider process */
   return {

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Connection, connectionFields, dnsName, ipAddress, targetOf as connectionTarget } from "./connection";
-import { ArgsOf, serialisedProvider } from "./dynamic";
+import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { Secret } from "./secrets";
 import { SshPool, SshTarget } from "./transport/ssh";
 
@@ -310,14 +310,7 @@ export class Node extends pulumi.dynamic.Resource {
       serialisedProvider("Node"),
       name,
       { ...outputs, ...args },
-      {
-        ...opts,
-        additionalSecretOutputs: [
-          "privateKey",
-          "haclusterPassword",
-          ...(opts?.additionalSecretOutputs ?? []),
-        ],
-      },
+      withSecretOutputs(opts, "privateKey", "haclusterPassword"),
     );
   }
 }

@@ -5,14 +5,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Clone, Primitive } from "./cib/model";
 import { LiveCluster } from "./cib/live";
-import { sharedLive } from "./cib/snapshot";
+import { runningCluster } from "./cib/snapshot";
 import { connectionSchema, targetOf } from "./connection";
-import { ArgsOf, serialisedProvider } from "./dynamic";
+import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
 import {
   attributeChanges,
   attributes,
   liveOperationsAsDeclared,
-  operationKey,
+  sortedOperations,
   operationsSchema,
   opsArgs,
   ownMeta,
@@ -23,7 +23,6 @@ import {
 } from "./primitive";
 import { SshPool } from "./transport/ssh";
 import { HOLD_MARK, writerFor } from "./writer/cluster-writer";
-import { PcsError } from "./writer/pcs-batch";
 
 // ---- schema -----------------------------------------------------------------------------------
 
@@ -187,15 +186,7 @@ export function resourceAsLive(
   };
 }
 
-function liveCib(live: LiveCluster, host: string): LiveCluster {
-  if (!live.cib) throw new Error(`${host}: no running cluster to read (is pacemaker running there?)`);
-  return live;
-}
-
 // ---- diff -------------------------------------------------------------------------------------
-
-const sortedOps = (ops: PcsResourceInputs["operations"]) =>
-  [...ops].sort((a, b) => operationKey(a).localeCompare(operationKey(b)));
 
 export function pcsResourceDiff(olds: PcsResourceOutputs, news: PcsResourceInputs) {
   const replaces = [];
@@ -206,7 +197,7 @@ export function pcsResourceDiff(olds: PcsResourceOutputs, news: PcsResourceInput
     olds.held ||
     !same(olds.instanceAttributes, news.instanceAttributes) ||
     !same(olds.metaAttributes, news.metaAttributes) ||
-    !same(sortedOps(olds.operations), sortedOps(news.operations)) ||
+    !same(sortedOperations(olds.operations), sortedOperations(news.operations)) ||
     (olds.group ?? null) !== (news.group ?? null) ||
     !same(olds.clone ?? null, news.clone ?? null) ||
     !same(olds.runOn, news.runOn);
@@ -224,18 +215,12 @@ export const pcsResourceLifecycle = {
     const target = targetOf(r.runOn);
     const writer = writerFor(pool, target);
     const hold = createsHeld(r);
-    let outcome;
-    try {
-      outcome = await writer.submit(
-        { owner: owner(r), argvs: [createArgv(r, hold)], ...(r.adopt ? { ifAbsent: r.resourceId } : {}) },
-        hold ? [heldId(r)] : [],
-      );
-    } catch (err) {
-      if (err instanceof PcsError && /already exists/.test(err.pcsMessage)) {
-        throw new Error(`${err.message} — set adopt: true to manage the existing resource as declared`);
-      }
-      throw err;
-    }
+    let outcome = await writer.create(
+      { owner: owner(r), argvs: [createArgv(r, hold)] },
+      r.resourceId,
+      r.adopt,
+      hold ? [heldId(r)] : [],
+    );
     const found = findPrimitive(outcome.live, r.resourceId);
     if (!found) throw new Error(`${owner(r)}: not in the CIB of ${target.label} after the push`);
     const agentResolved = found.primitive.agent;
@@ -250,7 +235,7 @@ export const pcsResourceLifecycle = {
 
   async read(pool: SshPool, id: string, props: PcsResourceOutputs) {
     const target = targetOf(props.runOn);
-    const live = liveCib(await sharedLive(pool, target), target.label!);
+    const live = await runningCluster(pool, target);
     const outs = resourceAsLive(live, props, props.agentResolved);
     return outs ? { id, props: outs } : { id: "", props: {} };
   },
@@ -259,7 +244,7 @@ export const pcsResourceLifecycle = {
 
   async update(pool: SshPool, _id: string, olds: PcsResourceOutputs, news: PcsResourceInputs) {
     const target = targetOf(news.runOn);
-    const live = liveCib(await sharedLive(pool, target), target.label!);
+    const live = await runningCluster(pool, target);
     const found = findPrimitive(live, news.resourceId);
     if (!found)
       throw new Error(
@@ -295,14 +280,6 @@ export class PcsResource extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: PcsResourceArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { agentResolved: undefined, runningOn: undefined, role: undefined, held: undefined };
-    super(
-      serialisedProvider("PcsResource"),
-      name,
-      { ...outputs, ...args },
-      {
-        ...opts,
-        additionalSecretOutputs: ["runOn", ...(opts?.additionalSecretOutputs ?? [])],
-      },
-    );
+    super(serialisedProvider("PcsResource"), name, { ...outputs, ...args }, withSecretOutputs(opts, "runOn"));
   }
 }

@@ -144,6 +144,10 @@ export function canonical(value: unknown): string {
 
 export const same = (a: unknown, b: unknown): boolean => canonical(a) === canonical(b);
 
+/** Operations in a fixed order, so that declaring them in another order is no change. */
+export const sortedOperations = (ops: DeclaredOperation[]): DeclaredOperation[] =>
+  [...ops].sort((a, b) => operationKey(a).localeCompare(operationKey(b)));
+
 // ---- pcs arguments -------------------------------------------------------------------------------
 
 export const pairs = (o: NvPairs): string[] => Object.entries(o).map(([k, v]) => `${k}=${v}`);

@@ -9,15 +9,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { LiveCluster } from "./cib/live";
 import { Primitive } from "./cib/model";
-import { sharedLive } from "./cib/snapshot";
+import { runningCluster, sharedLive } from "./cib/snapshot";
 import { connectionSchema, dnsName, targetOf } from "./connection";
-import { ArgsOf, serialisedProvider } from "./dynamic";
+import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
 import {
   attributeName,
   attributes,
   attributeValue,
   liveOperationsAsDeclared,
-  operationKey,
+  sortedOperations,
   operationsSchema,
   opsArgs,
   ownMeta,
@@ -29,7 +29,6 @@ import {
 import { Secret } from "./secrets";
 import { SshPool } from "./transport/ssh";
 import { writerFor } from "./writer/cluster-writer";
-import { PcsError } from "./writer/pcs-batch";
 
 // ---- schema -----------------------------------------------------------------------------------
 
@@ -150,9 +149,6 @@ export function deviceAsLive(
 // ---- diff -------------------------------------------------------------------------------------
 
 const sortedLevels = (l: Level[]) => [...l].sort((a, b) => levelKey(a).localeCompare(levelKey(b)));
-const sortedOps = (ops: StonithInputs["operations"]) =>
-  [...ops].sort((a, b) => operationKey(a).localeCompare(operationKey(b)));
-
 export function stonithDiff(olds: StonithOutputs, news: StonithInputs) {
   const replaces = [];
   if (olds.deviceId !== news.deviceId) replaces.push("deviceId");
@@ -162,7 +158,7 @@ export function stonithDiff(olds: StonithOutputs, news: StonithInputs) {
     !same(olds.parameters, news.parameters) ||
     !same(olds.secretParameters, news.secretParameters) ||
     !same(olds.metaAttributes, news.metaAttributes) ||
-    !same(sortedOps(olds.operations), sortedOps(news.operations)) ||
+    !same(sortedOperations(olds.operations), sortedOperations(news.operations)) ||
     !same(sortedLevels(olds.fencingLevels), sortedLevels(news.fencingLevels)) ||
     !same(olds.runOn, news.runOn);
   return { changes, replaces, deleteBeforeReplace: true };
@@ -190,21 +186,12 @@ export const stonithLifecycle = {
   async create(pool: SshPool, s: StonithInputs) {
     const writer = writerFor(pool, targetOf(s.runOn));
     const secrets = secretsOf(s);
-    let outcome;
-    try {
-      const levels = levelChanges(s.deviceId, [], s.fencingLevels);
-      outcome = await writer.submit({
-        owner: owner(s),
-        argvs: [createArgv(s), ...levels],
-        secrets,
-        ...(s.adopt ? { ifAbsent: s.deviceId } : {}),
-      });
-    } catch (err) {
-      if (err instanceof PcsError && /already exists/.test(err.pcsMessage)) {
-        throw new Error(`${err.message} — set adopt: true to manage the existing device as declared`);
-      }
-      throw err;
-    }
+    const levels = levelChanges(s.deviceId, [], s.fencingLevels);
+    let outcome = await writer.create(
+      { owner: owner(s), argvs: [createArgv(s), ...levels], secrets },
+      s.deviceId,
+      s.adopt,
+    );
     const p = findDevice(outcome.live, s.deviceId);
     if (!p) throw new Error(`${owner(s)}: no fence device with this id in the CIB after the push`);
     if (outcome.skipped === "exists") {
@@ -216,9 +203,7 @@ export const stonithLifecycle = {
 
   async read(pool: SshPool, id: string, props: StonithOutputs) {
     const target = targetOf(props.runOn);
-    const live = await sharedLive(pool, target);
-    if (!live.cib)
-      throw new Error(`${target.label}: no running cluster to read (is pacemaker running there?)`);
+    const live = await runningCluster(pool, target);
     const outs = deviceAsLive(live, props, props.agentResolved);
     return outs ? { id, props: outs } : { id: "", props: {} };
   },
@@ -227,7 +212,7 @@ export const stonithLifecycle = {
 
   async update(pool: SshPool, _id: string, olds: StonithOutputs, news: StonithInputs) {
     const target = targetOf(news.runOn);
-    const live = await sharedLive(pool, target);
+    const live = await runningCluster(pool, target);
     const p = findDevice(live, news.deviceId);
     if (!p)
       throw new Error(
@@ -266,10 +251,7 @@ export class StonithDevice extends pulumi.dynamic.Resource {
       serialisedProvider("StonithDevice"),
       name,
       { ...outputs, ...args },
-      {
-        ...opts,
-        additionalSecretOutputs: ["runOn", "secretParameters", ...(opts?.additionalSecretOutputs ?? [])],
-      },
+      withSecretOutputs(opts, "runOn", "secretParameters"),
     );
   }
 }

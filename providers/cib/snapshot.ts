@@ -24,6 +24,13 @@ export function sharedLive(pool: SshPool, target: SshTarget, now = Date.now()): 
   return live;
 }
 
+/** The shared read of a cluster that must be running: objects inside it live in its CIB. */
+export async function runningCluster(pool: SshPool, target: SshTarget): Promise<LiveCluster> {
+  const live = await sharedLive(pool, target);
+  if (!live.cib) throw new Error(`${target.label}: no running cluster to read (is pacemaker running there?)`);
+  return live;
+}
+
 /** What a write just read back replaces the cache: the next reader sees the cluster after it. */
 export function rememberLive(target: SshTarget, live: LiveCluster, now = Date.now()): void {
   entries.set(keyOf(target), { live: Promise.resolve(live), at: now });

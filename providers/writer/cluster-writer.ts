@@ -7,7 +7,7 @@
 import { LiveCluster } from "../cib/live";
 import { rememberLive } from "../cib/snapshot";
 import { keyOf, SshPool, SshTarget } from "../transport/ssh";
-import { BatchRunner, PcsStep, pcsBatchRunner, stepError } from "./pcs-batch";
+import { BatchRunner, PcsError, PcsStep, pcsBatchRunner, stepError } from "./pcs-batch";
 
 /** The meta attribute that marks a resource held by this writer (with target-role=Stopped). */
 export const HOLD_MARK = "pcmk-lab-held";
@@ -47,8 +47,6 @@ export class ClusterWriter {
   private active = 0;
   private arrivals = 0;
   private readonly held = new Set<string>();
-  /** Release failures: the resources stay held and marked; their next read shows it. */
-  readonly releaseErrors: Error[] = [];
 
   constructor(
     private readonly runBatch: BatchRunner,
@@ -70,6 +68,26 @@ export class ClusterWriter {
     }
   }
 
+  /**
+   * A create step for the object `id`: with `adopt`, skipped when it exists (the caller then makes
+   * it as declared); without, pcs's refusal of a taken id comes with the way out.
+   */
+  async create(
+    step: PcsStep,
+    id: string,
+    adopt: boolean,
+    holds: readonly string[] = [],
+  ): Promise<StepOutcome> {
+    try {
+      return await this.submit({ ...step, ...(adopt ? { ifAbsent: id } : {}) }, holds);
+    } catch (err) {
+      if (err instanceof PcsError && /already exists|already in use/i.test(err.pcsMessage)) {
+        throw new Error(`${err.message} — set adopt: true to manage the existing one as declared`);
+      }
+      throw err;
+    }
+  }
+
   private async releaseWhenQuiet(): Promise<void> {
     this.active++;
     try {
@@ -82,8 +100,9 @@ export class ClusterWriter {
         if (this.arrivals !== seen) continue;
         const ids = [...this.held];
         this.held.clear();
-        const released = await Promise.allSettled(ids.map((id) => this.enqueue(releaseStep(id))));
-        for (const r of released) if (r.status === "rejected") this.releaseErrors.push(r.reason);
+        // A failed release leaves its resource held and marked: its next read shows that as drift,
+        // which the next `pulumi up` repairs; the step that happens to release is not failed for it.
+        await Promise.allSettled(ids.map((id) => this.enqueue(releaseStep(id))));
       }
     } finally {
       this.active--;

@@ -1,12 +1,8 @@
 // Constraint without a cluster: inputs and default ids, the pcs argv for every form, and how the
 // constraints pcs wrote on a lab cluster (cib-objects.xml) read back — as declared, with drift on
 // the right field. Rule and set constraints are in the XML `pcs -f` (0.11) wrote for these argv.
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { checkInputs } from "../../../providers/check";
-import { LiveCluster } from "../../../providers/cib/live";
-import { parseCib } from "../../../providers/cib/parse";
-import { parseCrmMon } from "../../../providers/cib/status";
+import { cibXml, liveFrom, runOn } from "../../support/cib-fixtures";
 import {
   constraintAsLive,
   constraintDiff,
@@ -22,21 +18,8 @@ import {
   score,
 } from "../../../providers/constraint";
 
-const fixture = (name: string): string => readFileSync(path.join(__dirname, "cib", "fixtures", name), "utf8");
-const cibXml = fixture("cib-objects.xml");
-const liveFrom = (xml = cibXml): LiveCluster => ({
-  corosync: null,
-  cib: parseCib(xml),
-  status: parseCrmMon(fixture("crm_mon-objects.xml")),
-  enabled: true,
-});
 /** The fixture with these elements added to <constraints>. */
 const withConstraints = (xml: string): string => cibXml.replace("<constraints>", `<constraints>${xml}`);
-
-const runOn = {
-  host: "10.77.0.11",
-  privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----",
-};
 const parse = (args: object): ConstraintInputs => constraintInputsSchema.parse({ runOn, ...args });
 
 // What the lab cluster's constraints were created from: their ids are the default ids.

@@ -1,12 +1,8 @@
 // PcsResource without a cluster: inputs, the pcs argv it sends, and how it reads the CIB and
 // crm_mon XML captured from a lab cluster made with these very declarations (cib-objects.xml,
 // crm_mon-objects.xml): read back as declared, drift on the right field, repairs as pcs argv.
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { checkInputs } from "../../../providers/check";
-import { LiveCluster } from "../../../providers/cib/live";
-import { parseCib } from "../../../providers/cib/parse";
-import { parseCrmMon } from "../../../providers/cib/status";
+import { cibXml, liveFrom, runOn } from "../../support/cib-fixtures";
 import {
   createArgv,
   createsHeld,
@@ -21,21 +17,7 @@ import {
 } from "../../../providers/pcs-resource";
 import { HOLD_MARK } from "../../../providers/writer/cluster-writer";
 
-const fixture = (name: string): string => readFileSync(path.join(__dirname, "cib", "fixtures", name), "utf8");
-const cibXml = fixture("cib-objects.xml");
-const monXml = fixture("crm_mon-objects.xml");
-const liveFrom = (xml = cibXml, mon: string | null = monXml): LiveCluster => ({
-  corosync: null,
-  cib: parseCib(xml),
-  status: mon === null ? null : parseCrmMon(mon),
-  enabled: true,
-});
 const live = liveFrom();
-
-const runOn = {
-  host: "10.77.0.11",
-  privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----",
-};
 const parse = (args: object): PcsResourceInputs => pcsResourceInputsSchema.parse({ runOn, ...args });
 
 // What the lab cluster's resources were created from (tests/integration/providers/pcs-resource.test.ts).

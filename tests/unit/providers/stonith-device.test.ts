@@ -1,13 +1,9 @@
 // StonithDevice without a cluster: inputs, pcs argv, fencing levels, and how the fence device pcs
 // made on a lab cluster (labfence in cib-objects.xml, level 1 for node1) reads back — as
 // declared, drift on the right field, and a secret parameter's live value never copied.
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { checkInputs } from "../../../providers/check";
-import { LiveCluster } from "../../../providers/cib/live";
+import { cibXml, liveFrom, runOn } from "../../support/cib-fixtures";
 import { Primitive } from "../../../providers/cib/model";
-import { parseCib } from "../../../providers/cib/parse";
-import { parseCrmMon } from "../../../providers/cib/status";
 import { primitiveChanges } from "../../../providers/primitive";
 import {
   CHANGED_OUTSIDE,
@@ -21,20 +17,7 @@ import {
   StonithOutputs,
 } from "../../../providers/stonith-device";
 
-const fixture = (name: string): string => readFileSync(path.join(__dirname, "cib", "fixtures", name), "utf8");
-const cibXml = fixture("cib-objects.xml");
-const liveFrom = (xml = cibXml): LiveCluster => ({
-  corosync: null,
-  cib: parseCib(xml),
-  status: parseCrmMon(fixture("crm_mon-objects.xml")),
-  enabled: true,
-});
 const live = liveFrom();
-
-const runOn = {
-  host: "10.77.0.11",
-  privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----",
-};
 const parse = (args: object): StonithInputs => stonithInputsSchema.parse({ runOn, ...args });
 
 // What labfence was created from.
@@ -187,7 +170,7 @@ describe("pcs argv", () => {
   });
 
   test("updates go through pcs stonith, the secret value set back when changed by hand", () => {
-    const p = (xml: string) => parseCib(xml).resources.get("labfence") as Primitive;
+    const p = (xml: string) => liveFrom(xml).cib!.resources.get("labfence") as Primitive;
     const want = {
       instanceAttributes: { ...declared.parameters, ...declared.secretParameters },
       metaAttributes: declared.metaAttributes,
