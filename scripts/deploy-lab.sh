@@ -4,10 +4,16 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
-node dist/lab/cli.js up --nodes "${LAB_NODES:-3}"
 pulumi() { node dist/engine/run-pulumi.js "$@"; }
+# Nodes booted from nothing (after `lab down`, which wipes them) have new host keys and no
+# cluster: a stack state from before describes machines that are gone, so it goes.
+if ! node dist/lab/cli.js status | grep -m1 -q '"running": true'; then
+  pulumi stack rm lab --force --yes --non-interactive >/dev/null 2>&1 || true
+fi
+node dist/lab/cli.js up --nodes "${LAB_NODES:-3}"
 pulumi stack select --create lab --non-interactive
-pulumi up --yes --non-interactive
+# --refresh: what was changed by hand on a running lab since the last run is repaired too
+pulumi up --refresh --yes --non-interactive
 cat <<EOT
 
 The lab is up and the 'lab' stack is deployed. Where to look:
