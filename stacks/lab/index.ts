@@ -57,6 +57,8 @@ const cluster = new Cluster(
     totem: { token: "5000" },
     // no fence device is declared yet (StonithDevice comes next)
     properties: { "stonith-enabled": "false" },
+    // `pulumi config set adoptCluster true`: take over a cluster that outlived the stack's state
+    adopt: config.getBoolean("adoptCluster") ?? false,
   },
   { dependsOn: [auth] },
 );
