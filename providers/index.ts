@@ -3,6 +3,8 @@ export { Cluster, ClusterArgs } from "./cluster";
 export { ClusterAuth, ClusterAuthArgs } from "./cluster-auth";
 export { Connection } from "./connection";
 export { Constraint, ConstraintArgs } from "./constraint";
+export { DrSite, DrSiteArgs } from "./dr-site";
+export { DrbdConfig, DrbdConfigArgs, DrbdVolume, DrbdVolumeArgs } from "./drbd-volume";
 export { Node, NodeArgs } from "./node";
 export { PcsResource, PcsResourceArgs } from "./pcs-resource";
 export { Secret } from "./secrets";

@@ -4,6 +4,8 @@ import { checkInputs, CheckFailure } from "./check";
 import { clusterLifecycle } from "./cluster";
 import { clusterAuthLifecycle } from "./cluster-auth";
 import { constraintLifecycle } from "./constraint";
+import { drSiteLifecycle } from "./dr-site";
+import { drbdConfigLifecycle } from "./drbd-volume";
 import { nodeLifecycle } from "./node";
 import { pcsResourceLifecycle } from "./pcs-resource";
 import { stonithLifecycle } from "./stonith-device";
@@ -18,6 +20,8 @@ const lifecycles = {
   PcsResource: pcsResourceLifecycle,
   Constraint: constraintLifecycle,
   StonithDevice: stonithLifecycle,
+  DrbdConfig: drbdConfigLifecycle,
+  DrSite: drSiteLifecycle,
 } as const;
 type Kind = keyof typeof lifecycles;
 // Each lifecycle types its own inputs; here they are only passed through.

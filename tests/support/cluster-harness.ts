@@ -46,7 +46,7 @@ export function clearObjects(): void {
 }
 
 export interface ObjectSpec {
-  kind: "PcsResource" | "Constraint" | "StonithDevice";
+  kind: "PcsResource" | "Constraint" | "StonithDevice" | "DrbdVolume";
   name: string;
   args: Record<string, unknown>;
   dependsOn?: string[];
@@ -61,6 +61,10 @@ export async function objectsStack(
     path.join(__dirname, "..", "integration", "providers", "fixtures", "objects"),
   );
   await configureRunOnNode1(stack);
+  const labNodes = Object.fromEntries(
+    labStatus().nodes.map((n) => [n.name, { host: n.address, hostKeyFingerprint: n.hostKeyFingerprint }]),
+  );
+  await stack.pulumiOk(["config", "set", "labNodes", JSON.stringify(labNodes)]);
   if (secret !== undefined) await stack.pulumiOk(["config", "set", "--secret", "secret"], { input: secret });
   const setObjects = async (o: ObjectSpec[]) => {
     await stack.pulumiOk(["config", "set", "objects", JSON.stringify(o)]);
