@@ -46,7 +46,7 @@ export function clearObjects(): void {
 }
 
 export interface ObjectSpec {
-  kind: "PcsResource" | "Constraint" | "StonithDevice" | "DrbdVolume";
+  kind: "PcsResource" | "Constraint" | "StonithDevice" | "DrbdVolume" | "DrSite";
   name: string;
   args: Record<string, unknown>;
   dependsOn?: string[];
@@ -81,3 +81,25 @@ export async function previewIsClean(stack: TestStack): Promise<{ clean: boolean
 
 /** pcs's view of the cluster, for test failure messages. */
 export const clusterView = (): string => onNode("node1", "pcs status --full; pcs constraint --full").stdout;
+
+export const SITE_A = ["node1", "node2"];
+export const SITE_B = ["node3", "node4"];
+
+/** A 4-node lab as the course's DR pair: site_a (node1+node2) and site_b (node3+node4), each node knowing all four. */
+export function ensureDrPair(): void {
+  const status = labStatus();
+  if (!status.running || status.nodes.length !== 4) expect(labCli("up", "--fresh", "--nodes", "4").status).toBe(0);
+  const password = readFileSync(labStatus().haclusterPasswordFile, "utf8");
+  const all = [...SITE_A, ...SITE_B].map(fqdn).join(" ");
+  for (const [first, members, name] of [
+    [SITE_A[0], SITE_A, "site_a"],
+    [SITE_B[0], SITE_B, "site_b"],
+  ] as const) {
+    const mon = onNode(first, "crm_mon -1 --output-as=xml");
+    if (mon.status === 0 && members.every((n) => mon.stdout.includes(`name="${fqdn(n)}" id="`))) continue;
+    onNode(first, "pcs cluster destroy --all >/dev/null 2>&1; true");
+    onNodeOk(first, `pcs host auth ${all} -u hacluster`, password);
+    onNodeOk(first, `pcs cluster setup ${name} ${members.map(fqdn).join(" ")} --start --enable --wait=120`);
+    onNodeOk(first, "pcs property set stonith-enabled=false");
+  }
+}
