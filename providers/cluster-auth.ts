@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Connection, connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { corosyncCluster } from "./cib/corosync-conf";
 import { Secret } from "./secrets";
 import { SshPool } from "./transport/ssh";
 
@@ -122,6 +123,16 @@ export function clusterAuthDiff(olds: ClusterAuthOutputs, news: ClusterAuthInput
   return { changes: changed, replaces, deleteBeforeReplace: true };
 }
 
+/** Node names in runOn's corosync.conf (none when it is in no cluster). */
+async function clusterMembers(pool: SshPool, inputs: ClusterAuthInputs): Promise<string[]> {
+  const conf = await pool.run(targetOf(inputs.runOn), [
+    "sh",
+    "-c",
+    "cat /etc/corosync/corosync.conf 2>/dev/null || true",
+  ]);
+  return conf.trim() ? corosyncCluster(conf).nodes.map((n) => n.name) : [];
+}
+
 async function authenticate(pool: SshPool, inputs: ClusterAuthInputs, nodes: AuthNode[]): Promise<void> {
   if (nodes.length === 0) return;
   await pool.run(targetOf(inputs.runOn), hostAuthArgv(inputs.username, nodes), {
@@ -149,8 +160,13 @@ export const clusterAuthLifecycle = {
 
   diff: (_id: string, olds: ClusterAuthOutputs, news: ClusterAuthInputs) => clusterAuthDiff(olds, news),
 
+  // A node still in runOn's cluster keeps its token: a Cluster that drops it runs
+  // `pcs cluster node remove` after this update, and pcs needs the token for that.
   async update(pool: SshPool, _id: string, olds: ClusterAuthOutputs, news: ClusterAuthInputs) {
-    const gone = nodesToDeauth(olds, news).filter((name) => olds.known.some((k) => k.name === name));
+    const members = await clusterMembers(pool, news);
+    const gone = nodesToDeauth(olds, news).filter(
+      (name) => olds.known.some((k) => k.name === name) && !members.includes(name),
+    );
     if (gone.length) await pool.run(targetOf(news.runOn), hostDeauthArgv(gone));
     const credentialsChanged = olds.password !== news.password || olds.username !== news.username;
     const live = await readClusterAuth(pool, news);

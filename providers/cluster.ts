@@ -1,5 +1,6 @@
 // Cluster: `pcs cluster setup` of named nodes (with their link addresses), transport and totem
 // options, started and enabled, cluster properties; waits, bounded, until every node is online.
+// Members are added and removed in place (`pcs cluster node add/remove`).
 // Read from corosync.conf, the CIB and crm_mon in one round trip. Delete: `pcs cluster destroy --all`.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -140,19 +141,50 @@ const propertyDrift = (
   declared: Record<string, string>,
 ): Record<string, string> => Object.fromEntries(Object.entries(declared).filter(([k, v]) => live[k] !== v));
 
+/**
+ * Members to remove and to add so the live membership becomes the declared one. A member whose
+ * declared addresses differ is removed and added again (pcs cannot readdress a node in place).
+ */
+export function membershipChanges(
+  live: ClusterFacts["liveNodes"],
+  declared: ClusterInputs["nodes"],
+): { remove: string[]; add: ClusterInputs["nodes"] } {
+  const kept = (d: ClusterInputs["nodes"][number]) =>
+    sameNodes(
+      live.filter((l) => l.name === d.name),
+      [d],
+    );
+  const stays = new Set(declared.filter(kept).map((d) => d.name));
+  return {
+    remove: live.map((l) => l.name).filter((n) => !stays.has(n)),
+    add: declared.filter((d) => !stays.has(d.name)),
+  };
+}
+
+export const nodeAddArgv = (n: ClusterInputs["nodes"][number], waitSeconds: number): string[] => [
+  "pcs",
+  "cluster",
+  "node",
+  "add",
+  ...nodeArgs(n),
+  "--start",
+  "--enable",
+  `--wait=${waitSeconds}`,
+];
+export const nodeRemoveArgv = (name: string): string[] => ["pcs", "cluster", "node", "remove", name];
+
 export function clusterDiff(olds: ClusterOutputs, news: ClusterInputs) {
-  // A new name or other members is a new cluster: pcs cannot rename one, and this resource
-  // does not yet add or remove members in place.
+  // A new name is a new cluster (pcs cannot rename one); members change in place.
   const replaces: string[] = [];
   if (olds.name !== news.name || (olds.liveName !== null && olds.liveName !== news.name))
     replaces.push("name");
-  if (!sameNodes(olds.liveNodes, news.nodes)) replaces.push("nodes");
   if (olds.transport !== news.transport || (olds.liveTransport && olds.liveTransport !== news.transport)) {
     replaces.push("transport");
   }
   const undeclared = Object.keys(olds.properties).filter((k) => !(k in news.properties));
   const changes =
     replaces.length > 0 ||
+    !sameNodes(olds.liveNodes, news.nodes) ||
     Object.keys(totemDrift(olds.liveTotem, news.totem)).length > 0 ||
     Object.keys(propertyDrift(olds.liveProperties, news.properties)).length > 0 ||
     undeclared.length > 0 ||
@@ -181,6 +213,24 @@ async function waitOnline(pool: SshPool, target: SshTarget, c: ClusterInputs): P
   }
 }
 
+/**
+ * New members first (`pcs cluster node add … --start --enable`, the node authenticated by a
+ * ClusterAuth that lists it), then the ones that go (`pcs cluster node remove`), one at a time
+ * as pcs requires; pcs adjusts quorum options (two_node) itself.
+ */
+async function changeMembership(pool: SshPool, target: SshTarget, c: ClusterInputs, live: ClusterFacts) {
+  const { remove, add } = membershipChanges(live.liveNodes, c.nodes);
+  const runOnName = live.liveNodes.find((n) => n.addresses.includes(c.runOn.host) || n.name === c.runOn.host);
+  if (runOnName && remove.includes(runOnName.name))
+    throw new Error(
+      `cluster ${c.name}: runOn (${c.runOn.host}) is ${runOnName.name}, which is being removed: ` +
+        "run pcs on a member that stays",
+    );
+  for (const n of add)
+    await pool.run(target, nodeAddArgv(n, Math.max(c.waitOnlineSeconds, 1)), { timeoutMs: 600_000 });
+  for (const name of remove) await pool.run(target, nodeRemoveArgv(name), { timeoutMs: 600_000 });
+}
+
 async function converge(
   pool: SshPool,
   target: SshTarget,
@@ -188,6 +238,10 @@ async function converge(
   live: ClusterFacts,
   previous?: ClusterInputs,
 ) {
+  if (live.liveName !== null && !sameNodes(live.liveNodes, c.nodes)) {
+    await changeMembership(pool, target, c, live);
+    live = await waitOnline(pool, target, c);
+  }
   const totem = totemDrift(live.liveTotem, c.totem);
   // pcs refuses this while corosync runs; its own message says so.
   if (Object.keys(totem).length) await pool.run(target, totemUpdateArgv(totem));

@@ -81,7 +81,10 @@ async function readFile(pool: SshPool, target: SshTarget | null): Promise<DrConf
   return target ? parseDrConfig(await pool.run(target, READ_ARGV), nameOf(target)) : null;
 }
 
-async function readFacts(pool: SshPool, d: DrSiteInputs): Promise<{ facts: DrSiteFacts; configured: boolean }> {
+async function readFacts(
+  pool: SshPool,
+  d: DrSiteInputs,
+): Promise<{ facts: DrSiteFacts; configured: boolean }> {
   const [primary, recovery] = await Promise.all([
     readFile(pool, primaryTarget(d)),
     readFile(pool, recoveryTarget(d)),
@@ -102,7 +105,8 @@ export function isAsDeclared(d: DrSiteInputs, f: DrSiteFacts): boolean {
 
 export function drSiteDiff(olds: DrSiteOutputs, news: DrSiteInputs) {
   // Another node of the same recovery site names the same pair.
-  const sameSite = olds.recoverySiteNodes?.includes(news.recoveryNode) ?? olds.recoveryNode === news.recoveryNode;
+  const sameSite =
+    olds.recoverySiteNodes?.includes(news.recoveryNode) ?? olds.recoveryNode === news.recoveryNode;
   const replaces = sameSite ? [] : ["recoveryNode"];
   const changes =
     replaces.length > 0 ||

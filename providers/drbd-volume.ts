@@ -23,7 +23,10 @@ import { SshPool } from "./transport/ssh";
 
 export const drbdResourceName = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,31}$/, "a DRBD resource name: a letter or '_', then letters, digits, '_' or '-'");
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_-]{0,31}$/,
+    "a DRBD resource name: a letter or '_', then letters, digits, '_' or '-'",
+  );
 
 const absolutePath = z
   .string()
@@ -248,7 +251,10 @@ export function parseNodeState(hostname: string, wanted: string, out: string): D
   };
 }
 
-async function readNodes(pool: SshPool, d: DrbdConfigInputs): Promise<{ states: DrbdNodeState[]; present: boolean }> {
+async function readNodes(
+  pool: SshPool,
+  d: DrbdConfigInputs,
+): Promise<{ states: DrbdNodeState[]; present: boolean }> {
   const wanted = fileDigest(resourceFile(d));
   const outs = await Promise.all(
     d.nodes.map((n) => pool.run(targetFor(n), sh(READ_SCRIPT, d.resourceName, d.disk))),
@@ -291,7 +297,9 @@ async function onEachNode(
   run: (n: DrbdNode) => Promise<unknown>,
 ): Promise<void> {
   const results = await Promise.allSettled(d.nodes.map(run));
-  const failed = results.flatMap((r) => (r.status === "rejected" ? [String(r.reason?.message ?? r.reason)] : []));
+  const failed = results.flatMap((r) =>
+    r.status === "rejected" ? [String(r.reason?.message ?? r.reason)] : [],
+  );
   if (failed.length) throw new Error(`${owner(d)}: ${what} failed: ${failed.join("; ")}`);
 }
 
@@ -306,9 +314,7 @@ async function converge(pool: SshPool, d: DrbdConfigInputs, states: DrbdNodeStat
       : Promise.resolve(),
   );
   if (!d.bringUp) return;
-  await onEachNode(d, "drbdadm adjust", (n) =>
-    pool.run(targetFor(n), sh(ADJUST_SCRIPT, d.resourceName)),
-  );
+  await onEachNode(d, "drbdadm adjust", (n) => pool.run(targetFor(n), sh(ADJUST_SCRIPT, d.resourceName)));
   const primary = d.nodes.find((n) => n.hostname === d.initialPrimary);
   if (primary)
     await pool.run(
@@ -336,7 +342,10 @@ export const drbdConfigLifecycle = {
     if (before.present && !d.adopt && !before.states.every((s) => s.configInSync))
       throw new Error(
         `${owner(d)}: /etc/drbd.d/${d.resourceName}.res already exists on ` +
-          `${before.states.filter((s) => !s.configInSync).map((s) => s.hostname).join(", ")} ` +
+          `${before.states
+            .filter((s) => !s.configInSync)
+            .map((s) => s.hostname)
+            .join(", ")} ` +
           `with other contents: set adopt: true to take it over (it is rewritten), or pick another resourceName`,
       );
     refuseWithoutKernel(d, before.states);

@@ -88,7 +88,8 @@ export const SITE_B = ["node3", "node4"];
 /** A 4-node lab as the course's DR pair: site_a (node1+node2) and site_b (node3+node4), each node knowing all four. */
 export function ensureDrPair(): void {
   const status = labStatus();
-  if (!status.running || status.nodes.length !== 4) expect(labCli("up", "--fresh", "--nodes", "4").status).toBe(0);
+  if (!status.running || status.nodes.length !== 4)
+    expect(labCli("up", "--fresh", "--nodes", "4").status).toBe(0);
   const password = readFileSync(labStatus().haclusterPasswordFile, "utf8");
   const all = [...SITE_A, ...SITE_B].map(fqdn).join(" ");
   for (const [first, members, name] of [

@@ -91,6 +91,30 @@ test("a second stack declaring the existing cluster is refused unless it adopts 
   expect(await noChanges()).toBe(0);
 });
 
+test("a member removed and added back in place: an update, never a new cluster", async () => {
+  const status = labStatus();
+  const all = status.nodes.map((n) => ({ name: n.fqdn, addresses: [n.address] }));
+  const uuid = () => onNodeOk("node1", "grep cluster_uuid /etc/corosync/corosync.conf").trim();
+  const before = uuid();
+  await stack.pulumiOk(["config", "set", "nodes", JSON.stringify(all.slice(0, 2))]);
+  const shrink = await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
+  expect(shrink.stdout).not.toMatch(/replace/);
+  expect(onNode("node3", "test -e /etc/corosync/corosync.conf").status).not.toBe(0);
+  expect(onNodeOk("node1", "pcs status nodes corosync")).not.toContain("node3");
+  let out = JSON.parse((await stack.pulumiOk(["stack", "output", "--json"])).stdout);
+  expect(out.nodesOnline).toEqual(["node1.example.com", "node2.example.com"]);
+  expect(await noChanges()).toBe(0);
+
+  await stack.pulumiOk(["config", "set", "nodes", JSON.stringify(all)]);
+  const grow = await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
+  expect(grow.stdout).not.toMatch(/replace/);
+  out = JSON.parse((await stack.pulumiOk(["stack", "output", "--json"])).stdout);
+  expect(out.nodesOnline).toEqual(["node1.example.com", "node2.example.com", "node3.example.com"]);
+  expect(onNodeOk("node3", "grep token: /etc/corosync/corosync.conf")).toContain("token: 5000");
+  expect(uuid()).toBe(before);
+  expect(await noChanges()).toBe(0);
+});
+
 test("destroy leaves every node without a cluster", async () => {
   await stack.pulumiOk(["destroy", "--yes", "--skip-preview"]);
   for (const node of ["node1", "node2", "node3"]) {

@@ -82,7 +82,9 @@ test("a resource file edited by hand on one node is drift; up --refresh rewrites
   expect(drift.output).toMatch(/configInSync\s*: true => false/);
   await stack.pulumiOk(["up", "--refresh", "--yes", "--skip-preview"]);
   expect(onNodeOk("node2", "drbdadm dump r0 2>/dev/null")).not.toContain("7799");
-  expect(onNode("node2", "cmp /etc/drbd.d/r0.res -", onNodeOk("node1", "cat /etc/drbd.d/r0.res")).status).toBe(0);
+  expect(
+    onNode("node2", "cmp /etc/drbd.d/r0.res -", onNodeOk("node1", "cat /etc/drbd.d/r0.res")).status,
+  ).toBe(0);
   expect((await previewIsClean(stack)).clean).toBe(true);
 });
 
@@ -104,7 +106,8 @@ test("bringUp on nodes without DRBD in the kernel is refused naming the nodes, b
   expect(r.stdout + r.stderr).toMatch(
     /DrbdVolume 'r1': the kernel of node1\.example\.com and node2\.example\.com has no DRBD module/,
   );
-  for (const n of PAIR) expect(onNode(n, "ls /etc/drbd.d/r1.res /var/lib/pcmk-lab-drbd/r1.img").status).not.toBe(0);
+  for (const n of PAIR)
+    expect(onNode(n, "ls /etc/drbd.d/r1.res /var/lib/pcmk-lab-drbd/r1.img").status).not.toBe(0);
   await stack.setObjects([volume({ port: 7790 })]);
 });
 

@@ -4,6 +4,9 @@ import { parseLive } from "../../../providers/cib/live";
 import { checkInputs } from "../../../providers/check";
 import {
   clusterDiff,
+  membershipChanges,
+  nodeAddArgv,
+  nodeRemoveArgv,
   clusterFacts,
   clusterInputsSchema,
   ClusterOutputs,
@@ -79,10 +82,51 @@ test("a property changed by hand, a property dropped from the program, or a disa
   });
 });
 
-test("another name or other members is a new cluster (delete before replace)", () => {
+test("another name is a new cluster (delete before replace); other members change in place", () => {
   expect(clusterDiff(current, { ...declared, name: "other" }).replaces).toEqual(["name"]);
-  expect(clusterDiff(current, { ...declared, nodes: declared.nodes.slice(0, 2) }).replaces).toEqual([
-    "nodes",
+  expect(clusterDiff(current, { ...declared, nodes: declared.nodes.slice(0, 2) })).toMatchObject({
+    changes: true,
+    replaces: [],
+  });
+});
+
+test("membership changes: added, removed, and a readdressed member removed and added again", () => {
+  const live = declared.nodes;
+  const node4 = { name: "node4.example.com", addresses: ["10.77.0.14"] };
+  expect(membershipChanges(live, [...declared.nodes, node4])).toEqual({ remove: [], add: [node4] });
+  expect(membershipChanges(live, declared.nodes.slice(0, 2))).toEqual({
+    remove: ["node3.example.com"],
+    add: [],
+  });
+  const moved = { name: "node2.example.com", addresses: ["10.77.0.22"] };
+  expect(membershipChanges(live, [declared.nodes[0], moved, declared.nodes[2]])).toEqual({
+    remove: ["node2.example.com"],
+    add: [moved],
+  });
+  // no addresses declared: whatever pcs resolved is fine
+  expect(
+    membershipChanges(
+      live,
+      live.map((n) => ({ name: n.name, addresses: [] })),
+    ),
+  ).toEqual({ remove: [], add: [] });
+  expect(nodeAddArgv(node4, 180)).toEqual([
+    "pcs",
+    "cluster",
+    "node",
+    "add",
+    "node4.example.com",
+    "addr=10.77.0.14",
+    "--start",
+    "--enable",
+    "--wait=180",
+  ]);
+  expect(nodeRemoveArgv("node3.example.com")).toEqual([
+    "pcs",
+    "cluster",
+    "node",
+    "remove",
+    "node3.example.com",
   ]);
 });
 

@@ -39,7 +39,9 @@ it("reads both sites' files", () => {
     recoveryNodeRole: "RECOVERY",
   });
   expect(parseDrConfig("", "node1")).toBeNull();
-  expect(() => parseDrConfig("not json", "node1")).toThrow(/node1: \/var\/lib\/pcsd\/disaster-recovery is not the JSON/);
+  expect(() => parseDrConfig("not json", "node1")).toThrow(
+    /node1: \/var\/lib\/pcsd\/disaster-recovery is not the JSON/,
+  );
 });
 
 it("is as declared only when the primary file names the recovery node (and the recovery node agrees when checked)", () => {
@@ -59,5 +61,8 @@ it("diffs: same pair no change, another node of the recovery site no change, hal
     replaces: [],
   });
   const elsewhere = { ...checked, recoveryNode: "node5.example.com" };
-  expect(drSiteDiff(outputs(checked), elsewhere)).toMatchObject({ changes: true, replaces: ["recoveryNode"] });
+  expect(drSiteDiff(outputs(checked), elsewhere)).toMatchObject({
+    changes: true,
+    replaces: ["recoveryNode"],
+  });
 });

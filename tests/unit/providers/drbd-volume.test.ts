@@ -24,13 +24,25 @@ const nodes = [
   { hostname: here, address: "10.77.0.11", connection: runOn },
   { hostname: "node2.example.com", address: "10.77.0.12", connection: { ...runOn, host: "10.77.0.12" } },
 ];
-const args = { resourceName: "r0", nodes, disk: "/srv/drbd/r0.img", backingFileMiB: 64, initialPrimary: here };
+const args = {
+  resourceName: "r0",
+  nodes,
+  disk: "/srv/drbd/r0.img",
+  backingFileMiB: 64,
+  initialPrimary: here,
+};
 const parse = (extra: object = {}): DrbdConfigInputs => drbdConfigInputsSchema.parse({ ...args, ...extra });
 const failures = (extra: object) => checkInputs(drbdConfigInputsSchema, { ...args, ...extra }).failures;
 
 describe("inputs", () => {
   it("fills DRBD's usual defaults", () => {
-    expect(parse()).toMatchObject({ minor: 0, port: 7789, protocol: "C", pacemakerFencing: true, bringUp: true });
+    expect(parse()).toMatchObject({
+      minor: 0,
+      port: 7789,
+      protocol: "C",
+      pacemakerFencing: true,
+      bringUp: true,
+    });
   });
 
   it.each([
@@ -159,9 +171,14 @@ describe("node facts and diff", () => {
   });
 
   it("updates addresses, port and protocol in place, replaces on name, minor, disk or hosts", () => {
-    expect(drbdConfigDiff(outputs([good, good]), parse({ port: 7790 }))).toMatchObject({ changes: true, replaces: [] });
+    expect(drbdConfigDiff(outputs([good, good]), parse({ port: 7790 }))).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
     expect(drbdConfigDiff(outputs([good, good]), parse({ minor: 1 })).replaces).toEqual(["minor"]);
-    expect(drbdConfigDiff(outputs([good, good]), parse({ disk: "/srv/other.img" })).replaces).toEqual(["disk"]);
+    expect(drbdConfigDiff(outputs([good, good]), parse({ disk: "/srv/other.img" })).replaces).toEqual([
+      "disk",
+    ]);
     const moved = [nodes[0], { ...nodes[1], hostname: "node3.example.com" }];
     expect(drbdConfigDiff(outputs([good, good]), parse({ nodes: moved })).replaces).toEqual(["nodes"]);
   });
