@@ -1,8 +1,15 @@
 // StonithDevice through the real engine on the lab: fence_virsh against the lab hypervisor with a
 // secret parameter and a fencing level; the secret never in state; drift by hand (a parameter, the
 // secret itself) seen and repaired; destroy removes the device and its level.
-import { onNode, onNodeOk } from "../../support/lab-harness";
-import { ensureCluster, fqdn, ObjectSpec, objectsStack, previewIsClean } from "../../support/cluster-harness";
+import { eventually, onNode, onNodeOk } from "../../support/lab-harness";
+import {
+  clusterView,
+  ensureCluster,
+  fqdn,
+  ObjectSpec,
+  objectsStack,
+  previewIsClean,
+} from "../../support/cluster-harness";
 import { TestStack } from "../../support/stack-harness";
 
 jest.setTimeout(900_000);
@@ -61,6 +68,36 @@ test("a parameter and the secret changed by hand are drift; up --refresh repairs
   expect(param("delay")).toBe("");
   expect(param("passwd")).toBe(SECRET);
   expect((await stack.exportState()).raw).not.toContain("changed-by-hand");
+  expect((await previewIsClean(stack)).clean).toBe(true);
+});
+
+test("the device Pulumi made fences: node3 power-cycled through the lab hypervisor, and it rejoins", async () => {
+  const boots = () => (onNodeOk("node3", "cat /var/log/lab/boot.log").match(/ boot node/g) ?? []).length;
+  const before = boots();
+  onNodeOk("node1", "pcs property set stonith-enabled=true");
+  try {
+    await eventually(
+      "labfence started",
+      60_000,
+      () => /labfence\s.*Started/.test(onNode("node1", "crm_mon -1").stdout),
+      clusterView,
+    );
+    const fence = onNode("node1", `pcs stonith fence ${fqdn("node3")}`);
+    expect(fence.stdout + fence.stderr).toContain("Node: node3.example.com fenced");
+    expect(onNodeOk("node1", `pcs stonith history show ${fqdn("node3")}`)).toMatch(
+      /reboot of node3\.example\.com successful/,
+    );
+    await eventually(
+      "node3 back online",
+      180_000,
+      () =>
+        /Online:.*node3\.example\.com/.test(onNode("node1", "pcs status nodes").stdout) &&
+        boots() === before + 1,
+      clusterView,
+    );
+  } finally {
+    onNodeOk("node1", "pcs property set stonith-enabled=false");
+  }
   expect((await previewIsClean(stack)).clean).toBe(true);
 });
 
