@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CorosyncCluster } from "./cib/corosync-conf";
 import { LiveCluster, readLive } from "./cib/live";
+import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { SshPool, SshTarget } from "./transport/ssh";
@@ -287,8 +288,10 @@ export const clusterLifecycle = {
     return { id: c.name, outs };
   },
 
+  /** The read shared with the resources inside the cluster: one round trip per refresh. */
   async read(pool: SshPool, id: string, props: ClusterOutputs) {
-    return { id, props: { ...props, ...(await readCluster(pool, targetOf(props.runOn), props)) } };
+    const live = await sharedLive(pool, targetOf(props.runOn));
+    return { id, props: { ...props, ...clusterFacts(live, props) } };
   },
 
   diff: (_id: string, olds: ClusterOutputs, news: ClusterInputs) => clusterDiff(olds, news),
