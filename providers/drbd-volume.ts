@@ -227,7 +227,7 @@ conf=/etc/drbd.d/$name.res
 [ -f "$conf" ] || exit 0
 if [ -e /proc/drbd ]; then drbdadm down "$name" 2>/dev/null || true; fi
 rm -f "$conf"
-if [ "$ours" = yes ] && [ -f "$disk" ]; then rm -f "$disk"; fi
+if [ "$ours" = yes ] && [ -f "$disk" ]; then rm -f "$disk"; rmdir "$(dirname "$disk")" 2>/dev/null; fi
 true`;
 
 // ---- reader -----------------------------------------------------------------------------------

@@ -5,8 +5,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
-/** A resource's arguments: its schema's input, each field a pulumi.Input. */
-export type ArgsOf<S extends z.ZodType> = { [K in keyof z.input<S>]: pulumi.Input<z.input<S>[K]> };
+/** A value in which any part may be a pulumi.Input (the engine resolves nested Outputs). */
+export type DeepInput<T> = pulumi.Input<
+  T extends (infer U)[] ? DeepInput<U>[] : T extends object ? { [K in keyof T]: DeepInput<T[K]> } : T
+>;
+
+/** A resource's arguments: its schema's input, each field (and each part of it) a pulumi.Input. */
+export type ArgsOf<S extends z.ZodType> = { [K in keyof z.input<S>]: DeepInput<z.input<S>[K]> };
 
 /** The options with `names` added to the outputs kept secret in state. */
 export const withSecretOutputs = (

@@ -6,6 +6,7 @@ export { Constraint, ConstraintArgs } from "./constraint";
 export { DrSite, DrSiteArgs } from "./dr-site";
 export { DrbdConfig, DrbdConfigArgs, DrbdVolume, DrbdVolumeArgs } from "./drbd-volume";
 export { Node, NodeArgs } from "./node";
+export { ClusterMember, PacemakerCluster, PacemakerClusterArgs } from "./pacemaker-cluster";
 export { PcsResource, PcsResourceArgs } from "./pcs-resource";
 export { Secret } from "./secrets";
 export { StonithDevice, StonithDeviceArgs } from "./stonith-device";

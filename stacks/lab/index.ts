@@ -1,72 +1,132 @@
-// The lab stack, as the course builds it: the nodes prepared (hostname, /etc/hosts, packages,
-// firewall, hacluster password, pcsd), `pcs host auth` from node1, and `pcs cluster setup
-// ha_cluster_lab ... --start --enable`. Resources, constraints and fencing come with the next kinds.
-// Connection details come from the lab's `status` (or the config key `labStatus`); the ssh key
-// and the hacluster password are read from the lab's files as secrets, or from secret config.
+// The lab stack: the course's cluster ha_cluster_lab, as the notes build it.
+//   day 1: nodes prepared, `pcs host auth`, `pcs cluster setup ha_cluster_lab … --start --enable`
+//   day 2: dummy1 (ocf:pacemaker:Dummy), vip (IPaddr2 /24), `dummy1 prefers node1=100`,
+//          `order vip then dummy1`, fencing (fence_virsh against the lab hypervisor)
+//   day 3: a DRBD volume on node1+node2 with its promotable clone and a Filesystem
+// Config (all optional): nodeCount (default: every running lab node), vip, extraDummies (ids of
+// more Dummy resources), orderVipThenDummy (default true), fencePassword (secret),
+// drbdKernel (default false: the lab's kernel has no DRBD), adoptCluster.
 import * as pulumi from "@pulumi/pulumi";
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
-import { repoRoot } from "../../common/repo-root";
-import { Cluster, ClusterAuth, Node } from "../../providers";
-
-interface LabStatus {
-  sshKeyPath: string;
-  haclusterPasswordFile: string;
-  nodes: { name: string; fqdn: string; address: string; hostKeyFingerprint: string; running: boolean }[];
-}
+import { Constraint, DrbdVolume, PcsResource, StonithDevice } from "../../providers";
+import { PacemakerCluster } from "../../providers/pacemaker-cluster";
+import { labHosts, labMembers, labSecrets, labStatus } from "../common/lab";
 
 const config = new pulumi.Config();
-const labCli = path.join(repoRoot, "dist", "lab", "cli.js");
-const lab: LabStatus = JSON.parse(
-  config.get("labStatus") ?? execFileSync(process.execPath, [labCli, "status"], { encoding: "utf8" }),
-);
-if (!lab.nodes.some((n) => n.running)) throw new Error("the lab is not running: npm run lab -- up");
+const lab = labStatus(config);
+const running = lab.nodes.filter((n) => n.running).map((n) => n.name);
+const members = labMembers(lab, running.slice(0, config.getNumber("nodeCount") ?? running.length));
+const { privateKey, haclusterPassword } = labSecrets(config, lab);
 
-const privateKey = config.getSecret("sshPrivateKey") ?? pulumi.secret(readFileSync(lab.sshKeyPath, "utf8"));
-const haclusterPassword =
-  config.getSecret("haclusterPassword") ?? pulumi.secret(readFileSync(lab.haclusterPasswordFile, "utf8"));
-const hosts = lab.nodes.map((n) => ({ address: n.address, names: [n.fqdn, n.name] }));
+// ---- day 1: the cluster -------------------------------------------------------------------------
 
-export const nodes = lab.nodes.map(
-  (n) =>
-    new Node(n.name, {
-      host: n.address,
-      privateKey,
-      hostKeyFingerprint: n.hostKeyFingerprint,
-      hostname: n.fqdn,
-      hosts,
-      packages: ["pacemaker", "pcs", "corosync", "fence-agents"],
-      haclusterPassword,
-    }),
+const lab1 = new PacemakerCluster("ha_cluster_lab", {
+  clusterName: "ha_cluster_lab",
+  members,
+  privateKey,
+  haclusterPassword,
+  hosts: labHosts(lab),
+  packages: ["pacemaker", "pcs", "corosync", "fence-agents", "drbd-utils"],
+  // a longer token than corosync's 3 s default: the lab's nodes share 2 busy cores
+  totem: { token: "5000" },
+  properties: { "stonith-enabled": "true", "no-quorum-policy": "stop" },
+  // `pulumi config set adoptCluster true`: take over a cluster that outlived the stack's state
+  adopt: config.getBoolean("adoptCluster") ?? false,
+});
+const runOn = lab1.runOn;
+const inCluster = { dependsOn: [lab1.cluster] };
+
+// ---- day 2: resources, constraints, fencing -------------------------------------------------------
+
+const dummy1 = new PcsResource(
+  "dummy1",
+  { runOn, resourceId: "dummy1", agent: "ocf:pacemaker:Dummy" },
+  inCluster,
 );
-const members = lab.nodes.map((n) => ({ name: n.fqdn, addresses: [n.address] }));
-const runOn = nodes[0].connection;
-const auth = new ClusterAuth(
-  "auth",
-  { runOn, nodes: members, password: haclusterPassword },
-  { dependsOn: nodes },
-);
-const cluster = new Cluster(
-  "ha_cluster_lab",
+const vip = new PcsResource(
+  "vip",
   {
     runOn,
-    name: "ha_cluster_lab",
-    nodes: members,
-    // a longer token than corosync's 3 s default: the lab's nodes share 2 busy cores
-    totem: { token: "5000" },
-    // no fence device is declared yet (StonithDevice comes next)
-    properties: { "stonith-enabled": "false" },
-    // `pulumi config set adoptCluster true`: take over a cluster that outlived the stack's state
-    adopt: config.getBoolean("adoptCluster") ?? false,
+    resourceId: "vip",
+    agent: "ocf:heartbeat:IPaddr2",
+    instanceAttributes: { ip: config.get("vip") ?? lab.vip, cidr_netmask: "24" },
+    metaAttributes: { "resource-stickiness": "100" },
+    operations: [{ name: "monitor", interval: "30s" }],
   },
-  { dependsOn: [auth] },
+  inCluster,
+);
+for (const id of config.getObject<string[]>("extraDummies") ?? [])
+  new PcsResource(id, { runOn, resourceId: id, agent: "ocf:pacemaker:Dummy" }, inCluster);
+
+new Constraint(
+  "dummy1-prefers-node1",
+  { runOn, constraint: { type: "location", resource: "dummy1", node: members[0].fqdn, score: "100" } },
+  inCluster,
+);
+if (config.getBoolean("orderVipThenDummy") ?? true)
+  new Constraint(
+    "vip-then-dummy1",
+    { runOn, constraint: { type: "order", first: "vip", then: "dummy1" } },
+    inCluster,
+  );
+
+// fence_virsh logs into the lab hypervisor with the key the lab put on every node. For real iLO
+// hardware the course uses fence_ilo4_ssh instead (see Pulumi.lab.yaml):
+//   agent: "fence_ilo4_ssh", parameters: { ip: "ilo-node1.example.com", username: "fence",
+//   pcmk_host_list: "node1.example.com", delay: "10" }, secretParameters: { passwd },
+//   operations: [{ name: "monitor", interval: "60s" }]
+const fencePassword = config.getSecret("fencePassword");
+const labfence = new StonithDevice(
+  "labfence",
+  {
+    runOn,
+    deviceId: "labfence",
+    agent: "fence_virsh",
+    parameters: {
+      ip: lab.hypervisor.address,
+      username: lab.hypervisor.user,
+      identity_file: lab.hypervisor.identityFileOnNodes,
+      pcmk_host_map: members.map((m) => `${m.fqdn}:${m.name}`).join(";"),
+    },
+    secretParameters: fencePassword ? { passwd: fencePassword } : {},
+    operations: [{ name: "monitor", interval: "60s" }],
+  },
+  inCluster,
 );
 
-export const clusterName = cluster.id;
-export const nodesOnline = cluster.nodesOnline;
-export const dc = cluster.dc;
-export const versions = nodes.map(
+// ---- day 3: DRBD on node1 + node2 ---------------------------------------------------------------
+
+const drbdKernel = config.getBoolean("drbdKernel") ?? false;
+const r0 = new DrbdVolume(
+  "r0",
+  {
+    resourceName: "r0",
+    nodes: lab1.nodes.slice(0, 2).map((n, i) => ({
+      hostname: members[i].fqdn,
+      address: members[i].address,
+      connection: n.connection,
+    })),
+    disk: "/var/lib/pcmk-lab-drbd/r0.img",
+    backingFileMiB: 64,
+    runOn,
+    bringUp: drbdKernel,
+    ...(drbdKernel ? { initialPrimary: members[0].fqdn, mkfs: "xfs" as const } : {}),
+    // without DRBD in the kernel the clone stays stopped instead of failing on every node
+    cloneMeta: drbdKernel ? {} : { "target-role": "Stopped" },
+    filesystem: { resourceId: "fs_r0", directory: "/mnt/r0", fstype: "xfs" },
+  },
+  inCluster,
+);
+
+export const clusterName = lab1.cluster.id;
+export const nodesOnline = lab1.cluster.nodesOnline;
+export const dc = lab1.cluster.dc;
+export const resources = {
+  dummy1: dummy1.runningOn,
+  vip: vip.runningOn,
+  labfence: labfence.runningOn,
+  drbd: r0.drbd.role,
+};
+export const versions = lab1.nodes.map(
   (n) =>
     pulumi.interpolate`${n.liveHostname}: ${n.os}, pcs ${n.pcsVersion}, pacemaker ${n.pacemakerVersion}, corosync ${n.corosyncVersion}`,
 );

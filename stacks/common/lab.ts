@@ -1,0 +1,48 @@
+// What the stacks know of the lab-in-a-box: its `status` (nodes, addresses, pinned host keys,
+// where its ssh key and hacluster password are), or the same JSON from the config key
+// `labStatus`; the secrets from secret config when set, else from the lab's files, as secrets.
+import * as pulumi from "@pulumi/pulumi";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { repoRoot } from "../../common/repo-root";
+import { ClusterMember } from "../../providers/pacemaker-cluster";
+
+export interface LabStatus {
+  sshKeyPath: string;
+  haclusterPasswordFile: string;
+  vip: string;
+  hypervisor: { address: string; user: string; identityFileOnNodes: string };
+  nodes: { name: string; fqdn: string; address: string; hostKeyFingerprint: string; running: boolean }[];
+}
+
+export function labStatus(config: pulumi.Config): LabStatus {
+  const cli = path.join(repoRoot, "dist", "lab", "cli.js");
+  const lab: LabStatus = JSON.parse(
+    config.get("labStatus") ?? execFileSync(process.execPath, [cli, "status"], { encoding: "utf8" }),
+  );
+  if (!lab.nodes.some((n) => n.running)) throw new Error("the lab is not running: npm run lab -- up");
+  return lab;
+}
+
+export function labSecrets(config: pulumi.Config, lab: LabStatus) {
+  return {
+    privateKey: config.getSecret("sshPrivateKey") ?? pulumi.secret(readFileSync(lab.sshKeyPath, "utf8")),
+    haclusterPassword:
+      config.getSecret("haclusterPassword") ?? pulumi.secret(readFileSync(lab.haclusterPasswordFile, "utf8")),
+  };
+}
+
+/** The lab's nodes by name, as cluster members; every one of `names` must be running. */
+export function labMembers(lab: LabStatus, names: string[]): ClusterMember[] {
+  return names.map((name) => {
+    const n = lab.nodes.find((x) => x.name === name);
+    if (!n?.running)
+      throw new Error(`lab node ${name} is not running: boot it with npm run lab -- up --nodes N`);
+    return { name: n.name, fqdn: n.fqdn, address: n.address, hostKeyFingerprint: n.hostKeyFingerprint };
+  });
+}
+
+/** /etc/hosts entries for every lab node, so names resolve across clusters and sites. */
+export const labHosts = (lab: LabStatus) =>
+  lab.nodes.map((n) => ({ address: n.address, names: [n.fqdn, n.name] }));
