@@ -1,4 +1,5 @@
-// unit (no network, no root), engine (the real pulumi CLI), lab (real clusters), integration (both).
+// unit (no network, no root), engine (the real pulumi CLI), lab (real clusters), integration (both),
+// e2e (the stacks of this repository).
 const common = {
   preset: "ts-jest",
   testEnvironment: "node",
@@ -11,5 +12,7 @@ module.exports = {
     { ...common, displayName: "lab", testMatch: ["<rootDir>/tests/lab/**/*.test.ts"] },
     // providers through the real engine on the lab
     { ...common, displayName: "integration", testMatch: ["<rootDir>/tests/integration/**/*.test.ts"] },
+    // this repository's stacks end to end through the real CLI on the lab
+    { ...common, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"] },
   ],
 };

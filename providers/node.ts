@@ -83,6 +83,12 @@ const SET_HOSTNAME = `
 if [ -d /run/systemd/system ] && command -v hostnamectl >/dev/null; then hostnamectl set-hostname "$1"
 else hostname "$1" && echo "$1" >/etc/hostname; fi`;
 
+// `pcs host deauth` without names forgets every known host; only run when there are some.
+const FORGET_TOKENS = `
+python3 -c 'import json, sys; sys.exit(0 if json.load(open("/var/lib/pcsd/known-hosts"))["known_hosts"] else 1)' \
+  2>/dev/null || exit 0
+pcs host deauth`;
+
 // Replaces the managed block of /etc/hosts with stdin (empty stdin: removes the block).
 const WRITE_HOSTS = `
 tmp=$(mktemp) && block=$(cat) &&
@@ -252,9 +258,15 @@ export const nodeLifecycle = {
     return { outs: { ...news, ...(await readNode(pool, news, pinned)) } };
   },
 
-  /** Removes what the Node added that is its alone (the managed hosts block); packages and pcsd stay. */
+  /**
+   * Removes the managed hosts block and the pcs tokens the node was given (pcs cluster setup
+   * copies them to every member; by now the cluster and ClusterAuth are gone); packages and
+   * pcsd stay.
+   */
   async remove(pool: SshPool, _id: string, props: NodeOutputs): Promise<void> {
-    await pool.run(targetOf(props, props.hostKeyFingerprint), sh(WRITE_HOSTS), { stdin: "" });
+    const target = targetOf(props, props.hostKeyFingerprint);
+    await pool.run(target, sh(WRITE_HOSTS), { stdin: "" });
+    await pool.run(target, sh(FORGET_TOKENS));
   },
 };
 
