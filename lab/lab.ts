@@ -317,6 +317,8 @@ export class Lab {
         "PermitRootLogin prohibit-password",
         "PasswordAuthentication no",
         "UseDNS no",
+        // handshakes and commands in /var/log/lab/sshd.log, counted by the benchmarks
+        "LogLevel VERBOSE",
         "",
       ].join("\n"),
     );

@@ -8,7 +8,7 @@ pulumi() { node dist/engine/run-pulumi.js "$@"; }
 # Nodes booted from nothing (after `lab down`, which wipes them) have new host keys and no
 # cluster: a stack state from before describes machines that are gone, so it goes.
 if ! node dist/lab/cli.js status | grep -m1 -q '"running": true'; then
-  pulumi stack rm lab --force --yes --non-interactive >/dev/null 2>&1 || true
+  pulumi stack rm lab --force --yes --preserve-config --non-interactive >/dev/null 2>&1 || true
 fi
 node dist/lab/cli.js up --nodes "${LAB_NODES:-3}"
 pulumi stack select --create lab --non-interactive

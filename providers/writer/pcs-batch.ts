@@ -1,6 +1,6 @@
 // Runs a batch of pcs steps on one node in one ssh exec: pcs_batch.py, fed on stdin, applies them
 // to a copy of the CIB inside one Python process and pushes the result once (see the script).
-import { existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LiveCluster, parseLive, READ_LIVE_ARGV } from "../cib/live";
 import { redact, Secret } from "../secrets";
@@ -78,6 +78,15 @@ export function stepError(step: PcsStep, result: StepResult, target: SshTarget):
   return new PcsError(step.owner, nameOf(target), command, message || "(pcs said nothing)");
 }
 
+/**
+ * For the benchmarks: with PCMK_LAB_STATS_FILE set, one line per batch (one Python process that
+ * loads pcs once, however many pcs commands it runs).
+ */
+function countBatch(steps: readonly PcsStep[]): void {
+  const file = process.env.PCMK_LAB_STATS_FILE;
+  if (file) appendFileSync(file, `batch steps=${steps.length} commands=${steps.flatMap((s) => s.argvs).length}\n`);
+}
+
 export function pcsBatchRunner(pool: SshPool, target: SshTarget): BatchRunner {
   return async (steps) => {
     const secrets = steps.flatMap((s) => s.secrets ?? []);
@@ -87,6 +96,7 @@ export function pcsBatchRunner(pool: SshPool, target: SshTarget): BatchRunner {
       timeoutMs: 600_000,
     });
     const reply = JSON.parse(out.trim().split("\n").pop() ?? "{}");
+    countBatch(steps);
     if (reply.error) throw new Error(`${nameOf(target)}: ${redact(reply.error, secrets)}`);
     return {
       results: reply.results,
