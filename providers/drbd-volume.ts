@@ -339,15 +339,14 @@ export const drbdConfigLifecycle = {
 
   async create(pool: SshPool, d: DrbdConfigInputs) {
     const before = await readNodes(pool, d);
-    if (before.present && !d.adopt && !before.states.every((s) => s.configInSync))
+    if (before.present && !d.adopt) {
+      const onNodes = before.states.map((s) => s.hostname).join(" and ");
       throw new Error(
-        `${owner(d)}: /etc/drbd.d/${d.resourceName}.res already exists on ` +
-          `${before.states
-            .filter((s) => !s.configInSync)
-            .map((s) => s.hostname)
-            .join(", ")} ` +
-          `with other contents: set adopt: true to take it over (it is rewritten), or pick another resourceName`,
+        `${owner(d)}: /etc/drbd.d/${d.resourceName}.res already exists on ${onNodes}` +
+          (before.states.every((s) => s.configInSync) ? " (as declared)" : " (with other contents)") +
+          ": set adopt: true to take it over (it is rewritten; existing metadata is kept), or pick another resourceName",
       );
+    }
     refuseWithoutKernel(d, before.states);
     await converge(pool, d, null);
     return { id: d.resourceName, outs: outputsOf(d, (await readNodes(pool, d)).states) };

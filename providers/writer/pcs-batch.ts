@@ -84,7 +84,8 @@ export function stepError(step: PcsStep, result: StepResult, target: SshTarget):
  */
 function countBatch(steps: readonly PcsStep[]): void {
   const file = process.env.PCMK_LAB_STATS_FILE;
-  if (file) appendFileSync(file, `batch steps=${steps.length} commands=${steps.flatMap((s) => s.argvs).length}\n`);
+  if (file)
+    appendFileSync(file, `batch steps=${steps.length} commands=${steps.flatMap((s) => s.argvs).length}\n`);
 }
 
 export function pcsBatchRunner(pool: SshPool, target: SshTarget): BatchRunner {

@@ -111,6 +111,20 @@ test("bringUp on nodes without DRBD in the kernel is refused naming the nodes, b
   await stack.setObjects([volume({ port: 7790 })]);
 });
 
+test("a second stack declaring the same volume is refused unless it adopts it", async () => {
+  const other = await objectsStack([{ ...volume({ port: 7790 }), name: "r0" }]);
+  try {
+    const r = await other.pulumi(["up", "--yes", "--skip-preview"]);
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(
+      /DrbdVolume 'r0': \/etc\/drbd\.d\/r0\.res already exists on node1\.example\.com and node2\.example\.com \(as declared\): set adopt: true/,
+    );
+  } finally {
+    await other.pulumi(["stack", "rm", "--force", "--yes"]);
+    other.dispose();
+  }
+});
+
 test("destroy removes the files, the backing file and the Pacemaker objects", async () => {
   await stack.pulumiOk(["destroy", "--yes", "--skip-preview"]);
   for (const n of PAIR) {
