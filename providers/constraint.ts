@@ -307,6 +307,20 @@ export function constraintDiff(olds: ConstraintOutputs, news: ConstraintInputs) 
 
 const owner = (c: ConstraintInputs) => `Constraint '${c.constraintId}'`;
 
+/** The resources a constraint names: the write queue lets it wait for them to be made. */
+export function resourcesOf(c: ConstraintSpec): string[] {
+  switch (c.type) {
+    case "location":
+      return [c.resource];
+    case "order":
+      return [c.first, c.then];
+    case "colocation":
+      return [c.resource, c.withResource];
+    default:
+      return c.sets.flatMap((s) => s.resources);
+  }
+}
+
 function outputsOf(live: LiveCluster, c: ConstraintInputs, ruleResolved: string | null): ConstraintOutputs {
   const declared = { ...c, ruleResolved };
   const constraint = constraintAsLive(live, declared);
@@ -320,7 +334,12 @@ export const constraintLifecycle = {
   async create(pool: SshPool, c: ConstraintInputs) {
     const writer = writerFor(pool, targetOf(c.runOn));
     let outcome = await writer.create(
-      { owner: owner(c), argvs: [createArgv(c.constraintId, c.constraint)], phase: 1 },
+      {
+        owner: owner(c),
+        argvs: [createArgv(c.constraintId, c.constraint)],
+        phase: 1,
+        needs: resourcesOf(c.constraint),
+      },
       c.constraintId,
       c.adopt,
     );
@@ -358,6 +377,7 @@ export const constraintLifecycle = {
         createArgv(news.constraintId, news.constraint),
       ],
       phase: 1,
+      needs: resourcesOf(news.constraint),
     });
     return { outs: outputsOf(outcome.live, news, ruleResolvedOf(outcome.live, news.constraintId)) };
   },

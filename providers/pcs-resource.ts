@@ -215,8 +215,9 @@ export const pcsResourceLifecycle = {
     const target = targetOf(r.runOn);
     const writer = writerFor(pool, target);
     const hold = createsHeld(r);
+    const makes = [r.resourceId, ...(r.clone ? [r.clone.id!] : []), ...(r.group ? [r.group] : [])];
     let outcome = await writer.create(
-      { owner: owner(r), argvs: [createArgv(r, hold)] },
+      { owner: owner(r), argvs: [createArgv(r, hold)], makes },
       r.resourceId,
       r.adopt,
       hold ? [heldId(r)] : [],

@@ -188,7 +188,7 @@ export const stonithLifecycle = {
     const secrets = secretsOf(s);
     const levels = levelChanges(s.deviceId, [], s.fencingLevels);
     let outcome = await writer.create(
-      { owner: owner(s), argvs: [createArgv(s), ...levels], secrets },
+      { owner: owner(s), argvs: [createArgv(s), ...levels], secrets, makes: [s.deviceId] },
       s.deviceId,
       s.adopt,
     );

@@ -5,7 +5,7 @@
 // constraint waits for the resource's outputs. The last step to finish does the release, so the
 // engine, which waits for every step, never ends the run with a resource left held.
 import { LiveCluster } from "../cib/live";
-import { rememberLive } from "../cib/snapshot";
+import { rememberLive, sharedLive } from "../cib/snapshot";
 import { keyOf, SshPool, SshTarget } from "../transport/ssh";
 import { BatchRunner, PcsError, PcsStep, pcsBatchRunner, stepError } from "./pcs-batch";
 
@@ -22,15 +22,24 @@ export interface WriterTiming {
   collectMs: number;
   /** How long without a new step before held resources are released. */
   settleMs: number;
+  /** How long a step waits for the ids it needs to be made by another step (then pcs says why not). */
+  needsWaitMs: number;
 }
 
-export const defaultTiming: WriterTiming = { collectMs: 100, settleMs: 1000 };
+// needsWaitMs stays short: a waiting step holds one of the engine's parallel slots, and a run
+// whose slots all wait for steps that cannot start would stall (declare constraints with their
+// resources' `resourceId` outputs, and the engine orders them instead).
+export const defaultTiming: WriterTiming = { collectMs: 100, settleMs: 1000, needsWaitMs: 2000 };
 
 interface Pending {
   step: PcsStep;
+  since: number;
   resolve: (o: StepOutcome) => void;
   reject: (e: Error) => void;
 }
+
+/** The ids of resources (primitives, groups, clones) in a live CIB. */
+export const resourceIds = (live: LiveCluster): Set<string> => new Set(live.cib?.resources.keys() ?? []);
 
 export const releaseStep = (id: string): PcsStep => ({
   owner: `release of held resource '${id}'`,
@@ -47,12 +56,15 @@ export class ClusterWriter {
   private active = 0;
   private arrivals = 0;
   private readonly held = new Set<string>();
+  /** Resource ids in the CIB as last seen; null until this writer has seen it. */
+  private known: Set<string> | null = null;
 
   constructor(
     private readonly runBatch: BatchRunner,
     private readonly target: SshTarget,
     private readonly timing: WriterTiming = defaultTiming,
     private readonly onLive: (live: LiveCluster) => void = () => undefined,
+    private readonly readKnown: () => Promise<Set<string>> = async () => new Set(),
   ) {}
 
   /** Applies the step with whatever else is queued; `holds` are ids it creates held. */
@@ -112,7 +124,7 @@ export class ClusterWriter {
   private enqueue(step: PcsStep): Promise<StepOutcome> {
     this.arrivals++;
     return new Promise((resolve, reject) => {
-      this.pending.push({ step, resolve, reject });
+      this.pending.push({ step, since: Date.now(), resolve, reject });
       this.schedule();
     });
   }
@@ -125,14 +137,38 @@ export class ClusterWriter {
     }, this.timing.collectMs);
   }
 
+  /**
+   * The pending steps that can go now. Pulumi starts a resource and its constraint concurrently,
+   * and their calls can reach this process more than a batch apart: a step whose `needs` are
+   * neither in the CIB nor made by a step going with it waits for them (for needsWaitMs at most,
+   * then pcs refuses it with its own message).
+   */
+  private async takeReady(): Promise<Pending[]> {
+    const known = (this.known ??= await this.readKnown().catch(() => new Set<string>()));
+    const made = new Set(this.pending.flatMap((p) => p.step.makes ?? []));
+    const now = Date.now();
+    const ready = (p: Pending) =>
+      (p.step.needs ?? []).every((id) => known.has(id) || made.has(id)) ||
+      now - p.since >= this.timing.needsWaitMs;
+    const batch = this.pending.filter(ready);
+    this.pending = this.pending.filter((p) => !ready(p));
+    return batch.sort((a, b) => (a.step.phase ?? 0) - (b.step.phase ?? 0));
+  }
+
   private async flush(): Promise<void> {
     this.flushing = true;
-    const batch = this.pending.splice(0).sort((a, b) => (a.step.phase ?? 0) - (b.step.phase ?? 0));
+    const batch = await this.takeReady();
+    if (batch.length === 0) {
+      this.flushing = false;
+      this.schedule();
+      return;
+    }
     try {
       let outcome = await this.runBatch(batch.map((p) => p.step));
       // A push refused because the CIB changed under it: once more, on the new CIB.
       if (outcome.pushed && !outcome.pushed.ok) outcome = await this.runBatch(batch.map((p) => p.step));
       this.onLive(outcome.live);
+      this.known = resourceIds(outcome.live);
       batch.forEach((p, i) => {
         const result = outcome.results[i];
         if (!result.ok) p.reject(stepError(p.step, result, this.target));
@@ -156,8 +192,12 @@ export function writerFor(pool: SshPool, target: SshTarget): ClusterWriter {
   const key = keyOf(target);
   let writer = writers.get(key);
   if (!writer) {
-    writer = new ClusterWriter(pcsBatchRunner(pool, target), target, defaultTiming, (live) =>
-      rememberLive(target, live),
+    writer = new ClusterWriter(
+      pcsBatchRunner(pool, target),
+      target,
+      defaultTiming,
+      (live) => rememberLive(target, live),
+      async () => resourceIds(await sharedLive(pool, target)),
     );
     writers.set(key, writer);
   }

@@ -18,6 +18,10 @@ export interface PcsStep {
   ifPresent?: string;
   /** Lower phases run first in a batch: resources (0) before constraints (1) before releases (2). */
   phase?: number;
+  /** Ids this step creates (a resource, its clone or group). */
+  makes?: readonly string[];
+  /** Ids that must exist first (in the CIB, or made by a step of the same batch), e.g. a constraint's resources. */
+  needs?: readonly string[];
   /** Values in argvs that must never show in an error. */
   secrets?: readonly Secret[];
 }

@@ -59,13 +59,17 @@ for (const id of config.getObject<string[]>("extraDummies") ?? [])
 
 new Constraint(
   "dummy1-prefers-node1",
-  { runOn, constraint: { type: "location", resource: "dummy1", node: members[0].fqdn, score: "100" } },
+  // the resources' ids as their outputs: the engine creates each constraint after its resources
+  {
+    runOn,
+    constraint: { type: "location", resource: dummy1.resourceId, node: members[0].fqdn, score: "100" },
+  },
   inCluster,
 );
 if (config.getBoolean("orderVipThenDummy") ?? true)
   new Constraint(
     "vip-then-dummy1",
-    { runOn, constraint: { type: "order", first: "vip", then: "dummy1" } },
+    { runOn, constraint: { type: "order", first: vip.resourceId, then: dummy1.resourceId } },
     inCluster,
   );
 

@@ -30,7 +30,7 @@ const step = (owner: string, phase = 0): PcsStep => ({
   argvs: [["resource", "create", owner]],
   phase,
 });
-const timing = { collectMs: 10, settleMs: 50 };
+const timing = { collectMs: 10, settleMs: 50, needsWaitMs: 400 };
 
 test("steps submitted together go out as one batch, resources before constraints", async () => {
   const { batches, run } = fakeRunner();
@@ -106,7 +106,7 @@ test("a step skipped because the object exists holds nothing", async () => {
 
 test("a step that comes and goes while the releaser waits delays the release, never cancels it", async () => {
   const { batches, run } = fakeRunner();
-  const w = new ClusterWriter(run, target, { collectMs: 10, settleMs: 100 });
+  const w = new ClusterWriter(run, target, { ...timing, settleMs: 100 });
   const r1 = w.submit(step("r1"), ["r1"]);
   await new Promise((r) => setTimeout(r, 60)); // r1 is done and waiting for quiet
   await w.submit(step("c1", 1)); // finishes before the releaser wakes
@@ -116,4 +116,35 @@ test("a step that comes and goes while the releaser waits delays the release, ne
     ["c1"],
     ["release of held resource 'r1'"],
   ]);
+});
+
+test("a constraint arriving before its resource waits for it and goes with it, resource first", async () => {
+  const { batches, run } = fakeRunner();
+  const w = new ClusterWriter(run, target, timing);
+  const constraint = w.submit({ ...step("c1", 1), needs: ["r1"] });
+  await new Promise((r) => setTimeout(r, 60)); // several batch windows later
+  await Promise.all([constraint, w.submit({ ...step("r1"), makes: ["r1"] })]);
+  expect(batches.map((b) => b.map((s) => s.owner))).toEqual([["r1", "c1"]]);
+});
+
+test("a step needing an id that exists in the CIB goes at once", async () => {
+  const { batches, run } = fakeRunner();
+  const w = new ClusterWriter(run, target, timing, undefined, async () => new Set(["old"]));
+  const t0 = Date.now();
+  await w.submit({ ...step("c1", 1), needs: ["old"] });
+  expect(Date.now() - t0).toBeLessThan(300);
+  expect(batches).toHaveLength(1);
+});
+
+test("a step whose needs never come goes after needsWaitMs, and pcs's refusal is its error", async () => {
+  const { batches, run } = fakeRunner((s) =>
+    s.owner === "c1" ? "Error: Resource 'nope' does not exist" : null,
+  );
+  const w = new ClusterWriter(run, target, timing);
+  const t0 = Date.now();
+  await expect(w.submit({ ...step("c1", 1), needs: ["nope"] })).rejects.toThrow(
+    /Resource 'nope' does not exist/,
+  );
+  expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+  expect(batches).toHaveLength(1);
 });
