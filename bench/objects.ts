@@ -8,7 +8,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import * as os from "node:os";
 import * as path from "node:path";
 import { repoRoot } from "../common/repo-root";
-import { labCli, labStatus, onNode, onNodeOk } from "../tests/support/lab-harness";
+import { clearObjects, ensureCluster, fqdn, NODES } from "../tests/support/cluster-harness";
+import { onNodeOk } from "../tests/support/lab-harness";
 import { configureRunOnNode1, TestStack, testStack } from "../tests/support/stack-harness";
 
 const args = process.argv.slice(2);
@@ -19,40 +20,7 @@ const runs = Number(option("--runs", "3"));
 const modes = option("--modes", "library,baseline").split(",") as Mode[];
 type Mode = "library" | "baseline";
 
-const NODES = ["node1", "node2", "node3"];
-const fqdn = (n: string) => `${n}.example.com`;
 const statsFile = path.join(os.tmpdir(), `pcmk-bench-stats-${process.pid}`);
-
-/** A running 3-node ha_cluster_lab made with plain pcs, emptied of resources and constraints. */
-function ensureCluster(): void {
-  const s = labStatus();
-  if (!s.running || s.nodes.length !== 3) {
-    const r = labCli("up", "--fresh", "--nodes", "3");
-    if (r.status !== 0) throw new Error(r.stderr);
-  }
-  if (
-    onNode(
-      "node1",
-      "crm_mon -1 | grep -q 'Online: \\[ node1.example.com node2.example.com node3.example.com \\]'",
-    ).status
-  ) {
-    const password = readFileSync(labStatus().haclusterPasswordFile, "utf8");
-    onNode("node1", "pcs cluster destroy --all >/dev/null 2>&1; true");
-    onNodeOk("node1", `pcs host auth ${NODES.map(fqdn).join(" ")} -u hacluster`, password);
-    onNodeOk(
-      "node1",
-      `pcs cluster setup ha_cluster_lab ${NODES.map(fqdn).join(" ")} --start --enable --wait=120`,
-    );
-  }
-  onNodeOk("node1", "pcs property set stonith-enabled=false");
-  clearObjects();
-}
-
-const clearObjects = () =>
-  onNodeOk(
-    "node1",
-    "cibadmin --replace --scope constraints --xml-text '<constraints/>' && cibadmin --replace --scope resources --xml-text '<resources/>'",
-  );
 
 /** Handshakes and commands node1's sshd has logged so far. */
 function sshdCounts(): { handshakes: number; commands: number } {

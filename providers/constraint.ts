@@ -7,12 +7,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Constraint as CibConstraint, ResourceSet, Rule } from "./cib/model";
 import { LiveCluster } from "./cib/live";
-import { runningCluster, sharedLive } from "./cib/snapshot";
+import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, dnsName, targetOf } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { attributes, normalRole, pacemakerId, pairs, role, same } from "./primitive";
 import { SshPool } from "./transport/ssh";
 import { writerFor } from "./writer/cluster-writer";
+import { readInCluster } from "./writer/in-cluster";
 
 // ---- schema -----------------------------------------------------------------------------------
 
@@ -358,12 +359,11 @@ export const constraintLifecycle = {
     return { id: c.constraintId, outs: outputsOf(outcome.live, c, ruleResolved) };
   },
 
-  async read(pool: SshPool, id: string, props: ConstraintOutputs) {
-    const target = targetOf(props.runOn);
-    const live = await runningCluster(pool, target);
-    const constraint = constraintAsLive(live, props);
-    return constraint ? { id, props: { ...props, constraint } } : { id: "", props: {} };
-  },
+  read: (pool: SshPool, id: string, props: ConstraintOutputs) =>
+    readInCluster(pool, id, props.runOn, (live) => {
+      const constraint = constraintAsLive(live, props);
+      return constraint && { ...props, constraint };
+    }),
 
   diff: (_id: string, olds: ConstraintOutputs, news: ConstraintInputs) => constraintDiff(olds, news),
 

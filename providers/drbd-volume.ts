@@ -277,13 +277,15 @@ const healthy = (s: DrbdNodeState) => s.configInSync && s.metadata && s.diskByte
 
 const REPLACING = ["resourceName", "minor", "disk"] as const;
 
+/** The inputs recorded in outputs (without what the reader adds). */
+const declaredIn = ({ device, nodeStates, ...inputs }: DrbdConfigOutputs): DrbdConfigInputs => inputs;
+
 export function drbdConfigDiff(olds: DrbdConfigOutputs, news: DrbdConfigInputs) {
   const replaces: string[] = REPLACING.filter((k) => olds[k] !== news[k]);
   const hostsOf = (d: DrbdConfigInputs) => d.nodes.map((n) => n.hostname).join(",");
   if (hostsOf(olds) !== hostsOf(news)) replaces.push("nodes");
-  const { nodeStates, device: _device, ...oldInputs } = olds;
-  void _device;
-  const changes = replaces.length > 0 || !same(oldInputs, news) || !(nodeStates ?? []).every(healthy);
+  const changes =
+    replaces.length > 0 || !same(declaredIn(olds), news) || !(olds.nodeStates ?? []).every(healthy);
   return { changes, replaces, deleteBeforeReplace: true };
 }
 
@@ -359,10 +361,11 @@ export const drbdConfigLifecycle = {
 
   diff: (_id: string, olds: DrbdConfigOutputs, news: DrbdConfigInputs) => drbdConfigDiff(olds, news),
 
-  async update(pool: SshPool, _id: string, olds: DrbdConfigOutputs, news: DrbdConfigInputs) {
-    const fileChanged = fileDigest(resourceFile(olds)) !== fileDigest(resourceFile(news));
-    refuseWithoutKernel(news, (await readNodes(pool, news)).states);
-    await converge(pool, news, fileChanged ? null : olds.nodeStates);
+  async update(pool: SshPool, _id: string, _olds: DrbdConfigOutputs, news: DrbdConfigInputs) {
+    // read against the new file: a node whose file differs from it is rewritten
+    const { states } = await readNodes(pool, news);
+    refuseWithoutKernel(news, states);
+    await converge(pool, news, states);
     return { outs: outputsOf(news, (await readNodes(pool, news)).states) };
   },
 

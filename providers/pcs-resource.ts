@@ -5,7 +5,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Clone, Primitive } from "./cib/model";
 import { LiveCluster } from "./cib/live";
-import { runningCluster } from "./cib/snapshot";
 import { connectionSchema, targetOf } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
 import {
@@ -23,6 +22,7 @@ import {
 } from "./primitive";
 import { SshPool } from "./transport/ssh";
 import { HOLD_MARK, writerFor } from "./writer/cluster-writer";
+import { readInCluster, updateInCluster } from "./writer/in-cluster";
 
 // ---- schema -----------------------------------------------------------------------------------
 
@@ -234,27 +234,19 @@ export const pcsResourceLifecycle = {
     return { id: r.resourceId, outs: { ...outs, held: false } };
   },
 
-  async read(pool: SshPool, id: string, props: PcsResourceOutputs) {
-    const target = targetOf(props.runOn);
-    const live = await runningCluster(pool, target);
-    const outs = resourceAsLive(live, props, props.agentResolved);
-    return outs ? { id, props: outs } : { id: "", props: {} };
-  },
+  read: (pool: SshPool, id: string, props: PcsResourceOutputs) =>
+    readInCluster(pool, id, props.runOn, (live) => resourceAsLive(live, props, props.agentResolved)),
 
   diff: (_id: string, olds: PcsResourceOutputs, news: PcsResourceInputs) => pcsResourceDiff(olds, news),
 
   async update(pool: SshPool, _id: string, olds: PcsResourceOutputs, news: PcsResourceInputs) {
-    const target = targetOf(news.runOn);
-    const live = await runningCluster(pool, target);
-    const found = findPrimitive(live, news.resourceId);
-    if (!found)
-      throw new Error(
-        `${owner(news)}: not in the CIB of ${target.label} (deleted by hand? run pulumi refresh)`,
-      );
-    const argvs = updateArgvs(found, olds, news);
-    const after = argvs.length
-      ? (await writerFor(pool, target).submit({ owner: owner(news), argvs })).live
-      : live;
+    const after = await updateInCluster(
+      pool,
+      news.runOn,
+      owner(news),
+      (live) => findPrimitive(live, news.resourceId),
+      (_live, found) => updateArgvs(found, olds, news),
+    );
     return { outs: resourceAsLive(after, news, olds.agentResolved)! };
   },
 

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { LiveCluster } from "./cib/live";
 import { Primitive } from "./cib/model";
-import { runningCluster, sharedLive } from "./cib/snapshot";
+import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, dnsName, targetOf } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
 import {
@@ -29,6 +29,7 @@ import {
 import { Secret } from "./secrets";
 import { SshPool } from "./transport/ssh";
 import { writerFor } from "./writer/cluster-writer";
+import { readInCluster, updateInCluster } from "./writer/in-cluster";
 
 // ---- schema -----------------------------------------------------------------------------------
 
@@ -201,27 +202,20 @@ export const stonithLifecycle = {
     return { id: s.deviceId, outs: deviceAsLive(outcome.live, s, p.agent)! };
   },
 
-  async read(pool: SshPool, id: string, props: StonithOutputs) {
-    const target = targetOf(props.runOn);
-    const live = await runningCluster(pool, target);
-    const outs = deviceAsLive(live, props, props.agentResolved);
-    return outs ? { id, props: outs } : { id: "", props: {} };
-  },
+  read: (pool: SshPool, id: string, props: StonithOutputs) =>
+    readInCluster(pool, id, props.runOn, (live) => deviceAsLive(live, props, props.agentResolved)),
 
   diff: (_id: string, olds: StonithOutputs, news: StonithInputs) => stonithDiff(olds, news),
 
   async update(pool: SshPool, _id: string, olds: StonithOutputs, news: StonithInputs) {
-    const target = targetOf(news.runOn);
-    const live = await runningCluster(pool, target);
-    const p = findDevice(live, news.deviceId);
-    if (!p)
-      throw new Error(
-        `${owner(news)}: not in the CIB of ${target.label} (deleted by hand? run pulumi refresh)`,
-      );
-    const argvs = changesTo(live, p, olds, news);
-    const after = argvs.length
-      ? (await writerFor(pool, target).submit({ owner: owner(news), argvs, secrets: secretsOf(news) })).live
-      : live;
+    const after = await updateInCluster(
+      pool,
+      news.runOn,
+      owner(news),
+      (live) => findDevice(live, news.deviceId),
+      (live, p) => changesTo(live, p, olds, news),
+      secretsOf(news),
+    );
     return { outs: deviceAsLive(after, news, olds.agentResolved)! };
   },
 

@@ -17,11 +17,16 @@ const running = (): boolean => {
   );
 };
 
+/** A fresh lab of n nodes (also used by the benchmarks: no jest here). */
+function bootLab(n: number): void {
+  const r = labCli("up", "--fresh", "--nodes", String(n));
+  if (r.status !== 0) throw new Error(`lab up --nodes ${n} failed: ${r.stderr}`);
+}
+
 /** The lab up and a 3-node cluster online with stonith off; leftover objects removed. */
 export function ensureCluster(): void {
   const status = labStatus();
-  if (!status.running || status.nodes.length !== NODES.length)
-    expect(labCli("up", "--fresh", "--nodes", "3").status).toBe(0);
+  if (!status.running || status.nodes.length !== NODES.length) bootLab(NODES.length);
   if (!running()) {
     const password = readFileSync(labStatus().haclusterPasswordFile, "utf8");
     onNode("node1", "pcs cluster destroy --all >/dev/null 2>&1; true");
@@ -88,8 +93,7 @@ export const SITE_B = ["node3", "node4"];
 /** A 4-node lab as the course's DR pair: site_a (node1+node2) and site_b (node3+node4), each node knowing all four. */
 export function ensureDrPair(): void {
   const status = labStatus();
-  if (!status.running || status.nodes.length !== 4)
-    expect(labCli("up", "--fresh", "--nodes", "4").status).toBe(0);
+  if (!status.running || status.nodes.length !== 4) bootLab(4);
   const password = readFileSync(labStatus().haclusterPasswordFile, "utf8");
   const all = [...SITE_A, ...SITE_B].map(fqdn).join(" ");
   for (const [first, members, name] of [

@@ -1,0 +1,40 @@
+// What every object inside a cluster (resource, fence device, constraint) does the same way:
+// read from the shared live CIB, and change in place through the cluster's write queue.
+import { LiveCluster } from "../cib/live";
+import { runningCluster } from "../cib/snapshot";
+import { Connection, targetOf } from "../connection";
+import { Secret } from "../secrets";
+import { SshPool } from "../transport/ssh";
+import { writerFor } from "./cluster-writer";
+
+/** A read for `pulumi refresh`: the object as the live CIB has it, or gone (empty id). */
+export async function readInCluster<O extends object>(
+  pool: SshPool,
+  id: string,
+  runOn: Connection,
+  asLive: (live: LiveCluster) => O | null,
+) {
+  const outs = asLive(await runningCluster(pool, targetOf(runOn)));
+  return outs ? { id, props: outs } : { id: "", props: {} };
+}
+
+/**
+ * An update in place: `found` is the object in the live CIB (missing: it was deleted by hand),
+ * `changes` the pcs argv that make it as declared. Returns the live cluster after them.
+ */
+export async function updateInCluster<T>(
+  pool: SshPool,
+  runOn: Connection,
+  owner: string,
+  found: (live: LiveCluster) => T | null,
+  changes: (live: LiveCluster, object: T) => string[][],
+  secrets?: readonly Secret[],
+): Promise<LiveCluster> {
+  const target = targetOf(runOn);
+  const live = await runningCluster(pool, target);
+  const object = found(live);
+  if (!object)
+    throw new Error(`${owner}: not in the CIB of ${target.label} (deleted by hand? run pulumi refresh)`);
+  const argvs = changes(live, object);
+  return argvs.length ? (await writerFor(pool, target).submit({ owner, argvs, secrets })).live : live;
+}
