@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { repoRoot } from "../common/repo-root";
-import { writeSection } from "./report";
+import { machineLines, writeSection } from "./report";
 import { eventually, labCli, labStatus, onNode, onNodeOk } from "../tests/support/lab-harness";
 
 const args = process.argv.slice(2);
@@ -61,16 +61,6 @@ async function labToOnline(): Promise<Record<string, number>> {
   return phases;
 }
 
-function machine(): string[] {
-  const v = (cmd: string, ...a: string[]): string =>
-    (spawnSync(cmd, a, { encoding: "utf8" }).stdout ?? "").split("\n")[0].trim() || "n/a";
-  return [
-    `- machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}`,
-    `- node ${process.version}, ${v("go", "version")}, pulumi ${v(path.join(ensureEngine(), "pulumi"), "version")}`,
-    `- pacemaker ${v("pacemakerd", "--version")}, corosync ${v("corosync", "-v")}, pcs ${v("pcs", "--version")}`,
-  ];
-}
-
 async function main(): Promise<void> {
   const rows: [string, string][] = [];
   if (!skipFirstBuild) {
@@ -105,9 +95,13 @@ async function main(): Promise<void> {
   console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"));
   writeSection(
     "ground",
-    ["## Ground: the engine build and the lab (`npm run bench:ground`)", "", ...machine(), "", ...table].join(
-      "\n",
-    ),
+    [
+      "## Ground: the engine build and the lab (`npm run bench:ground`)",
+      "",
+      ...machineLines(ensureEngine()),
+      "",
+      ...table,
+    ].join("\n"),
   );
 }
 

@@ -3,13 +3,24 @@
 // connection per command, what @pulumi/command does) — wall time, ssh handshakes and remote
 // commands counted by the node's sshd (LogLevel VERBOSE, /var/log/lab/sshd.log), pcs start-ups;
 // B3 `pulumi preview --refresh` with no drift; B4 the provider process's peak memory (VmHWM).
-// Usage: npm run bench:objects [-- --sizes 10,100,300] [-- --runs 3] [-- --modes library,baseline]
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// Usage: npm run bench:objects [-- --sizes 10,100,300] [-- --runs 3] [-- --large-runs 1] [-- --modes library,baseline]
+//        npm run bench:objects -- --report-only --sizes … --runs … --large-runs …   (the section from the last results)
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { repoRoot } from "../common/repo-root";
 import { clearObjects, ensureCluster, fqdn, NODES } from "../tests/support/cluster-harness";
 import { onNodeOk } from "../tests/support/lab-harness";
+import { ensureEngine } from "../engine/pulumi-cli";
+import { machineLines, median, spread, writeSection } from "./report";
 import { configureRunOnNode1, TestStack, testStack } from "../tests/support/stack-harness";
 
 const args = process.argv.slice(2);
@@ -17,9 +28,13 @@ const option = (name: string, fallback: string) =>
   args.includes(name) ? args[args.indexOf(name) + 1] : fallback;
 const sizes = option("--sizes", "10,100,300").split(",").map(Number);
 const runs = Number(option("--runs", "3"));
+/** Runs at N ≥ 300 (each takes minutes); defaults to --runs. */
+const largeRuns = Number(option("--large-runs", String(runs)));
+const runsAt = (n: number): number => (n >= 300 ? largeRuns : runs);
 const modes = option("--modes", "library,baseline").split(",") as Mode[];
 type Mode = "library" | "baseline";
 
+const resultsDir = path.join(repoRoot, "bench", "results");
 const statsFile = path.join(os.tmpdir(), `pcmk-bench-stats-${process.pid}`);
 
 /** Handshakes and commands node1's sshd has logged so far. */
@@ -56,24 +71,49 @@ async function peakProviderMemory<T>(run: () => Promise<T>): Promise<[T, number]
 
 const readdirNumeric = (dir: string): string[] => readdirSync(dir).filter((d) => /^\d+$/.test(d));
 
-const pcsStartups = (mode: Mode, commands: number): number => {
-  if (mode === "baseline") return commands; // each remote command is one `pcs …`
+/** The library's stats lines: one "session" per pcs process, one "batch … commands=K …" per batch. */
+const statsLines = (): string[] => {
   try {
-    return readFileSync(statsFile, "utf8")
-      .split("\n")
-      .filter((l) => l.startsWith("batch")).length;
+    return readFileSync(statsFile, "utf8").split("\n");
   } catch {
-    return 0;
+    return [];
   }
 };
+
+/** pcs start-ups (processes that load pcs) and pcs commands run; each baseline command is one `pcs …`. */
+const pcsCounts = (mode: Mode, commands: number): { pcs: number; pcsCommands: number } => {
+  if (mode === "baseline") return { pcs: commands, pcsCommands: commands };
+  const lines = statsLines();
+  return {
+    pcs: lines.filter((l) => l === "session").length,
+    pcsCommands: lines.reduce((sum, l) => sum + Number(/ commands=(\d+)/.exec(l)?.[1] ?? 0), 0),
+  };
+};
+
+/** The stats of the last operation, kept beside the results for a look at the batches. */
+function keepStats(name: string): void {
+  if (!existsSync(statsFile)) return;
+  mkdirSync(resultsDir, { recursive: true });
+  copyFileSync(statsFile, path.join(resultsDir, `stats-${name}.log`));
+}
 
 interface Measure {
   seconds: number;
   handshakes: number;
   commands: number;
   pcs: number;
+  pcsCommands: number;
   peakMiB: number;
   ok: boolean;
+  /** Resources and constraints declared but not in the CIB after the run (lost or never made). */
+  missing?: number;
+}
+
+/** The benchmark's resources and their location constraints in the CIB (any constraint id). */
+function objectsInCib(): number {
+  const count = (scope: string, pattern: string) =>
+    Number(onNodeOk("node1", `cibadmin --query --scope ${scope} | grep -c '${pattern}' || true`).trim());
+  return count("resources", '<primitive id="bench_dummy') + count("constraints", 'rsc="bench_dummy');
 }
 
 async function measure(mode: Mode, stack: TestStack, pulumiArgs: string[]): Promise<Measure> {
@@ -86,11 +126,12 @@ async function measure(mode: Mode, stack: TestStack, pulumiArgs: string[]): Prom
   if (r.status !== 0)
     console.error(`${mode} ${pulumiArgs.join(" ")} failed:\n${(r.stdout + r.stderr).slice(-2000)}`);
   const commands = after.commands - before.commands;
+  keepStats(`${mode}-${pulumiArgs[0]}`);
   return {
     seconds,
     handshakes: after.handshakes - before.handshakes,
     commands,
-    pcs: pcsStartups(mode, commands),
+    ...pcsCounts(mode, commands),
     peakMiB,
     ok: r.status === 0,
   };
@@ -105,6 +146,7 @@ async function oneRun(mode: Mode, n: number): Promise<{ up: Measure; refresh: Me
     await stack.pulumiOk(["config", "set", "mode", mode]);
     await stack.pulumiOk(["config", "set", "nodes", JSON.stringify(NODES.map(fqdn))]);
     const up = await measure(mode, stack, ["up", "--yes", "--skip-preview"]);
+    up.missing = n * 2 - objectsInCib();
     const refresh = await measure(mode, stack, ["preview", "--refresh", "--expect-no-changes"]);
     return { up, refresh };
   } finally {
@@ -114,14 +156,13 @@ async function oneRun(mode: Mode, n: number): Promise<{ up: Measure; refresh: Me
   }
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const spread = (xs: number[], digits = 1) =>
-  `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
-
 async function main() {
+  if (process.argv.includes("--report-only")) {
+    // the section again from the last raw results (after a change to the report itself)
+    const last = JSON.parse(readFileSync(path.join(resultsDir, "objects.json"), "utf8"));
+    writeSection("objects", report(last.results, last.table));
+    return;
+  }
   process.env.PCMK_LAB_STATS_FILE = statsFile;
   ensureCluster();
   const rows: string[] = [];
@@ -130,7 +171,7 @@ async function main() {
     for (const mode of modes) {
       const key = `${mode} N=${n}`;
       results[key] = { up: [], refresh: [] };
-      for (let i = 0; i < runs; i++) {
+      for (let i = 0; i < runsAt(n); i++) {
         const r = await oneRun(mode, n);
         results[key].up.push(r.up);
         results[key].refresh.push(r.refresh);
@@ -142,7 +183,8 @@ async function main() {
       const re = results[key].refresh;
       rows.push(
         `| ${mode} | ${n} | ${spread(up.map((m) => m.seconds))} | ${median(up.map((m) => m.handshakes))} | ` +
-          `${median(up.map((m) => m.commands))} | ${median(up.map((m) => m.pcs))} | ${up.filter((m) => !m.ok).length} | ` +
+          `${median(up.map((m) => m.commands))} | ${median(up.map((m) => m.pcs))} | ${median(up.map((m) => m.pcsCommands))} | ${up.filter((m) => !m.ok).length} | ` +
+          `${re.filter((m) => !m.ok).length} | ${Math.max(...up.map((m) => m.missing ?? 0))} | ` +
           `${spread(re.map((m) => m.seconds))} | ${median(re.map((m) => m.commands))} | ` +
           `${spread(
             up.map((m) => m.peakMiB),
@@ -151,15 +193,73 @@ async function main() {
       );
     }
   const table = [
-    "| side | N | up: seconds, median (min–max) | ssh handshakes | remote commands | pcs start-ups | failed runs | preview --refresh: seconds | refresh: remote commands | provider peak MiB |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| side | N | up: seconds, median (min–max) | ssh handshakes | remote commands | pcs start-ups | pcs commands | failed ups | previews with changes after up | most objects missing after up | preview --refresh: seconds | refresh: remote commands | provider peak MiB |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
   ].join("\n");
   console.log(`\n${table}\n`);
-  const out = path.join(repoRoot, "bench", "results", "objects.json");
+  const out = path.join(resultsDir, "objects.json");
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), runs, results, table }, null, 2));
   console.log(`raw results: ${out}`);
+  const section = report(results, table);
+  writeSection("objects", section);
+  console.log(`\n${section}`);
+}
+
+/** What bounds the library's up: its batches in the last library up (the largest N run last). */
+function batchLines(): string[] {
+  const file = path.join(resultsDir, "stats-library-up.log");
+  if (!existsSync(file)) return [];
+  const batches = readFileSync(file, "utf8")
+    .split("\n")
+    .map((l) => /^batch steps=(\d+) commands=\d+ started=\d+ ms=(\d+)/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ steps: Number(m[1]), ms: Number(m[2]) }));
+  if (!batches.length) return [];
+  const steps = batches.reduce((a, b) => a + b.steps, 0);
+  const busy = batches.reduce((a, b) => a + b.ms, 0);
+  const big = batches.filter((b) => b.steps >= 6);
+  const perStep = big.length ? big.reduce((a, b) => a + b.ms / b.steps, 0) / big.length : NaN;
+  return [
+    `- library batches in the last up at N=${Math.max(...sizes)}: ${batches.length} batches for ${steps} steps ` +
+      `(${(steps / batches.length).toFixed(1)} per batch), ${(busy / 1000).toFixed(1)} s busy on node1; ` +
+      `batches of 6 or more steps cost ${perStep.toFixed(0)} ms per step`,
+  ];
+}
+
+/** The verdicts against the issue's targets, from the medians. */
+function report(results: Record<string, { up: Measure[]; refresh: Measure[] }>, table: string): string {
+  const m = (key: string, pick: (x: Measure) => number, op: "up" | "refresh" = "up") =>
+    results[key] ? median(results[key][op].map(pick)) : NaN;
+  const lines: string[] = [];
+  for (const n of sizes) {
+    const ratio = m(`library N=${n}`, (x) => x.seconds) / m(`baseline N=${n}`, (x) => x.seconds);
+    if (!Number.isNaN(ratio))
+      lines.push(`- B2 N=${n}: library / remote.Command-style baseline = **${ratio.toFixed(2)}**`);
+  }
+  const lo = Math.min(...sizes);
+  const hi = Math.max(...sizes);
+  lines.push(
+    `- B2 target (N=100 at most 0.2, 1 handshake per host per operation): library handshakes per up ` +
+      `= ${m("library N=100", (x) => x.handshakes)} (node1 only: pcs runs there; the Node-less fixture reads no other host)`,
+    `- B3 target (N=${hi} at most 1.5 × N=${lo}, at most 3 remote commands per cluster per refresh): ` +
+      `library ${(m(`library N=${hi}`, (x) => x.seconds, "refresh") / m(`library N=${lo}`, (x) => x.seconds, "refresh")).toFixed(2)}×, ` +
+      `${m(`library N=${hi}`, (x) => x.commands, "refresh")} remote commands`,
+    `- B4: provider peak memory at N=${hi}: ${m(`library N=${hi}`, (x) => x.peakMiB)} MiB (library), ` +
+      `${m(`baseline N=${hi}`, (x) => x.peakMiB)} MiB (baseline)`,
+  );
+  lines.push(...batchLines());
+  return [
+    "## B2–B4 — many objects, drift check, footprint (`npm run bench:objects`)",
+    "",
+    ...machineLines(ensureEngine()),
+    `- ${runs} runs per side and size (${largeRuns} at N ≥ 300); engine parallelism: Pulumi's default (4 × cores = 8 here)`,
+    "",
+    table,
+    "",
+    ...lines,
+  ].join("\n");
 }
 
 main().catch((e) => {

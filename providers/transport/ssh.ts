@@ -3,6 +3,7 @@
 // timeouts, a cap on concurrent channels per connection (sshd's MaxSessions), secrets written
 // to stdin only, and errors that name the host, the redacted command and the remote stderr.
 import { createHash } from "node:crypto";
+import { StringDecoder } from "node:string_decoder";
 import { Client, ClientChannel } from "ssh2";
 import { redact, Secret } from "../secrets";
 import { shellLine } from "./shell";
@@ -123,6 +124,17 @@ class Connection {
   }
 }
 
+/** A command left running on a host: write to its stdin, read its stdout as it comes. */
+export interface RemoteProcess {
+  write(data: string): void;
+  /** Called with each chunk of stdout (utf8), in order. */
+  onStdout(listener: (chunk: string) => void): void;
+  /** Resolves when the command ends (or its channel is lost), with what it left on stderr. */
+  readonly ended: Promise<{ exitCode: number | undefined; stderr: string }>;
+  /** Ends the command (closes its channel). */
+  close(): void;
+}
+
 export class SshPool {
   readonly options: TransportOptions;
   /** For benchmarks and tests: handshakes made and commands run by this pool. */
@@ -156,6 +168,65 @@ export class SshPool {
       );
     }
     return r.stdout;
+  }
+
+  /**
+   * Starts argv and leaves it running; it holds one of the connection's channel slots until it
+   * ends. `prelude` is written to its stdin first (a program, say — never on a command line).
+   */
+  async spawn(
+    target: SshTarget,
+    argv: readonly string[],
+    prelude: Secret | string = "",
+  ): Promise<RemoteProcess> {
+    const line = shellLine(argv);
+    const connection = await this.connection(target);
+    return new Promise((resolveStarted, rejectStarted) => {
+      void connection
+        .withChannel(
+          () =>
+            new Promise<void>((channelDone) => {
+              this.stats.commands++;
+              connection.client.exec(line, (err: Error | undefined, stream: ClientChannel) => {
+                if (err) {
+                  channelDone();
+                  return rejectStarted(
+                    new RemoteCommandError(
+                      nameOf(target),
+                      line,
+                      undefined,
+                      "",
+                      `${nameOf(target)}: \`${line}\` could not start: ${err.message}`,
+                    ),
+                  );
+                }
+                const errOut: Buffer[] = [];
+                let exitCode: number | undefined;
+                stream.on("error", () => undefined); // a write to a lost channel: "close" reports it
+                stream.stderr.on("data", (d: Buffer) => errOut.push(d));
+                stream.on("exit", (code: number | null, signal?: string) => {
+                  exitCode = code ?? (signal ? 128 : 255);
+                });
+                const ended = new Promise<{ exitCode: number | undefined; stderr: string }>((resolveEnded) =>
+                  stream.on("close", () => {
+                    channelDone();
+                    resolveEnded({ exitCode, stderr: Buffer.concat(errOut).toString("utf8") });
+                  }),
+                );
+                stream.write(prelude instanceof Secret ? prelude.reveal() : prelude);
+                // a character split between two chunks is decoded once whole
+                const decoder = new StringDecoder("utf8");
+                resolveStarted({
+                  write: (data) => void stream.write(data),
+                  onStdout: (listener) => stream.on("data", (d: Buffer) => listener(decoder.write(d))),
+                  ended,
+                  close: () => stream.close(),
+                });
+              });
+            }),
+        )
+        .catch(rejectStarted);
+    });
   }
 
   /** The host key fingerprint the target presented (connecting first if needed). */

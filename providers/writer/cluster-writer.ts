@@ -22,6 +22,12 @@ export interface WriterTiming {
   collectMs: number;
   /** How long without a new step before held resources are released. */
   settleMs: number;
+  /**
+   * How long a batch may wait, past collectMs, to be as big as the most steps ever in flight at
+   * once (the engine's parallelism, as seen): when a batch returns, the engine sends the next
+   * steps over some 100 ms, and a batch of 7 followed by a batch of 1 costs a whole batch more.
+   */
+  fillWaitMs: number;
   /** How long a step waits for the ids it needs to be made by another step (then pcs says why not). */
   needsWaitMs: number;
 }
@@ -29,7 +35,12 @@ export interface WriterTiming {
 // needsWaitMs stays short: a waiting step holds one of the engine's parallel slots, and a run
 // whose slots all wait for steps that cannot start would stall (declare constraints with their
 // resources' `resourceId` outputs, and the engine orders them instead).
-export const defaultTiming: WriterTiming = { collectMs: 100, settleMs: 1000, needsWaitMs: 2000 };
+export const defaultTiming: WriterTiming = {
+  collectMs: 100,
+  fillWaitMs: 250,
+  settleMs: 1000,
+  needsWaitMs: 2000,
+};
 
 interface Pending {
   step: PcsStep;
@@ -41,9 +52,11 @@ interface Pending {
 /** The ids of resources (primitives, groups, clones) in a live CIB. */
 export const resourceIds = (live: LiveCluster): Set<string> => new Set(live.cib?.resources.keys() ?? []);
 
+/** Releases a held resource: its target-role and mark go, in the batch's copy of the CIB. */
 export const releaseStep = (id: string): PcsStep => ({
   owner: `release of held resource '${id}'`,
-  argvs: [["resource", "meta", id, "target-role=", `${HOLD_MARK}=`]],
+  argvs: [],
+  dropMeta: { id, names: ["target-role", HOLD_MARK] },
   ifPresent: id,
   phase: 2,
 });
@@ -55,6 +68,9 @@ export class ClusterWriter {
   /** Steps submitted and not yet returned, the releaser included. */
   private active = 0;
   private arrivals = 0;
+  /** Callers' steps in this writer now, and the most there ever were at once. */
+  private callers = 0;
+  private peakCallers = 0;
   private readonly held = new Set<string>();
   /** Resource ids in the CIB as last seen; null until this writer has seen it. */
   private known: Set<string> | null = null;
@@ -70,11 +86,13 @@ export class ClusterWriter {
   /** Applies the step with whatever else is queued; `holds` are ids it creates held. */
   async submit(step: PcsStep, holds: readonly string[] = []): Promise<StepOutcome> {
     this.active++;
+    this.peakCallers = Math.max(this.peakCallers, ++this.callers);
     try {
       const outcome = await this.enqueue(step);
       if (!outcome.skipped) holds.forEach((id) => this.held.add(id));
       return outcome;
     } finally {
+      this.callers--;
       this.active--;
       if (this.active === 0) await this.releaseWhenQuiet();
     }
@@ -129,12 +147,22 @@ export class ClusterWriter {
     });
   }
 
-  private schedule(): void {
+  private schedule(delayMs = this.timing.collectMs): void {
     if (this.flushing || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.flush();
-    }, this.timing.collectMs);
+      if (this.worthWaiting()) this.schedule(20);
+      else void this.flush();
+    }, delayMs);
+  }
+
+  /** Fewer steps than were ever in flight at once, and the oldest still young: more are coming. */
+  private worthWaiting(): boolean {
+    const oldest = Math.min(...this.pending.map((p) => p.since));
+    return (
+      this.pending.length < this.peakCallers &&
+      Date.now() - oldest < this.timing.collectMs + this.timing.fillWaitMs
+    );
   }
 
   /**

@@ -1,10 +1,10 @@
-// Runs a batch of pcs steps on one node in one ssh exec: pcs_batch.py, fed on stdin, applies them
-// to a copy of the CIB inside one Python process and pushes the result once (see the script).
+// Runs batches of pcs steps on one node through one long-lived process (pcs_batch.py, fed on
+// stdin): each batch is applied to a copy of the CIB and pushed once (see the script).
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LiveCluster, parseLive, READ_LIVE_ARGV } from "../cib/live";
 import { redact, Secret } from "../secrets";
-import { nameOf, SshPool, SshTarget } from "../transport/ssh";
+import { nameOf, RemoteProcess, SshPool, SshTarget } from "../transport/ssh";
 import { shellLine } from "../transport/shell";
 
 export interface PcsStep {
@@ -18,6 +18,8 @@ export interface PcsStep {
   ifPresent?: string;
   /** Lower phases run first in a batch: resources (0) before constraints (1) before releases (2). */
   phase?: number;
+  /** Instead of argvs: remove these meta attributes of this element (the writer's own hold). */
+  dropMeta?: { id: string; names: string[] };
   /** Ids this step creates (a resource, its clone or group). */
   makes?: readonly string[];
   /** Ids that must exist first (in the CIB, or made by a step of the same batch), e.g. a constraint's resources. */
@@ -63,16 +65,38 @@ const SCRIPT_PATH = existsSync(join(__dirname, "pcs_batch.py"))
   : join(__dirname, "..", "..", "..", "providers", "writer", "pcs_batch.py");
 let script: string | undefined;
 
-/** The program sent on stdin: the request, base64 inside a literal, then the script. */
-export function batchProgram(steps: readonly PcsStep[]): string {
+/**
+ * The command line that starts the batch process: it reads its program from stdin (the length,
+ * then the text), so the command line holds neither the program nor any request.
+ */
+export const SESSION_ARGV: readonly string[] = [
+  "/usr/bin/python3",
+  "-Es",
+  "-c",
+  "import sys; b = sys.stdin.buffer; exec(compile(b.read(int(b.readline())), 'pcs_batch.py', 'exec'))",
+];
+
+/** What the batch process is sent first: its program, length-prefixed. */
+export function sessionPrelude(): string {
   script ??= readFileSync(SCRIPT_PATH, "utf8");
+  return `${Buffer.byteLength(script, "utf8")}\n${script}`;
+}
+
+/** One request line: the steps (without owners, phases or secret markers) and the live read. */
+export function requestLine(steps: readonly PcsStep[]): string {
   const request = {
-    steps: steps.map(({ argvs, ifAbsent, ifPresent }) => ({ argvs, ifAbsent, ifPresent })),
+    steps: steps.map(({ argvs, ifAbsent, ifPresent, dropMeta }) => ({
+      argvs,
+      ifAbsent,
+      ifPresent,
+      dropMeta,
+    })),
     liveArgv: READ_LIVE_ARGV,
   };
-  const encoded = Buffer.from(JSON.stringify(request), "utf8").toString("base64");
-  return `import base64, json\nREQUEST = json.loads(base64.b64decode("${encoded}"))\n${script}`;
+  return Buffer.from(JSON.stringify(request), "utf8").toString("base64") + "\n";
 }
+
+export const REPLY_MARK = "@@pcmk-lab-reply@@ ";
 
 export function stepError(step: PcsStep, result: StepResult, target: SshTarget): PcsError {
   const secrets = step.secrets ?? [];
@@ -83,25 +107,106 @@ export function stepError(step: PcsStep, result: StepResult, target: SshTarget):
 }
 
 /**
- * For the benchmarks: with PCMK_LAB_STATS_FILE set, one line per batch (one Python process that
- * loads pcs once, however many pcs commands it runs).
+ * For the benchmarks: with PCMK_LAB_STATS_FILE set, one line per batch process started (pcs
+ * imported once) and one per batch (its steps, commands and time on the node, round trip included).
  */
-function countBatch(steps: readonly PcsStep[]): void {
+function stat(line: string): void {
   const file = process.env.PCMK_LAB_STATS_FILE;
-  if (file)
-    appendFileSync(file, `batch steps=${steps.length} commands=${steps.flatMap((s) => s.argvs).length}\n`);
+  if (file) appendFileSync(file, `${line}\n`);
 }
 
-export function pcsBatchRunner(pool: SshPool, target: SshTarget): BatchRunner {
+interface BatchReply {
+  error?: string;
+  results: StepResult[];
+  pushed: { ok: boolean; stderr?: string } | null;
+  live: string | null;
+}
+
+/**
+ * The batch process on one node, started on first use and kept for the life of the provider
+ * process. One request at a time (the writer sends one batch at a time per cluster). When its
+ * channel is lost, the request in flight fails (its push may or may not have happened: the next
+ * read tells) and the next request starts a new process.
+ */
+export class PcsSession {
+  private process: Promise<RemoteProcess> | null = null;
+  private buffered = "";
+  private waiting: ((line: string | Error) => void) | null = null;
+
+  constructor(
+    private readonly pool: SshPool,
+    private readonly target: SshTarget,
+    /** What starts the process (tests start it with a stand-in pcs). */
+    private readonly argv: readonly string[] = SESSION_ARGV,
+  ) {}
+
+  async request(
+    steps: readonly PcsStep[],
+    secrets: readonly Secret[],
+    timeoutMs: number,
+  ): Promise<BatchReply> {
+    const proc = await (this.process ??= this.start());
+    const reply = new Promise<string | Error>((resolve) => (this.waiting = resolve));
+    const timer = setTimeout(() => {
+      this.waiting?.(new Error(`no reply in ${timeoutMs / 1000} s`));
+      proc.close();
+    }, timeoutMs);
+    proc.write(requestLine(steps));
+    const line = await reply.finally(() => clearTimeout(timer));
+    if (line instanceof Error) {
+      throw new Error(`${nameOf(this.target)}: the pcs batch process: ${redact(line.message, secrets)}`);
+    }
+    return JSON.parse(line) as BatchReply;
+  }
+
+  private async start(): Promise<RemoteProcess> {
+    const started = this.pool.spawn(this.target, this.argv, new Secret(sessionPrelude()));
+    const proc = await started.catch((err: Error) => {
+      this.process = null;
+      throw err;
+    });
+    stat("session");
+    this.buffered = "";
+    proc.onStdout((chunk) => this.take(chunk));
+    void proc.ended.then(({ exitCode, stderr }) => {
+      if (this.process === started) this.process = null;
+      const why = stderr.trim().split("\n").slice(-5).join("\n");
+      this.waiting?.(
+        new Error(`ended (exit ${exitCode ?? "unknown: connection lost?"})${why ? `: ${why}` : ""}`),
+      );
+      this.waiting = null;
+    });
+    this.process = started;
+    return proc;
+  }
+
+  private take(chunk: string): void {
+    this.buffered += chunk;
+    let newline: number;
+    while ((newline = this.buffered.indexOf("\n")) >= 0) {
+      const line = this.buffered.slice(0, newline);
+      this.buffered = this.buffered.slice(newline + 1);
+      if (!line.startsWith(REPLY_MARK)) continue; // stray output of some command: not a reply
+      this.waiting?.(line.slice(REPLY_MARK.length));
+      this.waiting = null;
+    }
+  }
+}
+
+export function pcsBatchRunner(
+  pool: SshPool,
+  target: SshTarget,
+  argv: readonly string[] = SESSION_ARGV,
+): BatchRunner {
+  const session = new PcsSession(pool, target, argv);
   return async (steps) => {
     const secrets = steps.flatMap((s) => s.secrets ?? []);
-    const out = await pool.run(target, ["/usr/bin/python3", "-Es", "-"], {
-      stdin: new Secret(batchProgram(steps)),
-      secrets,
-      timeoutMs: 600_000,
-    });
-    const reply = JSON.parse(out.trim().split("\n").pop() ?? "{}");
-    countBatch(steps);
+    const started = Date.now();
+    const reply = await session.request(steps, secrets, 600_000);
+    stat(
+      `batch steps=${steps.length} commands=${steps.flatMap((s) => s.argvs).length} ` +
+        `started=${started} ms=${Date.now() - started}`,
+    );
     if (reply.error) throw new Error(`${nameOf(target)}: ${redact(reply.error, secrets)}`);
     return {
       results: reply.results,

@@ -30,7 +30,7 @@ const step = (owner: string, phase = 0): PcsStep => ({
   argvs: [["resource", "create", owner]],
   phase,
 });
-const timing = { collectMs: 10, settleMs: 50, needsWaitMs: 400 };
+const timing = { collectMs: 10, fillWaitMs: 60, settleMs: 50, needsWaitMs: 400 };
 
 test("steps submitted together go out as one batch, resources before constraints", async () => {
   const { batches, run } = fakeRunner();
@@ -47,6 +47,22 @@ test("steps arriving while a batch runs form the next batch", async () => {
   await new Promise((r) => setTimeout(r, 15)); // the first batch is running now
   await Promise.all([first, w.submit(step("b")), w.submit(step("c"))]);
   expect(batches.map((b) => b.map((s) => s.owner))).toEqual([["a"], ["b", "c"]]);
+});
+
+test("a batch waits a little for as many steps as were once in flight together, not longer", async () => {
+  const { batches, run } = fakeRunner();
+  const w = new ClusterWriter(run, target, timing);
+  await Promise.all([w.submit(step("a1")), w.submit(step("a2")), w.submit(step("a3"))]);
+  // three in flight were seen: two now, the third 40 ms later (past collectMs), go together
+  const early = [w.submit(step("b1")), w.submit(step("b2"))];
+  await new Promise((r) => setTimeout(r, 40));
+  await Promise.all([...early, w.submit(step("b3"))]);
+  // never three again: the lone step goes once fillWaitMs has passed
+  const t0 = Date.now();
+  await w.submit(step("c1"));
+  const waited = Date.now() - t0;
+  expect(batches.map((b) => b.map((s) => s.owner))).toEqual([["a1", "a2", "a3"], ["b1", "b2", "b3"], ["c1"]]);
+  expect(waited).toBeGreaterThanOrEqual(timing.collectMs + timing.fillWaitMs);
 });
 
 test("a refused step fails alone, with the owner, the host, the command and pcs's message", async () => {
@@ -78,7 +94,10 @@ test("held resources are released in one batch once quiet, by the last step to f
     ["c1"],
     ["release of held resource 'r1'", "release of held resource 'r2'"],
   ]);
-  expect(batches[2][0].argvs[0]).toEqual(["resource", "meta", "r1", "target-role=", `${HOLD_MARK}=`]);
+  expect(batches[2][0]).toMatchObject({
+    argvs: [],
+    dropMeta: { id: "r1", names: ["target-role", HOLD_MARK] },
+  });
   // the resources returned at once; the constraint, last, returned only after the release
   expect(order).toEqual(["r1", "r2", "c1"]);
 });

@@ -1,10 +1,17 @@
-// The batch program sent on stdin (the request as a base64 literal, then pcs_batch.py) and the
+// What the batch process is sent on stdin (its program, then one base64 request per batch) and the
 // error a refused step becomes: owner, host, command and pcs's message, secrets redacted.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { READ_LIVE_ARGV } from "../../../../providers/cib/live";
 import { Secret } from "../../../../providers/secrets";
-import { batchProgram, PcsError, PcsStep, stepError } from "../../../../providers/writer/pcs-batch";
+import {
+  PcsError,
+  PcsStep,
+  requestLine,
+  SESSION_ARGV,
+  sessionPrelude,
+  stepError,
+} from "../../../../providers/writer/pcs-batch";
 
 const script = readFileSync(
   path.join(__dirname, "..", "..", "..", "..", "providers", "writer", "pcs_batch.py"),
@@ -12,13 +19,9 @@ const script = readFileSync(
 );
 const target = { host: "10.77.0.11", privateKey: new Secret("k"), label: "node1" };
 
-function requestOf(program: string): unknown {
-  const m = /^REQUEST = json\.loads\(base64\.b64decode\("([A-Za-z0-9+/=]*)"\)\)$/m.exec(program);
-  if (!m) throw new Error("no REQUEST line");
-  return JSON.parse(Buffer.from(m[1], "base64").toString("utf8"));
-}
+const requestOf = (line: string): unknown => JSON.parse(Buffer.from(line, "base64").toString("utf8"));
 
-describe("batch program", () => {
+describe("batch process and requests", () => {
   const steps: PcsStep[] = [
     {
       owner: "PcsResource 'dummy1'",
@@ -36,18 +39,19 @@ describe("batch program", () => {
     },
     { owner: "Constraint 'c'", argvs: [["constraint", "delete", "c"]], ifPresent: "c", phase: 1 },
   ];
-  const program = batchProgram(steps);
+  const line = requestLine(steps);
 
-  test("starts with the request, as a base64 literal, then the script", () => {
-    const lines = program.split("\n");
-    expect(lines[0]).toBe("import base64, json");
-    expect(lines[1]).toMatch(/^REQUEST = json\.loads\(base64\.b64decode\("[A-Za-z0-9+/=]+"\)\)$/);
-    expect(program.endsWith(script)).toBe(true);
-    expect(lines.slice(2).join("\n")).toBe(script);
+  test("the process is started by a fixed line and reads its program, length-prefixed, from stdin", () => {
+    expect(SESSION_ARGV.slice(0, 3)).toEqual(["/usr/bin/python3", "-Es", "-c"]);
+    const prelude = sessionPrelude();
+    const newline = prelude.indexOf("\n");
+    expect(Number(prelude.slice(0, newline))).toBe(Buffer.byteLength(script, "utf8"));
+    expect(prelude.slice(newline + 1)).toBe(script);
   });
 
-  test("the request: each step's argvs and its skip conditions, in order, and the live read", () => {
-    expect(requestOf(program)).toEqual({
+  test("a request is one base64 line: each step's argvs and its skip conditions, in order, and the live read", () => {
+    expect(line).toMatch(/^[A-Za-z0-9+/=]+\n$/);
+    expect(requestOf(line)).toEqual({
       steps: [
         { argvs: steps[0].argvs, ifAbsent: "dummy1" },
         { argvs: steps[1].argvs },
@@ -57,23 +61,19 @@ describe("batch program", () => {
     });
   });
 
-  test("nothing from the request can become Python: quotes, newlines and the secret are inside base64", () => {
-    const hostile = batchProgram([
+  test("newlines and quotes in values cannot split a request: they are inside base64", () => {
+    const hostile = requestLine([
       { owner: "x", argvs: [["resource", "update", "r", 'a=")\nimport os\n#', "b=\\"]] },
     ]);
-    expect(hostile.split("\n")[1]).toMatch(
-      /^REQUEST = json\.loads\(base64\.b64decode\("[A-Za-z0-9+/=]+"\)\)$/,
-    );
-    expect(hostile.split("\n")).toHaveLength(2 + script.split("\n").length);
+    expect(hostile.split("\n")).toHaveLength(2);
     expect(requestOf(hostile)).toMatchObject({
       steps: [{ argvs: [["resource", "update", "r", 'a=")\nimport os\n#', "b=\\"]] }],
     });
-    // the secret is in the program (pcs needs it) but not as text
-    expect(program).not.toContain("$(secret)");
+    expect(line).not.toContain("$(secret)");
   });
 
-  test("owners, phases and secrets stay on this side", () => {
-    const text = Buffer.from(/b64decode\("([^"]*)"\)/.exec(program)![1], "base64").toString("utf8");
+  test("owners, phases and secret markers stay on this side", () => {
+    const text = Buffer.from(line, "base64").toString("utf8");
     expect(text).not.toContain("owner");
     expect(text).not.toContain("PcsResource");
     expect(text).not.toContain("phase");

@@ -1,0 +1,146 @@
+// The batch process (pcs_batch.py) run for real through the ssh transport, with a stand-in pcs
+// and cibadmin (tests/support/fake-pcs): one process serves many batches, a refused step is
+// rolled back alone, stray output is not taken for a reply, a process that dies fails its batch
+// and the next batch starts a new one, and nothing but the fixed start-up line is a command line.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Secret } from "../../../../providers/secrets";
+import { SshPool, SshTarget } from "../../../../providers/transport/ssh";
+import { releaseStep } from "../../../../providers/writer/cluster-writer";
+import { BatchRunner, pcsBatchRunner, SESSION_ARGV } from "../../../../providers/writer/pcs-batch";
+import { LoopbackSshd, startLoopbackSshd } from "../../../support/loopback-sshd";
+
+const fake = join(__dirname, "..", "..", "..", "support", "fake-pcs");
+const EMPTY_CIB =
+  '<cib epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources/>' +
+  "<constraints/></configuration><status/></cib>\n";
+
+let sshd: LoopbackSshd;
+let pool: SshPool;
+let target: SshTarget;
+let dir: string;
+let cib: string;
+let run: BatchRunner;
+
+beforeAll(async () => {
+  sshd = await startLoopbackSshd();
+});
+afterAll(() => sshd.close());
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "pcs-session-"));
+  cib = join(dir, "cib.xml");
+  writeFileSync(cib, EMPTY_CIB);
+  pool = new SshPool({ connectRetries: 0 });
+  target = { host: "127.0.0.1", port: sshd.port, privateKey: sshd.clientKey, label: "node1" };
+  // as on a node, with the stand-in pcs found first (-E dropped so PYTHONPATH counts)
+  const argv = ["env", `PATH=${fake}/bin:/usr/sbin:/usr/bin:/bin`, `FAKE_CIB=${cib}`, `PYTHONPATH=${fake}`];
+  run = pcsBatchRunner(pool, target, [...argv, "/usr/bin/python3", "-s", "-c", SESSION_ARGV[3]]);
+});
+afterEach(() => {
+  pool.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const create = (id: string) => ({
+  owner: `PcsResource '${id}'`,
+  argvs: [["resource", "create", id, "ocf:pacemaker:Dummy"]],
+});
+
+test("one process serves every batch, and each batch is pushed and read back", async () => {
+  const first = await run([create("a"), create("b")]);
+  expect(first.results).toEqual([{ ok: true }, { ok: true }]);
+  expect(first.pushed).toMatchObject({ ok: true });
+  const second = await run([create("c")]);
+  expect(second.results).toEqual([{ ok: true }]);
+  expect([...(second.live.cib?.resources.keys() ?? [])].sort()).toEqual(["a", "b", "c"]);
+  expect(readFileSync(cib, "utf8")).toContain('id="c"');
+  expect(pool.stats).toEqual({ handshakes: 1, commands: 1 });
+});
+
+test("ids count only in the configuration: a resource's history in the status section is not the resource", async () => {
+  writeFileSync(cib, EMPTY_CIB.replace("<status/>", '<status><lrm_resource id="gone"/></status>'));
+  const outcome = await run([
+    { ...create("gone"), ifAbsent: "gone" },
+    { owner: "d", argvs: [["fail", "must not run"]], ifPresent: "old" },
+  ]);
+  expect(outcome.results).toEqual([{ ok: true }, { ok: true, skipped: "absent" }]);
+  expect(readFileSync(cib, "utf8")).toContain('<primitive id="gone"');
+});
+
+test("a refused step is undone alone; skip conditions; nothing to push when nothing changed", async () => {
+  const outcome = await run([
+    create("a"),
+    {
+      owner: "x",
+      argvs: [
+        ["resource", "create", "half", "ocf:pacemaker:Dummy"],
+        ["fail", "no such agent"],
+      ],
+    },
+    { ...create("a"), ifAbsent: "a" },
+  ]);
+  expect(outcome.results[0]).toEqual({ ok: true });
+  expect(outcome.results[1]).toMatchObject({
+    ok: false,
+    argv: ["fail", "no such agent"],
+    stderr: "Error: no such agent\n",
+  });
+  expect(outcome.results[2]).toEqual({ ok: true, skipped: "exists" });
+  expect(readFileSync(cib, "utf8")).not.toContain('id="half"');
+  const idle = await run([{ owner: "y", argvs: [["resource", "delete", "gone"]], ifPresent: "gone" }]);
+  expect(idle.results).toEqual([{ ok: true, skipped: "absent" }]);
+  expect(idle.pushed).toBeNull();
+});
+
+test("output that is not a reply is passed over", async () => {
+  const outcome = await run([{ owner: "s", argvs: [["stray"]] }, create("a")]);
+  expect(outcome.results).toEqual([{ ok: true }, { ok: true }]);
+});
+
+test("a process that dies fails its batch, naming the host; the next batch starts a new one", async () => {
+  await expect(run([{ owner: "d", argvs: [["die"]] }])).rejects.toThrow(
+    "node1 (127.0.0.1): the pcs batch process: ended (exit 3)",
+  );
+  expect((await run([create("a")])).results).toEqual([{ ok: true }]);
+  expect(pool.stats).toEqual({ handshakes: 1, commands: 2 });
+});
+
+test("requests and secrets travel on stdin: the only command line is the fixed start-up", async () => {
+  const before = sshd.commands.length;
+  const secret = "pa$$ 'word' $(touch /tmp/x)";
+  await run([
+    { owner: "f", argvs: [["resource", "create", "f", `passwd=${secret}`]], secrets: [new Secret(secret)] },
+  ]);
+  const lines = sshd.commands.slice(before);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toContain("exec(compile(b.read(int(b.readline()))");
+  expect(lines[0]).not.toContain("pa$$");
+});
+
+test("a release removes the named meta attributes in the copy, one parse for many, absent ids skipped", async () => {
+  writeFileSync(
+    cib,
+    EMPTY_CIB.replace(
+      "<resources/>",
+      '<resources><primitive id="a" class="ocf" provider="pacemaker" type="Dummy"><meta_attributes id="a-meta">' +
+        '<nvpair id="a-t" name="target-role" value="Stopped"/><nvpair id="a-h" name="pcmk-lab-held" value="1"/>' +
+        '<nvpair id="a-s" name="resource-stickiness" value="100"/></meta_attributes></primitive>' +
+        '<primitive id="b" class="ocf" provider="pacemaker" type="Dummy"><meta_attributes id="b-meta">' +
+        '<nvpair id="b-t" name="target-role" value="Stopped"/></meta_attributes></primitive></resources>',
+    )
+      // as on a cluster: the status section has elements with the resources' ids
+      .replace(
+        "<status/>",
+        '<status><node_state id="1"><lrm><lrm_resources><lrm_resource id="a"/>' +
+          '<lrm_resource id="b"/></lrm_resources></lrm></node_state></status>',
+      ),
+  );
+  const outcome = await run([releaseStep("a"), releaseStep("b"), releaseStep("gone")]);
+  expect(outcome.results).toEqual([{ ok: true }, { ok: true }, { ok: true, skipped: "absent" }]);
+  const after = readFileSync(cib, "utf8");
+  expect(after).toContain('name="resource-stickiness"');
+  expect(after).not.toContain("target-role");
+  expect(after).not.toContain("pcmk-lab-held");
+  expect(after).not.toContain('id="b-meta"'); // emptied: gone, as pcs leaves it
+});
