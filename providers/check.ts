@@ -24,11 +24,59 @@ function unknownPaths(value: unknown, at: Path = [], out: Path[] = []): Path[] {
 const startsWith = (path: readonly PropertyKey[], prefix: Path): boolean =>
   prefix.every((p, i) => path[i] === p);
 
+/**
+ * A text as a short, printable, single-line string for messages (never for secrets): backslash
+ * and double quote escaped, anything outside printable ASCII as \u{hex}, long ones cut.
+ */
+export function printable(text: string, max = 40): string {
+  const chars = [...text];
+  const escaped = chars
+    .slice(0, max)
+    .join("")
+    .replace(/[\\"]/g, (c) => `\\${c}`)
+    .replace(/[^\x20-\x7e]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16).padStart(4, "0")}}`);
+  return chars.length > max ? `${escaped}…(${chars.length} characters)` : escaped;
+}
+
+// A map key that is not a plain name (spaces, quotes, control or invisible characters, very
+// long) is shown quoted and escaped, so the property in a message stays one readable line.
+const PLAIN_KEY = /^[A-Za-z0-9_.:@+-]{1,64}$/;
+
 export function propertyName(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (s, p) => (typeof p === "number" ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)),
-    "",
-  );
+  return path.reduce<string>((s, p) => {
+    if (typeof p === "number") return `${s}[${p}]`;
+    const key = String(p);
+    if (!PLAIN_KEY.test(key)) return `${s}["${printable(key)}"]`;
+    return s ? `${s}.${key}` : key;
+  }, "");
+}
+
+/** zod's own message, or for a map key that is refused, what a key must be. */
+function reasonOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_key") {
+    const inner = issue.issues.map((i) => i.message).join("; ");
+    return `not an allowed name${inner ? `: ${inner}` : ""}`;
+  }
+  return issue.message;
+}
+
+// ---- text that reaches a node ----------------------------------------------------------------
+
+/** A lone UTF-16 surrogate is not Unicode text: UTF-8 (ssh, argv, stdin, files) turns it into U+FFFD. */
+export const isUnicodeText = (s: string): boolean => !/\p{Cs}/u.test(s);
+export const NOT_UNICODE = "valid Unicode text (a lone UTF-16 surrogate cannot be sent as UTF-8)";
+
+/**
+ * Own "__proto__" keys: a valid XML name, but zod's records (and any `o[k] = v`) do not keep it
+ * as a key, so a map entry declared with it would vanish without a word.
+ */
+function protoKeys(value: unknown, at: Path = [], out: Path[] = []): Path[] {
+  if (Array.isArray(value)) value.forEach((v, i) => protoKeys(v, [...at, i], out));
+  else if (value && typeof value === "object") {
+    if (Object.prototype.hasOwnProperty.call(value, "__proto__")) out.push([...at, "__proto__"]);
+    for (const [k, v] of Object.entries(value)) if (k !== "__proto__") protoKeys(v, [...at, k], out);
+  }
+  return out;
 }
 
 /** Validates inputs; failures on unknown (preview) values are not failures. */
@@ -36,11 +84,19 @@ export function checkInputs<S extends z.ZodType>(
   schema: S,
   inputs: unknown,
 ): { inputs?: z.infer<S>; failures: CheckFailure[] } {
+  const proto = protoKeys(inputs);
+  if (proto.length)
+    return {
+      failures: proto.map((p) => ({
+        property: propertyName(p),
+        reason: "not an allowed name: __proto__ cannot be kept as a key by a JavaScript object",
+      })),
+    };
   const parsed = schema.safeParse(inputs);
   if (parsed.success) return { inputs: parsed.data, failures: [] };
   const unknowns = unknownPaths(inputs);
   const failures = parsed.error.issues
     .filter((issue) => !unknowns.some((u) => startsWith(issue.path, u)))
-    .map((issue) => ({ property: propertyName(issue.path) || "(inputs)", reason: issue.message }));
+    .map((issue) => ({ property: propertyName(issue.path) || "(inputs)", reason: reasonOf(issue) }));
   return { failures };
 }

@@ -3,6 +3,7 @@
 // whether their tokens still work (`pcs pcsd status`).
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { isUnicodeText, NOT_UNICODE } from "./check";
 import { Connection, connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { corosyncCluster } from "./cib/corosync-conf";
@@ -27,7 +28,8 @@ export const clusterAuthInputsSchema = z
     password: z
       .string()
       .min(1)
-      .refine((s) => !/[\n\r\0]/.test(s), "no newline or NUL (pcs reads one line)"),
+      .refine((s) => !/[\n\r\0]/.test(s), "no newline or NUL (pcs reads one line)")
+      .refine(isUnicodeText, NOT_UNICODE),
   })
   .strict();
 
@@ -58,6 +60,9 @@ export function hostAuthArgv(username: string, nodes: AuthNode[]): string[] {
 }
 
 export const hostDeauthArgv = (names: string[]): string[] => ["pcs", "host", "deauth", ...names];
+export const pcsdStatusArgv = (names: string[]): string[] => ["pcs", "pcsd", "status", ...names];
+/** What `pcs host auth` reads on stdin: the password, one line. */
+export const authStdin = (password: string): Secret => new Secret(password + "\n");
 
 // Prints "name addr,addr" per known host, without the tokens.
 const LIST_KNOWN_HOSTS = `
@@ -89,7 +94,7 @@ export async function readClusterAuth(pool: SshPool, inputs: ClusterAuthInputs):
   const known = parseKnownHosts(await pool.run(target, ["python3", "-c", LIST_KNOWN_HOSTS]));
   const names = inputs.nodes.map((n) => n.name).filter((n) => known.some((k) => k.name === n));
   // `pcs pcsd status` exits non-zero when any node is not Online; its lines still tell which.
-  const status = names.length ? await pool.exec(target, ["pcs", "pcsd", "status", ...names]) : undefined;
+  const status = names.length ? await pool.exec(target, pcsdStatusArgv(names)) : undefined;
   return { known, authenticated: status ? parsePcsdStatus(status.stdout + status.stderr) : [] };
 }
 
@@ -136,7 +141,7 @@ async function clusterMembers(pool: SshPool, inputs: ClusterAuthInputs): Promise
 async function authenticate(pool: SshPool, inputs: ClusterAuthInputs, nodes: AuthNode[]): Promise<void> {
   if (nodes.length === 0) return;
   await pool.run(targetOf(inputs.runOn), hostAuthArgv(inputs.username, nodes), {
-    stdin: new Secret(inputs.password + "\n"),
+    stdin: authStdin(inputs.password),
   });
 }
 

@@ -4,11 +4,13 @@
 // Read from corosync.conf, the CIB and crm_mon in one round trip. Delete: `pcs cluster destroy --all`.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { isUnicodeText, NOT_UNICODE } from "./check";
 import { CorosyncCluster } from "./cib/corosync-conf";
 import { LiveCluster, readLive } from "./cib/live";
 import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { xmlValue } from "./primitive";
 import { SshPool, SshTarget } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -16,20 +18,36 @@ import { SshPool, SshTarget } from "./transport/ssh";
 const optionName = z
   .string()
   .regex(/^[a-z][a-z0-9_-]*$/, "an option name: lower case letters, digits, '_' and '-'");
-const optionValue = z.string().regex(/^[^\s=]*$/, "a value without spaces or '='");
+const optionValue = z
+  .string()
+  .max(256, "at most 256 characters")
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\s=\u0000-\u001f\u007f]*$/, "a value without spaces, '=' or control characters")
+  .refine(isUnicodeText, NOT_UNICODE);
 const propertyName = z.string().regex(/^[a-z][a-z0-9-]*$/, "a cluster property name such as stonith-enabled");
+/** `pcs cluster setup` reads these words among the node names as the start of its sections. */
+const SETUP_KEYWORDS: readonly string[] = ["transport", "totem", "quorum"];
+const memberName = dnsName.refine(
+  (n) => !SETUP_KEYWORDS.includes(n),
+  "a node name other than transport, totem or quorum (pcs cluster setup reads them as keywords)",
+);
 
 export const clusterInputsSchema = z
   .object({
     runOn: connectionSchema,
-    name: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "1 to 32 letters, digits, '_' or '-' (corosync's limit)"),
+    name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_][A-Za-z0-9_-]{0,31}$/,
+        "1 to 32 letters, digits, '_' or '-' (corosync's limit), not starting with '-' (pcs would read an option)",
+      ),
     nodes: z
-      .array(z.object({ name: dnsName, addresses: z.array(ipAddress).max(8).default([]) }).strict())
+      .array(z.object({ name: memberName, addresses: z.array(ipAddress).max(8).default([]) }).strict())
       .min(1)
       .refine((ns) => new Set(ns.map((n) => n.name)).size === ns.length, "each node name once"),
     transport: z.enum(["knet", "udp", "udpu"]).default("knet"),
     totem: z.record(optionName, optionValue).default({}),
-    properties: z.record(propertyName, z.string().max(1024)).default({}),
+    properties: z.record(propertyName, xmlValue(1024)).default({}),
     start: z.boolean().default(true),
     enable: z.boolean().default(true),
     waitOnlineSeconds: z.number().int().min(0).max(3600).default(180),

@@ -20,7 +20,10 @@ export const connectionFields = {
     .string()
     .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "a Unix user name")
     .default("root"),
-  privateKey: z.string().regex(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "a PEM or OpenSSH private key"),
+  privateKey: z
+    .string()
+    .regex(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "a PEM or OpenSSH private key")
+    .regex(/^[\t\n\r\x20-\x7e]*$/, "ASCII text, as key files are (no NUL or other control characters)"),
   hostKeyFingerprint: z
     .string()
     .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "an OpenSSH fingerprint such as SHA256:…(43 characters)")

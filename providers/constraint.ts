@@ -23,12 +23,33 @@ export const score = z
   .regex(/^[+-]?(INFINITY|\d{1,9})$/, "a score: an integer, INFINITY or -INFINITY");
 
 const action = z.enum(["start", "stop", "promote", "demote"]);
+
+/** A rule's words, as they are given to pcs (one argument each). */
+export const ruleWords = (rule: string): string[] => rule.trim().split(/\s+/);
+
+// pcs (0.11, rule.parse_argv) reads the leading name=value words after `rule` as the constraint's
+// own options (id, role, score, score-attribute, constraint-id, resource-discovery), and any
+// argument starting with '-' that is not a negative number as a command-line option (--force, -f).
 const ruleText = z
   .string()
   .regex(
-    /^[A-Za-z0-9#_.:=<>!()\s-]{1,1024}$/,
+    /^[A-Za-z0-9#_.:=<>!() \t\r\n-]{1,1024}$/,
     "a pcs rule expression such as '#uname eq node1' (letters, digits, # _ . : - = < > ! ( ) and spaces)",
+  )
+  .refine((r) => r.trim() !== "", "a rule expression, not only spaces")
+  .refine(
+    (r) => !ruleWords(r)[0].includes("="),
+    "the first word cannot be name=value: pcs would read it as an option of the constraint (id=, score=, role=, …)",
+  )
+  .refine(
+    (r) => ruleWords(r).every((w) => !w.startsWith("-") || /^-(\d+(\.\d+)?|INFINITY)$/i.test(w)),
+    "no word starting with '-' but a negative number: pcs would read it as a command-line option (--force, -f …)",
   );
+
+/** Words pcs reads after `constraint location` as its own sub-command, not as a resource. */
+const LOCATION_SUBCOMMANDS: readonly string[] = ["add", "remove", "delete", "show", "config"];
+/** Words pcs reads as keywords inside resource sets. */
+const SET_KEYWORDS: readonly string[] = ["set", "setoptions"];
 
 const location = z
   .object({
@@ -42,10 +63,19 @@ const location = z
     resourceDiscovery: z.enum(["always", "never", "exclusive"]).optional(),
   })
   .strict()
-  .refine((c) => !!c.node !== !!c.rule, { message: "either node or rule, not both", path: ["node"] })
-  .refine((c) => !c.role || !!c.rule, {
+  .refine((c) => (c.node !== undefined) !== (c.rule !== undefined), {
+    message: "either node or rule, not both",
+    path: ["node"],
+  })
+  .refine((c) => !c.role || c.rule !== undefined, {
     message: "a role needs the rule form (e.g. rule: '#uname eq node1')",
     path: ["role"],
+  })
+  .refine((c) => c.rule === undefined || !LOCATION_SUBCOMMANDS.includes(c.resource), {
+    message:
+      "with a rule, the resource cannot be add, remove, delete, show or config: pcs reads the word after " +
+      "`constraint location` as its own sub-command",
+    path: ["resource"],
   });
 
 const order = z
@@ -69,10 +99,19 @@ const colocation = z
     resourceRole: role.optional(),
     withRole: role.optional(),
   })
-  .strict();
+  .strict()
+  // pcs (colocation add) reads `with ROLE INFINITY …` as resource ROLE, score INFINITY
+  .refine((c) => !(c.withRole && c.withResource === "INFINITY"), {
+    message: "with a withRole, withResource cannot be INFINITY: pcs would read it as the score",
+    path: ["withResource"],
+  });
 
+const setMember = pacemakerId.refine(
+  (id) => !SET_KEYWORDS.includes(id),
+  "a resource in a set cannot be 'set' or 'setoptions': pcs reads these words as keywords there",
+);
 const resourceSet = z
-  .object({ resources: z.array(pacemakerId).min(1), options: attributes.default({}) })
+  .object({ resources: z.array(setMember).min(1), options: attributes.default({}) })
   .strict();
 
 const sets = z
@@ -141,7 +180,7 @@ export function createArgv(id: string, c: ConstraintSpec): string[] {
         ...(c.resourceDiscovery ? [`resource-discovery=${c.resourceDiscovery}`] : []),
         ...(c.role ? [`role=${c.role}`] : []),
         `score=${c.score}`,
-        ...c.rule!.trim().split(/\s+/),
+        ...ruleWords(c.rule!),
       ];
     case "order":
       return [

@@ -230,6 +230,16 @@ rm -f "$conf"
 if [ "$ours" = yes ] && [ -f "$disk" ]; then rm -f "$disk"; rmdir "$(dirname "$disk")" 2>/dev/null; fi
 true`;
 
+/** The argv of each script for these inputs (names, paths and sizes as arguments, never in the script). */
+export const readArgv = (d: DrbdConfigInputs): string[] => sh(READ_SCRIPT, d.resourceName, d.disk);
+export const writeArgv = (d: DrbdConfigInputs): string[] =>
+  sh(WRITE_SCRIPT, d.resourceName, d.disk, d.backingFileMiB ? String(d.backingFileMiB * 1024 * 1024) : "");
+export const adjustArgv = (d: DrbdConfigInputs): string[] => sh(ADJUST_SCRIPT, d.resourceName);
+export const initialPrimaryArgv = (d: DrbdConfigInputs): string[] =>
+  sh(INITIAL_PRIMARY_SCRIPT, d.resourceName, `/dev/drbd${d.minor}`, d.mkfs ?? "");
+export const removeArgv = (d: DrbdConfigInputs): string[] =>
+  sh(REMOVE_SCRIPT, d.resourceName, d.disk, d.backingFileMiB ? "yes" : "no");
+
 // ---- reader -----------------------------------------------------------------------------------
 
 const targetFor = (n: DrbdNode) => targetOf(n.connection, n.hostname);
@@ -256,9 +266,7 @@ async function readNodes(
   d: DrbdConfigInputs,
 ): Promise<{ states: DrbdNodeState[]; present: boolean }> {
   const wanted = fileDigest(resourceFile(d));
-  const outs = await Promise.all(
-    d.nodes.map((n) => pool.run(targetFor(n), sh(READ_SCRIPT, d.resourceName, d.disk))),
-  );
+  const outs = await Promise.all(d.nodes.map((n) => pool.run(targetFor(n), readArgv(d))));
   return {
     states: outs.map((out, i) => parseNodeState(d.nodes[i].hostname, wanted, out)),
     present: outs.some((out) => !/^config=absent$/m.test(out)),
@@ -308,22 +316,16 @@ async function onEachNode(
 /** Makes both nodes what the inputs declare; `states` says what is already right. */
 async function converge(pool: SshPool, d: DrbdConfigInputs, states: DrbdNodeState[] | null): Promise<void> {
   const text = resourceFile(d);
-  const bytes = d.backingFileMiB ? String(d.backingFileMiB * 1024 * 1024) : "";
   const needsWrite = (i: number) => !states || !healthy(states[i]);
   await onEachNode(d, "writing the resource file and metadata", (n) =>
     needsWrite(d.nodes.indexOf(n))
-      ? pool.run(targetFor(n), sh(WRITE_SCRIPT, d.resourceName, d.disk, bytes), { stdin: text })
+      ? pool.run(targetFor(n), writeArgv(d), { stdin: text })
       : Promise.resolve(),
   );
   if (!d.bringUp) return;
-  await onEachNode(d, "drbdadm adjust", (n) => pool.run(targetFor(n), sh(ADJUST_SCRIPT, d.resourceName)));
+  await onEachNode(d, "drbdadm adjust", (n) => pool.run(targetFor(n), adjustArgv(d)));
   const primary = d.nodes.find((n) => n.hostname === d.initialPrimary);
-  if (primary)
-    await pool.run(
-      targetFor(primary),
-      sh(INITIAL_PRIMARY_SCRIPT, d.resourceName, `/dev/drbd${d.minor}`, d.mkfs ?? ""),
-      { timeoutMs: 600_000 },
-    );
+  if (primary) await pool.run(targetFor(primary), initialPrimaryArgv(d), { timeoutMs: 600_000 });
 }
 
 /** bringUp needs DRBD in both kernels: said before anything is written, not half-way. */
@@ -371,10 +373,7 @@ export const drbdConfigLifecycle = {
 
   /** Down where the kernel has it up, file removed, the backing file removed if we made it. */
   async remove(pool: SshPool, _id: string, props: DrbdConfigOutputs) {
-    const ours = props.backingFileMiB ? "yes" : "no";
-    await onEachNode(props, "removal", (n) =>
-      pool.run(targetFor(n), sh(REMOVE_SCRIPT, props.resourceName, props.disk, ours)),
-    );
+    await onEachNode(props, "removal", (n) => pool.run(targetFor(n), removeArgv(props)));
   },
 };
 
@@ -426,6 +425,49 @@ export const DRBD_CLONE_META = {
   notify: "true",
 };
 
+/** The ocf:linbit:drbd primitive and its promotable clone a DrbdVolume declares (runOn and adopt apart). */
+export function drbdPrimitive(
+  resourceName: string,
+  primitiveId: string | undefined,
+  cloneMeta: Record<string, string>,
+) {
+  const id = primitiveId ?? `drbd_${resourceName}`;
+  return {
+    resourceId: id,
+    agent: "ocf:linbit:drbd",
+    instanceAttributes: { drbd_resource: resourceName },
+    operations: [
+      { name: "monitor", interval: "29s", role: "Promoted" as const },
+      { name: "monitor", interval: "31s", role: "Unpromoted" as const },
+    ],
+    clone: { id: `${id}-clone`, promotable: true, meta: { ...DRBD_CLONE_META, ...cloneMeta } },
+  };
+}
+
+/** The Filesystem resource's instance attributes: the DRBD device, where and what to mount. */
+export const filesystemAttributes = (
+  minor: number | undefined,
+  directory: string,
+  fstype: string,
+  options?: string,
+): Record<string, string> => ({
+  device: `/dev/drbd${minor ?? 0}`,
+  directory,
+  fstype,
+  ...(options ? { options } : {}),
+});
+
+/** The Filesystem colocated with the Promoted role of the clone, and started after promotion. */
+export const filesystemConstraints = (fsId: string, cloneId: string) => ({
+  withPromoted: {
+    type: "colocation" as const,
+    resource: fsId,
+    withResource: cloneId,
+    withRole: "Promoted" as const,
+  },
+  afterPromote: { type: "order" as const, first: cloneId, firstAction: "promote" as const, then: fsId },
+});
+
 export class DrbdVolume extends pulumi.ComponentResource {
   readonly config: DrbdConfig;
   readonly drbd: PcsResource;
@@ -438,22 +480,16 @@ export class DrbdVolume extends pulumi.ComponentResource {
     const parent = { parent: this };
     this.config = new DrbdConfig(`${name}-config`, configArgs, parent);
     const runOn = runOnArg ?? pulumi.output(args.nodes).apply((ns) => ns[0].connection);
-    const id = primitiveId ?? `drbd_${args.resourceName}`;
-    this.cloneId = `${id}-clone`;
+    const drbd = drbdPrimitive(args.resourceName, primitiveId, {});
+    this.cloneId = drbd.clone.id;
     this.drbd = new PcsResource(
       `${name}-drbd`,
       {
         runOn,
-        resourceId: id,
-        agent: "ocf:linbit:drbd",
-        instanceAttributes: { drbd_resource: args.resourceName },
-        operations: [
-          { name: "monitor", interval: "29s", role: "Promoted" },
-          { name: "monitor", interval: "31s", role: "Unpromoted" },
-        ],
+        ...drbd,
         clone: pulumi
           .output(cloneMeta ?? {})
-          .apply((m) => ({ id: this.cloneId, promotable: true, meta: { ...DRBD_CLONE_META, ...m } })),
+          .apply((m) => drbdPrimitive(args.resourceName, primitiveId, m).clone),
         adopt: args.adopt,
       },
       { ...parent, dependsOn: [this.config] },
@@ -478,37 +514,22 @@ export class DrbdVolume extends pulumi.ComponentResource {
         agent: "ocf:heartbeat:Filesystem",
         instanceAttributes: pulumi
           .all([fs.directory, fs.fstype, fs.options])
-          .apply(([directory, fstype, options]) => ({
-            device: `/dev/drbd${args.minor ?? 0}`,
-            directory,
-            fstype,
-            ...(options ? { options } : {}),
-          })),
+          .apply(([directory, fstype, options]) =>
+            filesystemAttributes(args.minor, directory, fstype, options),
+          ),
         adopt: args.adopt,
       },
       { ...parent, dependsOn: [this.drbd] },
     );
+    const { withPromoted, afterPromote } = filesystemConstraints(fs.resourceId, this.cloneId);
     new Constraint(
       `${name}-fs-with-promoted`,
-      {
-        runOn,
-        constraint: {
-          type: "colocation",
-          resource: fs.resourceId,
-          withResource: this.cloneId,
-          withRole: "Promoted",
-        },
-        adopt: args.adopt,
-      },
+      { runOn, constraint: withPromoted, adopt: args.adopt },
       { ...parent, dependsOn: [resource] },
     );
     new Constraint(
       `${name}-fs-after-promote`,
-      {
-        runOn,
-        constraint: { type: "order", first: this.cloneId, firstAction: "promote", then: fs.resourceId },
-        adopt: args.adopt,
-      },
+      { runOn, constraint: afterPromote, adopt: args.adopt },
       { ...parent, dependsOn: [resource] },
     );
     return resource;

@@ -3,6 +3,7 @@
 // firewalld service, the hacluster password, pcsd enabled and running.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { isUnicodeText, NOT_UNICODE } from "./check";
 import { Connection, connectionFields, dnsName, ipAddress, targetOf as connectionTarget } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { Secret } from "./secrets";
@@ -15,13 +16,20 @@ export const nodeInputsSchema = z
     ...connectionFields,
     hostname: dnsName.optional(),
     hosts: z.array(z.object({ address: ipAddress, names: z.array(dnsName).min(1) }).strict()).default([]),
-    packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/, "a Debian or RPM package name")).default([]),
+    packages: z
+      .array(
+        z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9+.-]{0,254}$/, "a Debian or RPM package name (255 characters at most)"),
+      )
+      .default([]),
     openFirewall: z.boolean().default(true),
     haclusterPassword: z
       .string()
       .min(1)
       .max(256)
       .refine((s) => !/[\n\r:\0]/.test(s), "no newline, ':' or NUL (chpasswd's format)")
+      .refine(isUnicodeText, NOT_UNICODE)
       .optional(),
     pcsd: z.boolean().default(true),
   })
@@ -104,6 +112,29 @@ const OPEN_FIREWALL = `firewall-cmd --permanent --add-service=high-availability 
 
 const sh = (script: string, ...args: string[]): string[] => ["sh", "-c", script, "sh", ...args];
 
+/** A command for a node: its argv (one element per argument) and what it is given on stdin. */
+export interface NodeCommand {
+  argv: string[];
+  stdin: string | Secret;
+}
+
+/** The read of every fact: package names as arguments, the declared password on stdin. */
+export const readCommand = (inputs: NodeInputs): NodeCommand => ({
+  argv: sh(READ_SCRIPT, ...inputs.packages),
+  stdin: inputs.haclusterPassword ? new Secret(inputs.haclusterPassword + "\n") : "",
+});
+export const installArgv = (packages: string[]): string[] => sh(INSTALL_PACKAGES, ...packages);
+export const hostnameArgv = (hostname: string): string[] => sh(SET_HOSTNAME, hostname);
+/** The managed block of /etc/hosts, written from stdin (empty hosts: the block is removed). */
+export const hostsCommand = (hosts: NodeInputs["hosts"]): NodeCommand => ({
+  argv: sh(WRITE_HOSTS),
+  stdin: hostsText(hosts),
+});
+export const passwordCommand = (password: string): NodeCommand => ({
+  argv: ["chpasswd"],
+  stdin: new Secret(`hacluster:${password}\n`),
+});
+
 // ---- reader -------------------------------------------------------------------------------------
 
 const targetOf = (inputs: NodeInputs, pinned?: string): SshTarget =>
@@ -175,8 +206,8 @@ export function parseFacts(text: string): Omit<NodeFacts, "hostKeyFingerprint"> 
 export async function readNode(pool: SshPool, inputs: NodeInputs, pinned?: string): Promise<NodeFacts> {
   const target = targetOf(inputs, pinned);
   const hostKeyFingerprint = await pool.hostKeyFingerprint(target);
-  const stdin = inputs.haclusterPassword ? new Secret(inputs.haclusterPassword + "\n") : "";
-  const out = await pool.run(target, sh(READ_SCRIPT, ...inputs.packages), { stdin });
+  const { argv, stdin } = readCommand(inputs);
+  const out = await pool.run(target, argv, { stdin });
   return { hostKeyFingerprint, ...parseFacts(out) };
 }
 
@@ -216,13 +247,16 @@ async function converge(pool: SshPool, inputs: NodeInputs, live: NodeFacts): Pro
   const target = targetOf(inputs, live.hostKeyFingerprint);
   const todo = nodeDrift(live, inputs);
   const missing = inputs.packages.filter((p) => !live.packagesInstalled.includes(p));
-  if (todo.includes("packages"))
-    await pool.run(target, sh(INSTALL_PACKAGES, ...missing), { timeoutMs: 1_800_000 });
-  if (todo.includes("hostname")) await pool.run(target, sh(SET_HOSTNAME, inputs.hostname!));
-  if (todo.includes("hosts")) await pool.run(target, sh(WRITE_HOSTS), { stdin: hostsText(inputs.hosts) });
+  if (todo.includes("packages")) await pool.run(target, installArgv(missing), { timeoutMs: 1_800_000 });
+  if (todo.includes("hostname")) await pool.run(target, hostnameArgv(inputs.hostname!));
+  if (todo.includes("hosts")) {
+    const { argv, stdin } = hostsCommand(inputs.hosts);
+    await pool.run(target, argv, { stdin });
+  }
   if (todo.includes("openFirewall")) await pool.run(target, sh(OPEN_FIREWALL));
   if (todo.includes("haclusterPassword")) {
-    await pool.run(target, ["chpasswd"], { stdin: new Secret(`hacluster:${inputs.haclusterPassword}\n`) });
+    const { argv, stdin } = passwordCommand(inputs.haclusterPassword!);
+    await pool.run(target, argv, { stdin });
   }
   if (todo.includes("pcsd")) await pool.run(target, sh("systemctl enable pcsd && systemctl start pcsd"));
 }
@@ -265,7 +299,8 @@ export const nodeLifecycle = {
    */
   async remove(pool: SshPool, _id: string, props: NodeOutputs): Promise<void> {
     const target = targetOf(props, props.hostKeyFingerprint);
-    await pool.run(target, sh(WRITE_HOSTS), { stdin: "" });
+    const { argv, stdin } = hostsCommand([]);
+    await pool.run(target, argv, { stdin });
     await pool.run(target, sh(FORGET_TOKENS));
   },
 };

@@ -11,6 +11,7 @@ import {
   attributeChanges,
   attributes,
   liveOperationsAsDeclared,
+  notCreateKeyword,
   sortedOperations,
   operationsSchema,
   opsArgs,
@@ -36,7 +37,7 @@ export const agentName = z
 const cloneSchema = z
   .object({
     /** Defaults to <resourceId>-clone, as pcs names it. */
-    id: pacemakerId.optional(),
+    id: pacemakerId.refine(...notCreateKeyword("a clone id")).optional(),
     promotable: z.boolean().default(false),
     meta: attributes.default({}),
   })

@@ -2,6 +2,7 @@
 // schemas, their pcs arguments, and how live values are compared with declared ones (durations
 // by value, operations pcs added by itself ignored, runtime meta attributes ignored).
 import { z } from "zod";
+import { isUnicodeText, NOT_UNICODE } from "./check";
 import { NvPairs, Operation, Primitive } from "./cib/model";
 import { HOLD_MARK } from "./writer/cluster-writer";
 
@@ -22,17 +23,24 @@ export const attributeName = z
     "an attribute name: a letter or '_', then letters, digits, '_', '.', ':' or '-'",
   );
 
-// Control characters do not survive XML attribute normalisation; refusing them keeps "stored
-// verbatim, read back identically" true for every accepted value.
-export const attributeValue = z
-  .string()
-  .max(4096, "at most 4096 characters")
-  // eslint-disable-next-line no-control-regex
-  .regex(/^[^\u0000-\u001f\u007f]*$/, "no control characters (newline, tab, NUL, …)");
+// Control characters do not survive XML attribute normalisation, and U+FFFE, U+FFFF and lone
+// surrogates are no XML characters at all; refusing them keeps "stored verbatim, read back
+// identically" true for every accepted value.
+export const xmlValue = (max: number) =>
+  z
+    .string()
+    .max(max, `at most ${max} characters`)
+    // eslint-disable-next-line no-control-regex
+    .regex(/^[^\u0000-\u001f\u007f]*$/, "no control characters (newline, tab, NUL, …)")
+    .refine(isUnicodeText, NOT_UNICODE)
+    .refine((s) => !/[\ufffe\uffff]/.test(s), "no U+FFFE or U+FFFF (not characters XML can hold)");
+
+export const attributeValue = xmlValue(4096);
 
 export const attributes = z.record(attributeName, attributeValue);
 
-const DURATION = /^(\d{1,9})\s*(ms|msec|us|usec|s|sec|m|min|h|hr)?$/;
+// Spaces only between number and unit: a newline or tab would not survive the XML attribute.
+const DURATION = /^(\d{1,9}) *(ms|msec|us|usec|s|sec|m|min|h|hr)?$/;
 export const duration = z
   .string()
   .regex(DURATION, "a duration such as 30s, 500ms, 2min or 1h (a bare number is seconds)");
@@ -40,9 +48,23 @@ export const duration = z
 const ROLES = ["Started", "Stopped", "Promoted", "Unpromoted"] as const;
 export const role = z.enum(ROLES);
 
+/**
+ * Words that start another section of `pcs resource create` / `stonith create` (pcs's
+ * parse_create): as an operation's action or a clone's id they would be read as that keyword.
+ */
+export const PCS_CREATE_KEYWORDS: readonly string[] = ["op", "meta", "clone", "promotable", "bundle"];
+export const notCreateKeyword = (what: string) =>
+  [
+    (s: string) => !PCS_CREATE_KEYWORDS.includes(s),
+    `${what} cannot be op, meta, clone, promotable or bundle: pcs reads these words as its own keywords there`,
+  ] as const;
+
 export const operationSchema = z
   .object({
-    name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "an action such as monitor, start, stop, promote"),
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,31}$/, "an action such as monitor, start, stop, promote")
+      .refine(...notCreateKeyword("an action")),
     interval: duration.default("0s"),
     timeout: duration.optional(),
     role: role.optional(),

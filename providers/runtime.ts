@@ -47,7 +47,12 @@ export async function check(
   news: Props,
 ): Promise<{ inputs: Props; failures: CheckFailure[] }> {
   const { inputs, failures } = checkInputs(lifecycleOf(kind).schema, own(news));
-  return { inputs: withoutUndefined(inputs ?? own(news)), failures };
+  // Pulumi prints a failure as "pulumi-nodejs:dynamic:Resource resource 'NAME': property P value
+  // V has a problem: REASON": the reason names the kind, which the type there does not.
+  return {
+    inputs: withoutUndefined(inputs ?? own(news)),
+    failures: failures.map((f) => ({ ...f, reason: `${kind}: ${f.reason}` })),
+  };
 }
 
 export async function diff(kind: string, id: string, olds: Props, news: Props) {

@@ -169,7 +169,13 @@ export function stonithDiff(olds: StonithOutputs, news: StonithInputs) {
 
 const owner = (s: StonithInputs) => `StonithDevice '${s.deviceId}'`;
 
-function changesTo(live: LiveCluster, p: Primitive, olds: StonithInputs, news: StonithInputs): string[][] {
+/** pcs argv that make the live device `p` the declared one (fencing levels included). */
+export function changesTo(
+  live: LiveCluster,
+  p: Primitive,
+  olds: StonithInputs,
+  news: StonithInputs,
+): string[][] {
   const declared = {
     instanceAttributes: allParameters(news),
     metaAttributes: news.metaAttributes,

@@ -106,8 +106,8 @@ describe("inputs", () => {
       "deviceId",
       "fencingLevels[0].level",
       "fencingLevels[1].target",
-      "secretParameters.pass wd",
       "secretParameters.passwd",
+      'secretParameters["pass wd"]',
     ]);
   });
 });
