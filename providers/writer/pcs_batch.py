@@ -65,7 +65,9 @@ def has_id(path, ident):
 def drop_meta(work, steps):
     """Removes the named meta attributes of each step's element: one parse for a run of steps."""
     tree = ET.parse(work)
-    elements = {el.get("id"): el for el in configured(tree.getroot()) if el.get("id")}
+    # in resources only: a constraint's resource set refers to a resource by an element with its id
+    resources = tree.getroot().find("configuration/resources")
+    elements = {el.get("id"): el for el in (resources.iter() if resources is not None else ()) if el.get("id")}
     results = []
     for step in steps:
         el = elements.get(step["dropMeta"]["id"])

@@ -129,7 +129,12 @@ test("a release removes the named meta attributes in the copy, one parse for man
         '<primitive id="b" class="ocf" provider="pacemaker" type="Dummy"><meta_attributes id="b-meta">' +
         '<nvpair id="b-t" name="target-role" value="Stopped"/></meta_attributes></primitive></resources>',
     )
-      // as on a cluster: the status section has elements with the resources' ids
+      // as on a cluster: a resource set and the status section have elements with the resources' ids
+      .replace(
+        "<constraints/>",
+        '<constraints><rsc_order id="o"><resource_set id="s"><resource_ref id="a"/>' +
+          "</resource_set></rsc_order></constraints>",
+      )
       .replace(
         "<status/>",
         '<status><node_state id="1"><lrm><lrm_resources><lrm_resource id="a"/>' +
