@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { repoRoot } from "../common/repo-root";
-import { machineLines, writeSection } from "./report";
+import { machineLines, median, writeSection } from "./report";
 import { eventually, labCli, labStatus, onNode, onNodeOk } from "../tests/support/lab-harness";
 
 const args = process.argv.slice(2);
@@ -31,11 +31,8 @@ function ensureEngine(env: NodeJS.ProcessEnv = process.env): string {
   return r.stdout.trim();
 }
 
-const summary = (xs: number[]): string => {
-  const s = [...xs].sort((a, b) => a - b);
-  const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  return `${median.toFixed(1)} s (${s[0].toFixed(1)}–${s[s.length - 1].toFixed(1)}, n=${s.length})`;
-};
+const summary = (xs: number[]): string =>
+  `${median(xs).toFixed(1)} s (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}, n=${xs.length})`;
 
 async function labToOnline(): Promise<Record<string, number>> {
   const fqdns = ["node1", "node2", "node3"].map((n) => `${n}.example.com`);

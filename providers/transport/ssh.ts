@@ -127,6 +127,8 @@ class Connection {
 /** A command left running on a host: write to its stdin, read its stdout as it comes. */
 export interface RemoteProcess {
   write(data: string): void;
+  /** Writes the last of stdin and closes it. */
+  end(data: string): void;
   /** Called with each chunk of stdout (utf8), in order. */
   onStdout(listener: (chunk: string) => void): void;
   /** Resolves when the command ends (or its channel is lost), with what it left on stderr. */
@@ -147,9 +149,24 @@ export class SshPool {
 
   /** Runs argv on the target; resolves with any exit code. */
   async exec(target: SshTarget, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
-    const line = shellLine(argv);
-    const connection = await this.connection(target);
-    return connection.withChannel(() => this.execOn(connection, target, line, options));
+    const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs;
+    const shown = redact(shellLine(argv), secretsOf(options));
+    const proc = await this.spawn(target, argv, "", secretsOf(options));
+    const out: string[] = [];
+    proc.onStdout((chunk) => out.push(chunk));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      proc.close();
+    }, timeoutMs);
+    proc.end(options.stdin instanceof Secret ? options.stdin.reveal() : (options.stdin ?? ""));
+    const { exitCode, stderr } = await proc.ended;
+    clearTimeout(timer);
+    const fail = (why: string) =>
+      new RemoteCommandError(nameOf(target), shown, undefined, "", `${nameOf(target)}: \`${shown}\` ${why}`);
+    if (timedOut) throw fail(`timed out after ${timeoutMs / 1000} s`);
+    if (exitCode === undefined) throw fail("ended without an exit status (connection lost?)");
+    return { exitCode, stdout: out.join(""), stderr };
   }
 
   /** Runs argv on the target; a non-zero exit is a RemoteCommandError with the remote stderr. */
@@ -178,8 +195,10 @@ export class SshPool {
     target: SshTarget,
     argv: readonly string[],
     prelude: Secret | string = "",
+    secrets: readonly Secret[] = [],
   ): Promise<RemoteProcess> {
     const line = shellLine(argv);
+    const shown = redact(line, secrets);
     const connection = await this.connection(target);
     return new Promise((resolveStarted, rejectStarted) => {
       void connection
@@ -193,10 +212,10 @@ export class SshPool {
                   return rejectStarted(
                     new RemoteCommandError(
                       nameOf(target),
-                      line,
+                      shown,
                       undefined,
                       "",
-                      `${nameOf(target)}: \`${line}\` could not start: ${err.message}`,
+                      `${nameOf(target)}: \`${shown}\` could not start: ${err.message}`,
                     ),
                   );
                 }
@@ -218,6 +237,7 @@ export class SshPool {
                 const decoder = new StringDecoder("utf8");
                 resolveStarted({
                   write: (data) => void stream.write(data),
+                  end: (data) => void stream.end(data),
                   onStdout: (listener) => stream.on("data", (d: Buffer) => listener(decoder.write(d))),
                   ended,
                   close: () => stream.close(),
@@ -309,57 +329,6 @@ export class SshPool {
           }
           return true;
         },
-      });
-    });
-  }
-
-  private execOn(
-    conn: Connection,
-    target: SshTarget,
-    line: string,
-    options: ExecOptions,
-  ): Promise<ExecResult> {
-    const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs;
-    const secrets = secretsOf(options);
-    this.stats.commands++;
-    return new Promise((resolve, reject) => {
-      conn.client.exec(line, (err: Error | undefined, stream: ClientChannel) => {
-        const fail = (why: string): void =>
-          reject(
-            new RemoteCommandError(
-              nameOf(target),
-              redact(line, secrets),
-              undefined,
-              "",
-              `${nameOf(target)}: \`${redact(line, secrets)}\` ${why}`,
-            ),
-          );
-        if (err) return fail(`could not start: ${err.message}`);
-        const out: Buffer[] = [];
-        const errOut: Buffer[] = [];
-        let exitCode: number | undefined;
-        let timedOut = false;
-        const timer = setTimeout(() => {
-          timedOut = true;
-          stream.close();
-        }, timeoutMs);
-        stream.on("data", (d: Buffer) => out.push(d));
-        stream.stderr.on("data", (d: Buffer) => errOut.push(d));
-        stream.on("exit", (code: number | null, signal?: string) => {
-          exitCode = code ?? (signal ? 128 : 255);
-        });
-        stream.on("close", () => {
-          clearTimeout(timer);
-          if (timedOut) return fail(`timed out after ${timeoutMs / 1000} s`);
-          if (exitCode === undefined) return fail("ended without an exit status (connection lost?)");
-          resolve({
-            exitCode,
-            stdout: Buffer.concat(out).toString("utf8"),
-            stderr: Buffer.concat(errOut).toString("utf8"),
-          });
-        });
-        const input = options.stdin instanceof Secret ? options.stdin.reveal() : options.stdin;
-        stream.end(input ?? "");
       });
     });
   }
