@@ -3,6 +3,7 @@
 // write through this process replaces it (the writer hands over the state it read after pushing).
 import { keyOf, SshPool, SshTarget } from "../transport/ssh";
 import { LiveCluster, readLive } from "./live";
+import { Cib } from "./model";
 
 interface Entry {
   live: Promise<LiveCluster>;
@@ -31,9 +32,20 @@ export async function runningCluster(pool: SshPool, target: SshTarget): Promise<
   return live;
 }
 
-/** What a write just read back replaces the cache: the next reader sees the cluster after it. */
-export function rememberLive(target: SshTarget, live: LiveCluster, now = Date.now()): void {
-  entries.set(keyOf(target), { live: Promise.resolve(live), at: now });
+/**
+ * What a write pushed replaces the cached configuration: the next reader sees the cluster after
+ * it. The rest (corosync.conf, the status, enabled at boot) is as last read: a push changes none
+ * of it, and pacemaker acts on the change only afterwards.
+ */
+export function rememberCib(target: SshTarget, cib: Cib | null, now = Date.now()): Promise<LiveCluster> {
+  const key = keyOf(target);
+  const previous = entries.get(key)?.live ?? Promise.reject(new Error("nothing read"));
+  const merged = previous.then(
+    (before) => ({ ...before, cib }),
+    (): LiveCluster => ({ corosync: null, cib, status: null, enabled: false }),
+  );
+  entries.set(key, { live: merged, at: now });
+  return merged;
 }
 
 /** A change made outside the writer (pcs run directly): the next reader must ask the node. */

@@ -5,7 +5,8 @@
 // constraint waits for the resource's outputs. The last step to finish does the release, so the
 // engine, which waits for every step, never ends the run with a resource left held.
 import { LiveCluster } from "../cib/live";
-import { rememberLive, sharedLive } from "../cib/snapshot";
+import { Cib } from "../cib/model";
+import { rememberCib, sharedLive } from "../cib/snapshot";
 import { keyOf, SshPool, SshTarget } from "../transport/ssh";
 import { BatchRunner, PcsError, PcsStep, pcsBatchRunner, stepError } from "./pcs-batch";
 
@@ -28,6 +29,11 @@ export interface WriterTiming {
    * steps over some 100 ms, and a batch of 7 followed by a batch of 1 costs a whole batch more.
    */
   fillWaitMs: number;
+  /**
+   * A batch short of that size goes once no step has come for this long: the engine's burst is
+   * over (a slot may be busy elsewhere), and waiting out fillWaitMs would only delay every step.
+   */
+  quietMs: number;
   /** How long a step waits for the ids it needs to be made by another step (then pcs says why not). */
   needsWaitMs: number;
 }
@@ -36,8 +42,9 @@ export interface WriterTiming {
 // whose slots all wait for steps that cannot start would stall (declare constraints with their
 // resources' `resourceId` outputs, and the engine orders them instead).
 export const defaultTiming: WriterTiming = {
-  collectMs: 100,
+  collectMs: 60,
   fillWaitMs: 250,
+  quietMs: 40,
   settleMs: 1000,
   needsWaitMs: 2000,
 };
@@ -68,6 +75,7 @@ export class ClusterWriter {
   /** Steps submitted and not yet returned, the releaser included. */
   private active = 0;
   private arrivals = 0;
+  private lastArrival = 0;
   /** Callers' steps in this writer now, and the most there ever were at once. */
   private callers = 0;
   private peakCallers = 0;
@@ -79,7 +87,13 @@ export class ClusterWriter {
     private readonly runBatch: BatchRunner,
     private readonly target: SshTarget,
     private readonly timing: WriterTiming = defaultTiming,
-    private readonly onLive: (live: LiveCluster) => void = () => undefined,
+    /** Hands over the configuration a batch pushed; gives what callers get (the rest as last read). */
+    private readonly onCib: (cib: Cib | null) => Promise<LiveCluster> = async (cib) => ({
+      corosync: null,
+      cib,
+      status: null,
+      enabled: false,
+    }),
     private readonly readKnown: () => Promise<Set<string>> = async () => new Set(),
   ) {}
 
@@ -141,6 +155,7 @@ export class ClusterWriter {
 
   private enqueue(step: PcsStep): Promise<StepOutcome> {
     this.arrivals++;
+    this.lastArrival = Date.now();
     return new Promise((resolve, reject) => {
       this.pending.push({ step, since: Date.now(), resolve, reject });
       this.schedule();
@@ -151,17 +166,19 @@ export class ClusterWriter {
     if (this.flushing || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (this.worthWaiting()) this.schedule(20);
+      if (this.worthWaiting()) this.schedule(10);
       else void this.flush();
     }, delayMs);
   }
 
-  /** Fewer steps than were ever in flight at once, and the oldest still young: more are coming. */
+  /** Fewer steps than were ever in flight at once, still coming in, the oldest still young. */
   private worthWaiting(): boolean {
+    const now = Date.now();
     const oldest = Math.min(...this.pending.map((p) => p.since));
     return (
       this.pending.length < this.peakCallers &&
-      Date.now() - oldest < this.timing.collectMs + this.timing.fillWaitMs
+      now - this.lastArrival < this.timing.quietMs &&
+      now - oldest < this.timing.collectMs + this.timing.fillWaitMs
     );
   }
 
@@ -195,14 +212,14 @@ export class ClusterWriter {
       let outcome = await this.runBatch(batch.map((p) => p.step));
       // A push refused because the CIB changed under it: once more, on the new CIB.
       if (outcome.pushed && !outcome.pushed.ok) outcome = await this.runBatch(batch.map((p) => p.step));
-      this.onLive(outcome.live);
-      this.known = resourceIds(outcome.live);
+      const live = await this.onCib(outcome.cib);
+      this.known = resourceIds(live);
       batch.forEach((p, i) => {
         const result = outcome.results[i];
         if (!result.ok) p.reject(stepError(p.step, result, this.target));
         else if (!result.skipped && outcome.pushed && !outcome.pushed.ok) {
           p.reject(new Error(`${p.step.owner}: the CIB push was refused: ${outcome.pushed.stderr.trim()}`));
-        } else p.resolve({ skipped: result.skipped, live: outcome.live });
+        } else p.resolve({ skipped: result.skipped, live });
       });
     } catch (err) {
       batch.forEach((p) => p.reject(err as Error));
@@ -224,7 +241,7 @@ export function writerFor(pool: SshPool, target: SshTarget): ClusterWriter {
       pcsBatchRunner(pool, target),
       target,
       defaultTiming,
-      (live) => rememberLive(target, live),
+      (cib) => rememberCib(target, cib),
       async () => resourceIds(await sharedLive(pool, target)),
     );
     writers.set(key, writer);

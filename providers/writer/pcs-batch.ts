@@ -2,7 +2,8 @@
 // stdin): each batch is applied to a copy of the CIB and pushed once (see the script).
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { LiveCluster, parseLive, READ_LIVE_ARGV } from "../cib/live";
+import { Cib } from "../cib/model";
+import { parseCib } from "../cib/parse";
 import { redact, Secret } from "../secrets";
 import { nameOf, RemoteProcess, SshPool, SshTarget } from "../transport/ssh";
 import { shellLine } from "../transport/shell";
@@ -40,7 +41,10 @@ export interface BatchOutcome {
   results: StepResult[];
   /** null: nothing to push. */
   pushed: { ok: boolean; stderr: string } | null;
-  live: LiveCluster;
+  /** The configuration as pushed (null: none came back). */
+  cib: Cib | null;
+  /** The push refused the batch, so it ran again with pacemaker's own tools on the copy. */
+  exact?: true;
 }
 
 export type BatchRunner = (steps: readonly PcsStep[]) => Promise<BatchOutcome>;
@@ -82,7 +86,7 @@ export function sessionPrelude(): string {
   return `${Buffer.byteLength(script, "utf8")}\n${script}`;
 }
 
-/** One request line: the steps (without owners, phases or secret markers) and the live read. */
+/** One request line: the steps (without owners, phases or secret markers). */
 export function requestLine(steps: readonly PcsStep[]): string {
   const request = {
     steps: steps.map(({ argvs, ifAbsent, ifPresent, dropMeta }) => ({
@@ -91,7 +95,6 @@ export function requestLine(steps: readonly PcsStep[]): string {
       ifPresent,
       dropMeta,
     })),
-    liveArgv: READ_LIVE_ARGV,
   };
   return Buffer.from(JSON.stringify(request), "utf8").toString("base64") + "\n";
 }
@@ -119,7 +122,10 @@ interface BatchReply {
   error?: string;
   results: StepResult[];
   pushed: { ok: boolean; stderr?: string } | null;
-  live: string | null;
+  cib: string | null;
+  exact?: true;
+  /** Time on the node per phase of the last attempt: query, steps, push. */
+  ms?: Record<string, number>;
 }
 
 /**
@@ -205,13 +211,17 @@ export function pcsBatchRunner(
     const reply = await session.request(steps, secrets, 600_000);
     stat(
       `batch steps=${steps.length} commands=${steps.flatMap((s) => s.argvs).length} ` +
-        `started=${started} ms=${Date.now() - started}`,
+        `started=${started} ms=${Date.now() - started}${reply.exact ? " exact" : ""} ` +
+        Object.entries(reply.ms ?? {})
+          .map(([phase, ms]) => `${phase}=${ms}`)
+          .join(" "),
     );
     if (reply.error) throw new Error(`${nameOf(target)}: ${redact(reply.error, secrets)}`);
     return {
       results: reply.results,
       pushed: reply.pushed && { ok: reply.pushed.ok, stderr: redact(reply.pushed.stderr ?? "", secrets) },
-      live: parseLive(reply.live ?? ""),
+      cib: reply.cib?.includes("<cib") ? parseCib(reply.cib) : null,
+      ...(reply.exact ? { exact: true as const } : {}),
     };
   };
 }

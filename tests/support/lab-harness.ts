@@ -42,7 +42,6 @@ export function onNodeOk(name: string, command: string, input?: string): string 
   return r.stdout;
 }
 
-/** Polls probe every second until it gives a value; on timeout, explain() says what was seen. */
 /** Runs a shell command inside the node's namespaces, without ssh (e.g. after its host key changed). */
 export function inNodeOk(name: string, command: string): string {
   const [cmd, ...args] = lab.execArgv(name, ["sh", "-c", command]);
@@ -51,6 +50,7 @@ export function inNodeOk(name: string, command: string): string {
   return r.stdout;
 }
 
+/** Polls probe every second until it gives a value; on timeout, explain() says what was seen. */
 export async function eventually<T>(
   what: string,
   timeoutMs: number,

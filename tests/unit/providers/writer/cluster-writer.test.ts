@@ -1,11 +1,9 @@
 // The per-cluster write queue with a fake batch runner: batching of concurrent steps, phases,
 // per-step failures, held resources released once quiet, by the last step to finish.
-import { LiveCluster } from "../../../../providers/cib/live";
 import { Secret } from "../../../../providers/secrets";
 import { ClusterWriter, HOLD_MARK } from "../../../../providers/writer/cluster-writer";
 import { BatchOutcome, PcsError, PcsStep } from "../../../../providers/writer/pcs-batch";
 
-const live: LiveCluster = { corosync: null, cib: null, status: null, enabled: true };
 const target = { host: "10.77.0.11", privateKey: new Secret("k"), label: "node1" };
 
 function fakeRunner(fail: (s: PcsStep) => string | null = () => null) {
@@ -19,7 +17,7 @@ function fakeRunner(fail: (s: PcsStep) => string | null = () => null) {
         return why ? { ok: false, argv: s.argvs[0], stderr: why } : { ok: true };
       }),
       pushed: { ok: true, stderr: "" },
-      live,
+      cib: null,
     };
   };
   return { batches, run };
@@ -30,7 +28,7 @@ const step = (owner: string, phase = 0): PcsStep => ({
   argvs: [["resource", "create", owner]],
   phase,
 });
-const timing = { collectMs: 10, fillWaitMs: 60, settleMs: 50, needsWaitMs: 400 };
+const timing = { collectMs: 10, fillWaitMs: 200, quietMs: 50, settleMs: 50, needsWaitMs: 400 };
 
 test("steps submitted together go out as one batch, resources before constraints", async () => {
   const { batches, run } = fakeRunner();
@@ -49,20 +47,36 @@ test("steps arriving while a batch runs form the next batch", async () => {
   expect(batches.map((b) => b.map((s) => s.owner))).toEqual([["a"], ["b", "c"]]);
 });
 
-test("a batch waits a little for as many steps as were once in flight together, not longer", async () => {
+test("a batch waits a little for as many steps as were once in flight together, while they keep coming", async () => {
   const { batches, run } = fakeRunner();
   const w = new ClusterWriter(run, target, timing);
   await Promise.all([w.submit(step("a1")), w.submit(step("a2")), w.submit(step("a3"))]);
-  // three in flight were seen: two now, the third 40 ms later (past collectMs), go together
+  // three in flight were seen: two now, the third 30 ms later (past collectMs, within quietMs), go together
   const early = [w.submit(step("b1")), w.submit(step("b2"))];
-  await new Promise((r) => setTimeout(r, 40));
+  await new Promise((r) => setTimeout(r, 30));
   await Promise.all([...early, w.submit(step("b3"))]);
-  // never three again: the lone step goes once fillWaitMs has passed
+  // never three again: the lone step goes once nothing came for quietMs, not after fillWaitMs
   const t0 = Date.now();
   await w.submit(step("c1"));
   const waited = Date.now() - t0;
   expect(batches.map((b) => b.map((s) => s.owner))).toEqual([["a1", "a2", "a3"], ["b1", "b2", "b3"], ["c1"]]);
-  expect(waited).toBeGreaterThanOrEqual(timing.collectMs + timing.fillWaitMs);
+  expect(waited).toBeGreaterThanOrEqual(timing.quietMs);
+  expect(waited).toBeLessThan(timing.collectMs + timing.fillWaitMs);
+});
+
+test("steps that keep trickling in wait no longer than fillWaitMs", async () => {
+  const { batches, run } = fakeRunner();
+  const w = new ClusterWriter(run, target, { ...timing, quietMs: 1000 });
+  await Promise.all([1, 2, 3, 4].map((i) => w.submit(step(`a${i}`)))); // four in flight seen
+  const submitted = [w.submit(step("b1"))];
+  for (let i = 2; i <= 3; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    submitted.push(w.submit(step(`b${i}`)));
+  }
+  await new Promise((r) => setTimeout(r, timing.collectMs + timing.fillWaitMs));
+  submitted.push(w.submit(step("late")));
+  await Promise.all(submitted);
+  expect(batches.slice(1).map((b) => b.map((s) => s.owner))).toEqual([["b1", "b2", "b3"], ["late"]]);
 });
 
 test("a refused step fails alone, with the owner, the host, the command and pcs's message", async () => {
@@ -114,7 +128,11 @@ test("a step skipped because the object exists holds nothing", async () => {
   const w = new ClusterWriter(
     async (steps) => {
       batches.push([...steps]);
-      return { results: steps.map(() => ({ ok: true, skipped: "exists" as const })), pushed: null, live };
+      return {
+        results: steps.map(() => ({ ok: true, skipped: "exists" as const })),
+        pushed: null,
+        cib: null,
+      };
     },
     target,
     timing,

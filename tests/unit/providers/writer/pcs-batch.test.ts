@@ -2,7 +2,6 @@
 // error a refused step becomes: owner, host, command and pcs's message, secrets redacted.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { READ_LIVE_ARGV } from "../../../../providers/cib/live";
 import { Secret } from "../../../../providers/secrets";
 import {
   PcsError,
@@ -49,7 +48,7 @@ describe("batch process and requests", () => {
     expect(prelude.slice(newline + 1)).toBe(script);
   });
 
-  test("a request is one base64 line: each step's argvs and its skip conditions, in order, and the live read", () => {
+  test("a request is one base64 line: each step's argvs and its skip conditions, in order", () => {
     expect(line).toMatch(/^[A-Za-z0-9+/=]+\n$/);
     expect(requestOf(line)).toEqual({
       steps: [
@@ -57,7 +56,6 @@ describe("batch process and requests", () => {
         { argvs: steps[1].argvs },
         { argvs: steps[2].argvs, ifPresent: "c" },
       ],
-      liveArgv: [...READ_LIVE_ARGV],
     });
   });
 

@@ -21,6 +21,7 @@ let pool: SshPool;
 let target: SshTarget;
 let dir: string;
 let cib: string;
+let cibadminLog: string;
 let run: BatchRunner;
 
 beforeAll(async () => {
@@ -30,11 +31,18 @@ afterAll(() => sshd.close());
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "pcs-session-"));
   cib = join(dir, "cib.xml");
+  cibadminLog = join(dir, "cibadmin.log");
   writeFileSync(cib, EMPTY_CIB);
   pool = new SshPool({ connectRetries: 0 });
   target = { host: "127.0.0.1", port: sshd.port, privateKey: sshd.clientKey, label: "node1" };
   // as on a node, with the stand-in pcs found first (-E dropped so PYTHONPATH counts)
-  const argv = ["env", `PATH=${fake}/bin:/usr/sbin:/usr/bin:/bin`, `FAKE_CIB=${cib}`, `PYTHONPATH=${fake}`];
+  const argv = [
+    "env",
+    `PATH=${fake}/bin:/usr/sbin:/usr/bin:/bin`,
+    `FAKE_CIB=${cib}`,
+    `FAKE_CIBADMIN_LOG=${cibadminLog}`,
+  ];
+  argv.push(`PYTHONPATH=${fake}`);
   run = pcsBatchRunner(pool, target, [...argv, "/usr/bin/python3", "-s", "-c", SESSION_ARGV[3]]);
 });
 afterEach(() => {
@@ -53,9 +61,48 @@ test("one process serves every batch, and each batch is pushed and read back", a
   expect(first.pushed).toMatchObject({ ok: true });
   const second = await run([create("c")]);
   expect(second.results).toEqual([{ ok: true }]);
-  expect([...(second.live.cib?.resources.keys() ?? [])].sort()).toEqual(["a", "b", "c"]);
+  expect([...(second.cib?.resources.keys() ?? [])].sort()).toEqual(["a", "b", "c"]);
   expect(readFileSync(cib, "utf8")).toContain('id="c"');
   expect(pool.stats).toEqual({ handshakes: 1, commands: 1 });
+});
+
+const cibadminStarts = (): string[] => {
+  try {
+    return readFileSync(cibadminLog, "utf8").trim().split("\n");
+  } catch {
+    return [];
+  }
+};
+
+test("pcs's reads and writes of the copy are served in the batch process, through both of pcs's runners", async () => {
+  const outcome = await run([create("a"), create("lib-b")]);
+  expect(outcome.results).toEqual([{ ok: true }, { ok: true }]);
+  expect(outcome.exact).toBeUndefined();
+  expect(readFileSync(cib, "utf8")).toMatch(/id="a"[\s\S]*id="lib-b"/);
+  // cibadmin ran only on the cluster's CIB (read before and after the push): the copy's reads and
+  // writes (two per step) were served
+  const starts = cibadminStarts();
+  expect(starts.length).toBeGreaterThan(0);
+  expect(starts.filter((l) => l.includes("(copy)"))).toEqual([]);
+});
+
+test("a batch the push refuses runs again with the real tools: the refused step fails alone, with its message", async () => {
+  const outcome = await run([create("a"), create("schema-bad"), create("lib-c")]);
+  expect(outcome.exact).toBe(true);
+  expect(outcome.results[0]).toEqual({ ok: true });
+  expect(outcome.results[1]).toMatchObject({
+    ok: false,
+    argv: ["resource", "create", "schema-bad", "ocf:pacemaker:Dummy"],
+  });
+  expect(outcome.results[1].stderr).toContain("does not conform to the configured schema");
+  expect(outcome.results[2]).toEqual({ ok: true });
+  expect(outcome.pushed).toMatchObject({ ok: true });
+  const after = readFileSync(cib, "utf8");
+  expect(after).toContain('id="a"');
+  expect(after).toContain('id="lib-c"');
+  expect(after).not.toContain("schema-bad");
+  // the second attempt wrote the copy with cibadmin, which refused the bad step's CIB
+  expect(cibadminStarts().filter((l) => l.includes("--replace"))).toHaveLength(3);
 });
 
 test("ids count only in the configuration: a resource's history in the status section is not the resource", async () => {

@@ -1,0 +1,50 @@
+// The shared read per cluster: the configuration a write pushed replaces the CIB part of it, and
+// the rest as last read (status, corosync.conf, enabled at boot) stays, for the next readers and
+// for the writer's callers.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseCib } from "../../../../providers/cib/parse";
+import { forgetLive, rememberCib, sharedLive } from "../../../../providers/cib/snapshot";
+import { Secret } from "../../../../providers/secrets";
+import { SshPool } from "../../../../providers/transport/ssh";
+
+const fixture = (name: string): string => readFileSync(path.join(__dirname, "fixtures", name), "utf8");
+const target = { host: "192.0.2.1", privateKey: new Secret("k"), label: "node1" };
+const cib = fixture("cib-objects.xml");
+/** A node answering the one read: corosync.conf, the CIB, crm_mon, enabled (as live.ts reads them). */
+function fakePool(): { pool: SshPool; reads: () => number } {
+  let reads = 0;
+  const answer = [fixture("corosync.conf"), cib, fixture("crm_mon.xml"), "enabled\n"].join(
+    "@@pcmk-lab-section@@\n",
+  );
+  const pool = { run: async () => (reads++, answer) } as unknown as SshPool;
+  return { pool, reads: () => reads };
+}
+
+afterEach(() => forgetLive(target));
+
+test("a write's configuration replaces the CIB; status, corosync.conf and enabled stay as last read", async () => {
+  const { pool, reads } = fakePool();
+  const before = await sharedLive(pool, target);
+  expect(before.status?.nodes.length).toBeGreaterThan(0);
+  const pushed = parseCib(
+    cib.replace(
+      /<resources>/,
+      '<resources><primitive id="new" class="ocf" provider="pacemaker" type="Dummy"/>',
+    ),
+  );
+  const merged = await rememberCib(target, pushed);
+  expect(merged.cib?.resources.has("new")).toBe(true);
+  expect(merged.status).toEqual(before.status);
+  expect(merged.corosync).toEqual(before.corosync);
+  expect(merged.enabled).toBe(true);
+  // the next reader gets it without a read
+  expect(await sharedLive(pool, target)).toEqual(merged);
+  expect(reads()).toBe(1);
+});
+
+test("with nothing read before, a write's configuration stands alone", async () => {
+  const merged = await rememberCib(target, parseCib(cib));
+  expect(merged.cib).not.toBeNull();
+  expect(merged).toMatchObject({ corosync: null, status: null, enabled: false });
+});
