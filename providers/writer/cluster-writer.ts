@@ -8,7 +8,7 @@ import { LiveCluster } from "../cib/live";
 import { Cib } from "../cib/model";
 import { rememberCib, sharedLive } from "../cib/snapshot";
 import { keyOf, SshPool, SshTarget } from "../transport/ssh";
-import { BatchRunner, PcsError, PcsStep, pcsBatchRunner, stepError } from "./pcs-batch";
+import { BatchRunner, PcsError, PcsStep, pcsBatchRunner, stat, stepError } from "./pcs-batch";
 
 /** The meta attribute that marks a resource held by this writer (with target-role=Stopped). */
 export const HOLD_MARK = "pcmk-lab-held";
@@ -203,6 +203,7 @@ export class ClusterWriter {
   private async flush(): Promise<void> {
     this.flushing = true;
     const batch = await this.takeReady();
+    if (batch.length) stat(`gather oldest=${Date.now() - Math.min(...batch.map((p) => p.since))}`);
     if (batch.length === 0) {
       this.flushing = false;
       this.schedule();
@@ -225,7 +226,8 @@ export class ClusterWriter {
       batch.forEach((p) => p.reject(err as Error));
     } finally {
       this.flushing = false;
-      if (this.pending.length) this.schedule();
+      // steps that came while this batch ran have waited for company already
+      if (this.pending.length) this.schedule(0);
     }
   }
 }

@@ -113,7 +113,7 @@ export function stepError(step: PcsStep, result: StepResult, target: SshTarget):
  * For the benchmarks: with PCMK_LAB_STATS_FILE set, one line per batch process started (pcs
  * imported once) and one per batch (its steps, commands and time on the node, round trip included).
  */
-function stat(line: string): void {
+export function stat(line: string): void {
   const file = process.env.PCMK_LAB_STATS_FILE;
   if (file) appendFileSync(file, `${line}\n`);
 }

@@ -258,16 +258,31 @@ def handle(request):
     return reply
 
 
-def without_history(cib_xml):
+def cibadmin_query(*args):
+    query = subprocess.run(
+        ["cibadmin", "--query", *args], capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    if query.returncode != 0:
+        raise QueryError(f"cibadmin --query {' '.join(args)}: {query.stderr.strip()}")
+    return query.stdout
+
+
+class QueryError(Exception):
+    pass
+
+
+def cluster_configuration():
     """
-    The CIB without its operation history (status/node_state/lrm): most of its size on a busy
-    cluster, and what every pcs command on the copy would parse and write again. The push is a
-    diff of the configuration against the original, so the history is not touched.
+    The cluster's CIB for the copy: its root element and its configuration, with an empty status.
+    The status (the operation history of every resource on every node) is most of a full read on
+    a busy cluster, and what every pcs command on the copy would parse and write again; the push
+    is a diff of the configuration against the original, so the status is never touched.
     """
-    root = ET.fromstring(cib_xml)
-    for node_state in root.findall("status/node_state"):
-        for lrm in node_state.findall("lrm"):
-            node_state.remove(lrm)
+    root = ET.fromstring(cibadmin_query("--xpath", "/cib", "--no-children"))
+    for child in list(root):
+        root.remove(child)
+    root.append(ET.fromstring(cibadmin_query("--scope", "configuration")))
+    ET.SubElement(root, "status")
     return ET.tostring(root, encoding="unicode")
 
 
@@ -283,13 +298,12 @@ def attempt(request, served):
 
     try:
         original, work = os.path.join(tmp, "original.xml"), os.path.join(tmp, "work.xml")
-        query = subprocess.run(
-            ["cibadmin", "--query"], capture_output=True, text=True, stdin=subprocess.DEVNULL
-        )
-        if query.returncode != 0:
-            return {"error": "cibadmin --query: " + query.stderr.strip()}
+        try:
+            cib = cluster_configuration()
+        except QueryError as e:
+            return {"error": str(e)}
         with open(original, "w") as f:
-            f.write(without_history(query.stdout))
+            f.write(cib)
         shutil.copyfile(original, work)
         lap("query")
         COPY.enabled = served
