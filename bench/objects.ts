@@ -73,6 +73,14 @@ async function peakProviderMemory<T>(run: () => Promise<T>): Promise<[T, number]
   }
 }
 
+/** The machine's CPU time so far, busy and total, in clock ticks (/proc/stat's first line). */
+function cpuTicks(): { busy: number; total: number } {
+  const [, ...fields] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
+
 const readdirNumeric = (dir: string): string[] => readdirSync(dir).filter((d) => /^\d+$/.test(d));
 
 /** The library's stats lines: one "session" per pcs process, one "batch … commands=K …" per batch. */
@@ -108,6 +116,8 @@ interface Measure {
   pcs: number;
   pcsCommands: number;
   peakMiB: number;
+  /** Share of the machine's CPU time (all cores) busy during the operation, 0–1. */
+  cpuBusy: number;
   ok: boolean;
   /** Resources and constraints declared but not in the CIB after the run (lost or never made). */
   missing?: number;
@@ -123,9 +133,11 @@ function objectsInCib(): number {
 async function measure(mode: Mode, stack: TestStack, pulumiArgs: string[]): Promise<Measure> {
   rmSync(statsFile, { force: true });
   const before = sshdCounts();
+  const cpu0 = cpuTicks();
   const t0 = process.hrtime.bigint();
   const [r, peakMiB] = await peakProviderMemory(() => stack.pulumi(pulumiArgs));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu1 = cpuTicks();
   const after = sshdCounts();
   if (r.status !== 0)
     console.error(`${mode} ${pulumiArgs.join(" ")} failed:\n${(r.stdout + r.stderr).slice(-2000)}`);
@@ -137,6 +149,7 @@ async function measure(mode: Mode, stack: TestStack, pulumiArgs: string[]): Prom
     commands,
     ...pcsCounts(mode, commands),
     peakMiB,
+    cpuBusy: (cpu1.busy - cpu0.busy) / (cpu1.total - cpu0.total),
     ok: r.status === 0,
   };
 }
@@ -183,7 +196,8 @@ async function main() {
         results[key].up.push(r.up);
         results[key].refresh.push(r.refresh);
         console.log(
-          `${key} run ${i + 1}: up ${r.up.seconds.toFixed(1)} s, refresh ${r.refresh.seconds.toFixed(1)} s`,
+          `${key} run ${i + 1}: up ${r.up.seconds.toFixed(1)} s (CPU ${(r.up.cpuBusy * 100).toFixed(0)}% busy), ` +
+            `refresh ${r.refresh.seconds.toFixed(1)} s`,
         );
       }
       const up = results[key].up;
@@ -196,12 +210,12 @@ async function main() {
           `${spread(
             up.map((m) => m.peakMiB),
             0,
-          )} |`,
+          )} | ${median(up.map((m) => Math.round(m.cpuBusy * 100)))}% |`,
       );
     }
   const table = [
-    "| side | N | up: seconds, median (min–max) | ssh handshakes | remote commands | pcs start-ups | pcs commands | failed ups | previews with changes after up | most objects missing after up | preview --refresh: seconds | refresh: remote commands | provider peak MiB |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| side | N | up: seconds, median (min–max) | ssh handshakes | remote commands | pcs start-ups | pcs commands | failed ups | previews with changes after up | most objects missing after up | preview --refresh: seconds | refresh: remote commands | provider peak MiB | CPU busy during up |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
   ].join("\n");
   console.log(`\n${table}\n`);
@@ -283,6 +297,9 @@ function report(results: Record<string, { up: Measure[]; refresh: Measure[] }>, 
       `so no provider meets 1.5× on this machine; above the floor the library adds ` +
       `${(secs("library", lo, "refresh") - secs("floor", lo, "refresh")).toFixed(1)} s at N=${lo} and ` +
       `${(secs("library", hi, "refresh") - secs("floor", hi, "refresh")).toFixed(1)} s at N=${hi}`,
+    `- CPU: during the library's up at N=100 the machine's cores were ${(m("library N=100", (x) => x.cpuBusy) * 100).toFixed(0)}% busy ` +
+      `(the baseline's: ${(m("baseline N=100", (x) => x.cpuBusy) * 100).toFixed(0)}%, the floor's: ${(m("floor N=100", (x) => x.cpuBusy) * 100).toFixed(0)}%): ` +
+      `the engine, the program, the provider, pcs and three nodes' pacemaker share them`,
     `- B4: provider peak memory at N=${hi}: ${m(`library N=${hi}`, (x) => x.peakMiB).toFixed(0)} MiB (library), ` +
       `${m(`baseline N=${hi}`, (x) => x.peakMiB).toFixed(0)} MiB (baseline), ${m(`floor N=${hi}`, (x) => x.peakMiB).toFixed(0)} MiB (floor)`,
   );

@@ -33,19 +33,29 @@ export async function runningCluster(pool: SshPool, target: SshTarget): Promise<
 }
 
 /**
- * What a write pushed replaces the cached configuration: the next reader sees the cluster after
- * it. The rest (corosync.conf, the status, enabled at boot) is as last read: a push changes none
- * of it, and pacemaker acts on the change only afterwards.
+ * The configuration a write read back after its push replaces the cached one, unless the cache
+ * already has a later one (two batches run at once, and their read-backs can come back in either
+ * order): the next reader sees the cluster after it. The rest (corosync.conf, the status, enabled
+ * at boot) is as last read: a push changes none of it, and pacemaker acts on it only afterwards.
  */
 export function rememberCib(target: SshTarget, cib: Cib | null, now = Date.now()): Promise<LiveCluster> {
   const key = keyOf(target);
   const previous = entries.get(key)?.live ?? Promise.reject(new Error("nothing read"));
   const merged = previous.then(
-    (before) => ({ ...before, cib }),
+    (before) => ({ ...before, cib: newer(before.cib, cib) }),
     (): LiveCluster => ({ corosync: null, cib, status: null, enabled: false }),
   );
   entries.set(key, { live: merged, at: now });
   return merged;
+}
+
+/** Of two reads of a CIB, the later one: admin_epoch.epoch.num_updates only grows. */
+function newer(a: Cib | null, b: Cib | null): Cib | null {
+  if (!a || !b) return b ?? a;
+  const parts = (c: Cib) => c.version.split(".").map(Number);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] > y[i] ? a : b;
+  return b;
 }
 
 /** A change made outside the writer (pcs run directly): the next reader must ask the node. */

@@ -204,11 +204,13 @@ export function pcsBatchRunner(
   target: SshTarget,
   argv: readonly string[] = SESSION_ARGV,
 ): BatchRunner {
-  const session = new PcsSession(pool, target, argv);
+  // one process per batch in flight (the writer runs at most maxBatches at once), kept for the next
+  const idle: PcsSession[] = [];
   return async (steps) => {
     const secrets = steps.flatMap((s) => s.secrets ?? []);
     const started = Date.now();
-    const reply = await session.request(steps, secrets, 600_000);
+    const session = idle.pop() ?? new PcsSession(pool, target, argv);
+    const reply = await session.request(steps, secrets, 600_000).finally(() => idle.push(session));
     stat(
       `batch steps=${steps.length} commands=${steps.flatMap((s) => s.argvs).length} ` +
         `started=${started} ms=${Date.now() - started}${reply.exact ? " exact" : ""} ` +

@@ -1,5 +1,5 @@
 // A loopback SSH server for unit tests: key login only, runs each exec with bash on this host,
-// records the command lines it was given, and refuses channels beyond OpenSSH's MaxSessions (10).
+// records the command lines it was given, and refuses channels beyond OpenSSH's MaxSessions (10 per connection).
 import { spawn } from "node:child_process";
 import { AddressInfo } from "node:net";
 import { Server, utils } from "ssh2";
@@ -24,10 +24,11 @@ export async function startLoopbackSshd(): Promise<LoopbackSshd> {
   if (hostParsed instanceof Error) throw hostParsed;
   const { fingerprintOfKeyBlob } = await import("../../providers/transport/ssh");
   const state = { commands: [] as string[], maxConcurrent: 0, connections: 0 };
-  let open = 0;
 
   const server = new Server({ hostKeys: [host.private] }, (conn) => {
     state.connections++;
+    // MaxSessions is per connection, as in OpenSSH
+    let open = 0;
     conn.on("authentication", (ctx) => {
       const ok =
         ctx.method === "publickey" &&

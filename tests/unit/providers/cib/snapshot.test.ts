@@ -48,3 +48,13 @@ test("with nothing read before, a write's configuration stands alone", async () 
   expect(merged.cib).not.toBeNull();
   expect(merged).toMatchObject({ corosync: null, status: null, enabled: false });
 });
+
+test("of two batches' read-backs, the later CIB stays, whichever comes back last", async () => {
+  const { pool } = fakePool();
+  await sharedLive(pool, target);
+  const at = (epoch: number) => parseCib(cib.replace(/ epoch="\d+"/, ` epoch="${epoch}"`));
+  await rememberCib(target, at(100));
+  const merged = await rememberCib(target, at(90)); // read before the other batch's push
+  expect(merged.cib?.version).toBe(at(100).version);
+  expect((await rememberCib(target, at(101))).cib?.version).toBe(at(101).version);
+});

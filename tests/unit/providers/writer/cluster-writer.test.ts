@@ -1,6 +1,7 @@
 // The per-cluster write queue with a fake batch runner: batching of concurrent steps, phases,
 // per-step failures, held resources released once quiet, by the last step to finish.
 import { Secret } from "../../../../providers/secrets";
+import { parseCib } from "../../../../providers/cib/parse";
 import { ClusterWriter, HOLD_MARK } from "../../../../providers/writer/cluster-writer";
 import { BatchOutcome, PcsError, PcsStep } from "../../../../providers/writer/pcs-batch";
 
@@ -28,7 +29,8 @@ const step = (owner: string, phase = 0): PcsStep => ({
   argvs: [["resource", "create", owner]],
   phase,
 });
-const timing = { collectMs: 10, fillWaitMs: 200, quietMs: 50, settleMs: 50, needsWaitMs: 400 };
+// one batch at a time unless a test says otherwise
+const timing = { collectMs: 10, fillWaitMs: 200, quietMs: 50, settleMs: 50, needsWaitMs: 400, maxBatches: 1 };
 
 test("steps submitted together go out as one batch, resources before constraints", async () => {
   const { batches, run } = fakeRunner();
@@ -49,7 +51,9 @@ test("steps arriving while a batch runs form the next batch", async () => {
 
 test("a batch waits a little for as many steps as were once in flight together, while they keep coming", async () => {
   const { batches, run } = fakeRunner();
-  const w = new ClusterWriter(run, target, timing);
+  // wide margins between the waits: the test must hold on a loaded machine
+  const wide = { ...timing, quietMs: 150, fillWaitMs: 3000 };
+  const w = new ClusterWriter(run, target, wide);
   await Promise.all([w.submit(step("a1")), w.submit(step("a2")), w.submit(step("a3"))]);
   // three in flight were seen: two now, the third 30 ms later (past collectMs, within quietMs), go together
   const early = [w.submit(step("b1")), w.submit(step("b2"))];
@@ -60,8 +64,8 @@ test("a batch waits a little for as many steps as were once in flight together, 
   await w.submit(step("c1"));
   const waited = Date.now() - t0;
   expect(batches.map((b) => b.map((s) => s.owner))).toEqual([["a1", "a2", "a3"], ["b1", "b2", "b3"], ["c1"]]);
-  expect(waited).toBeGreaterThanOrEqual(timing.quietMs);
-  expect(waited).toBeLessThan(timing.collectMs + timing.fillWaitMs);
+  expect(waited).toBeGreaterThanOrEqual(wide.quietMs);
+  expect(waited).toBeLessThan(wide.fillWaitMs / 2);
 });
 
 test("steps that keep trickling in wait no longer than fillWaitMs", async () => {
@@ -77,6 +81,52 @@ test("steps that keep trickling in wait no longer than fillWaitMs", async () => 
   submitted.push(w.submit(step("late")));
   await Promise.all(submitted);
   expect(batches.slice(1).map((b) => b.map((s) => s.owner))).toEqual([["b1", "b2", "b3"], ["late"]]);
+});
+
+test("with two batches allowed, a step arriving while one runs goes at once in a second, not a third", async () => {
+  const starts: { owners: string[]; at: number }[] = [];
+  const t0 = Date.now();
+  const run = async (steps: readonly PcsStep[]): Promise<BatchOutcome> => {
+    starts.push({ owners: steps.map((s) => s.owner), at: Date.now() - t0 });
+    await new Promise((r) => setTimeout(r, 150));
+    return { results: steps.map(() => ({ ok: true })), pushed: { ok: true, stderr: "" }, cib: null };
+  };
+  const w = new ClusterWriter(run, target, { ...timing, maxBatches: 2 });
+  const a = w.submit(step("a"));
+  await new Promise((r) => setTimeout(r, 40)); // a's batch runs
+  const b = w.submit(step("b"));
+  await new Promise((r) => setTimeout(r, 40)); // b's batch runs beside it
+  const c = w.submit(step("c"));
+  await Promise.all([a, b, c]);
+  expect(starts.map((s) => s.owners)).toEqual([["a"], ["b"], ["c"]]);
+  expect(starts[1].at).toBeLessThan(150); // b did not wait for a
+  expect(starts[2].at).toBeGreaterThanOrEqual(150); // c waited: two were running
+});
+
+test("a step needing what a running batch makes waits for that batch, even with a second free", async () => {
+  const starts: { owners: string[]; at: number }[] = [];
+  const t0 = Date.now();
+  const withR1 = parseCib(
+    '<cib epoch="2" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources>' +
+      '<primitive id="r1" class="ocf" provider="pacemaker" type="Dummy"/></resources><constraints/></configuration></cib>',
+  );
+  const run = async (steps: readonly PcsStep[]): Promise<BatchOutcome> => {
+    starts.push({ owners: steps.map((s) => s.owner), at: Date.now() - t0 });
+    await new Promise((r) => setTimeout(r, 100));
+    const cib = steps.some((s) => s.makes?.includes("r1")) ? withR1 : null;
+    return { results: steps.map(() => ({ ok: true })), pushed: { ok: true, stderr: "" }, cib };
+  };
+  const slowNeeds = { ...timing, maxBatches: 2, needsWaitMs: 5000 };
+  const w = new ClusterWriter(run, target, slowNeeds, undefined, async () => new Set());
+  const made = w.submit({ ...step("rsc"), makes: ["r1"] });
+  await new Promise((r) => setTimeout(r, 30));
+  const needing = w.submit({ ...step("loc", 1), needs: ["r1"] });
+  const other = w.submit(step("other"));
+  await Promise.all([made, needing, other]);
+  expect(starts.map((s) => s.owners)).toEqual([["rsc"], ["other"], ["loc"]]);
+  // loc went when rsc's batch came back with r1, not after needsWaitMs
+  expect(starts[2].at).toBeGreaterThanOrEqual(100);
+  expect(starts[2].at).toBeLessThan(slowNeeds.needsWaitMs / 2);
 });
 
 test("a refused step fails alone, with the owner, the host, the command and pcs's message", async () => {

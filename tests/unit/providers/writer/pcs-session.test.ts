@@ -196,3 +196,13 @@ test("a release removes the named meta attributes in the copy, one parse for man
   expect(after).not.toContain("pcmk-lab-held");
   expect(after).not.toContain('id="b-meta"'); // emptied: gone, as pcs leaves it
 });
+
+test("two batches at once run in two processes over the one connection", async () => {
+  const [a, b] = await Promise.all([run([create("a")]), run([create("b")])]);
+  expect(a.results).toEqual([{ ok: true }]);
+  expect(b.results).toEqual([{ ok: true }]);
+  expect(pool.stats).toEqual({ handshakes: 1, commands: 2 });
+  // and both are kept for later batches: no third process
+  await Promise.all([run([create("c")]), run([create("d")])]);
+  expect(pool.stats).toEqual({ handshakes: 1, commands: 2 });
+});
