@@ -1,5 +1,5 @@
 // unit (no network, no root), engine (the real pulumi CLI), lab (real clusters), integration (both),
-// e2e (the stacks of this repository).
+// e2e (the stacks of this repository), adversarial (secrets, faults, concurrency, through the real CLI on the lab).
 const common = {
   preset: "ts-jest",
   testEnvironment: "node",
@@ -14,5 +14,13 @@ module.exports = {
     { ...common, displayName: "integration", testMatch: ["<rootDir>/tests/integration/**/*.test.ts"] },
     // this repository's stacks end to end through the real CLI on the lab
     { ...common, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"] },
+    // secrets, faults and concurrency through the real CLI on the lab (the lab-free ones are in unit)
+    {
+      ...common,
+      displayName: "adversarial",
+      testMatch: ["<rootDir>/tests/adversarial/**/*.test.ts"],
+      // docs/RELIABILITY.md from the figures the suites leave
+      globalTeardown: "<rootDir>/tests/adversarial/report-teardown.ts",
+    },
   ],
 };
