@@ -161,6 +161,20 @@ export class Lab {
     tryRun("ip", ["link", "del", vethOf(name)]);
   }
 
+  /**
+   * Just started: `ip` is becoming `unshare` (its command line reads empty during the exec), which
+   * forks the node's init a moment later. Booting, not stopped, while that process is alive.
+   */
+  private starting(name: string): boolean {
+    const pid = this.pidFromFile(this.pidFile(name));
+    if (pid === undefined) return false;
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8")); // a zombie is gone
+    } catch {
+      return false;
+    }
+  }
+
   /** Running = our unshare process is alive and so is the node's init (PID 1 inside). */
   isRunning(name: string): boolean {
     const pid = this.nodePid(name);
@@ -417,6 +431,7 @@ export class Lab {
       60_000 + 1000 * this.config.fencePowerOnDelaySeconds,
       () => {
         if (!this.isRunning(node.name)) {
+          if (this.starting(node.name)) return false;
           throw new Error(`${node.name} stopped while booting: see ${this.runDir}/${node.name}.console`);
         }
         return spawnSync(ssh, args).status === 0;

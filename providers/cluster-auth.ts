@@ -7,7 +7,7 @@ import { isUnicodeText, NOT_UNICODE } from "./check";
 import { Connection, connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { corosyncCluster } from "./cib/corosync-conf";
-import { Secret } from "./secrets";
+import { Secret, SECRET_INPUTS } from "./secrets";
 import { SshPool } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ export class ClusterAuth extends pulumi.dynamic.Resource {
       serialisedProvider("ClusterAuth"),
       name,
       { known: undefined, authenticated: undefined, ...args },
-      withSecretOutputs(opts, "password", "runOn"),
+      withSecretOutputs(opts, ...SECRET_INPUTS.ClusterAuth),
     );
   }
 }

@@ -11,6 +11,7 @@ import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { xmlValue } from "./primitive";
+import { SECRET_INPUTS } from "./secrets";
 import { SshPool, SshTarget } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -341,6 +342,11 @@ export class Cluster extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { nodesOnline: undefined, dc: undefined, quorate: undefined, liveProperties: undefined };
-    super(serialisedProvider("Cluster"), name, { ...outputs, ...args }, withSecretOutputs(opts, "runOn"));
+    super(
+      serialisedProvider("Cluster"),
+      name,
+      { ...outputs, ...args },
+      withSecretOutputs(opts, ...SECRET_INPUTS.Cluster),
+    );
   }
 }

@@ -10,7 +10,9 @@ import { LiveCluster } from "./cib/live";
 import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, dnsName, targetOf } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { interruptedHolds } from "./holds";
 import { attributes, normalRole, pacemakerId, pairs, role, same } from "./primitive";
+import { SECRET_INPUTS } from "./secrets";
 import { SshPool } from "./transport/ssh";
 import { writerFor } from "./writer/cluster-writer";
 import { readInCluster } from "./writer/in-cluster";
@@ -372,7 +374,10 @@ export const constraintLifecycle = {
   schema: constraintInputsSchema,
 
   async create(pool: SshPool, c: ConstraintInputs) {
-    const writer = writerFor(pool, targetOf(c.runOn));
+    const target = targetOf(c.runOn);
+    const writer = writerFor(pool, target);
+    // holds left by interrupted runs go with this run's (a run may have constraints to make only)
+    const stale = interruptedHolds(await sharedLive(pool, target).catch(() => null));
     let outcome = await writer.create(
       {
         owner: owner(c),
@@ -382,6 +387,7 @@ export const constraintLifecycle = {
       },
       c.constraintId,
       c.adopt,
+      stale,
     );
     let ruleResolved = ruleResolvedOf(outcome.live, c.constraintId);
     if (
@@ -443,7 +449,7 @@ export class Constraint extends pulumi.dynamic.Resource {
       serialisedProvider("Constraint"),
       name,
       { ruleResolved: undefined, constraintId: undefined, ...args },
-      withSecretOutputs(opts, "runOn"),
+      withSecretOutputs(opts, ...SECRET_INPUTS.Constraint),
     );
   }
 }

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { connectionSchema, dnsName, targetOf } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { SECRET_INPUTS } from "./secrets";
 import { nameOf, SshPool, SshTarget } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -205,7 +206,7 @@ export class DrSite extends pulumi.dynamic.Resource {
       serialisedProvider("DrSite"),
       name,
       { ...outputs, ...args },
-      withSecretOutputs(opts, "runOn", "recoveryRunOn"),
+      withSecretOutputs(opts, ...SECRET_INPUTS.DrSite),
     );
   }
 }

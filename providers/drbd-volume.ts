@@ -17,6 +17,7 @@ import { Constraint } from "./constraint";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { PcsResource, PcsResourceArgs } from "./pcs-resource";
 import { same } from "./primitive";
+import { SECRET_INPUTS } from "./secrets";
 import { SshPool } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -389,7 +390,7 @@ export class DrbdConfig extends pulumi.dynamic.Resource {
       serialisedProvider("DrbdConfig"),
       name,
       { device: undefined, nodeStates: undefined, ...args },
-      withSecretOutputs(opts, "nodes"),
+      withSecretOutputs(opts, ...SECRET_INPUTS.DrbdConfig),
     );
   }
 }

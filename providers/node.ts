@@ -6,7 +6,7 @@ import { z } from "zod";
 import { isUnicodeText, NOT_UNICODE } from "./check";
 import { Connection, connectionFields, dnsName, ipAddress, targetOf as connectionTarget } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
-import { Secret } from "./secrets";
+import { Secret, SECRET_INPUTS } from "./secrets";
 import { SshPool, SshTarget } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -357,7 +357,7 @@ export class Node extends pulumi.dynamic.Resource {
       serialisedProvider("Node"),
       name,
       { ...outputs, ...args },
-      withSecretOutputs(opts, "privateKey", "haclusterPassword"),
+      withSecretOutputs(opts, ...SECRET_INPUTS.Node),
     );
   }
 }

@@ -5,8 +5,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Clone, Primitive } from "./cib/model";
 import { LiveCluster } from "./cib/live";
+import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, targetOf } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { HOLDER, interruptedHolds } from "./holds";
 import {
   attributeChanges,
   attributes,
@@ -21,6 +23,7 @@ import {
   primitiveChanges,
   same,
 } from "./primitive";
+import { SECRET_INPUTS } from "./secrets";
 import { SshPool } from "./transport/ssh";
 import { HOLD_MARK, writerFor } from "./writer/cluster-writer";
 import { readInCluster, updateInCluster } from "./writer/in-cluster";
@@ -83,7 +86,7 @@ export type PcsResourceOutputs = PcsResourceInputs & PcsResourceFacts;
 // ---- pcs commands -----------------------------------------------------------------------------
 
 const holdMeta = (held: boolean): Record<string, string> =>
-  held ? { "target-role": "Stopped", [HOLD_MARK]: "true" } : {};
+  held ? { "target-role": "Stopped", [HOLD_MARK]: HOLDER } : {};
 
 /** Created stopped and marked unless the program decides target-role itself. */
 export const createsHeld = (r: PcsResourceInputs): boolean =>
@@ -156,6 +159,21 @@ export function updateArgvs(
   return steps;
 }
 
+/**
+ * pcs argv that complete a resource an interrupted create made (its push reached the CIB, its
+ * reply did not): made as declared, and held again, by this process, until the run's release.
+ */
+export function resumeArgvs(live: LivePrimitive, r: PcsResourceInputs): string[][] {
+  const unmarked = (meta: Record<string, string>) =>
+    Object.fromEntries(Object.entries(meta).filter(([k]) => k !== HOLD_MARK));
+  const asIfHeldHere: LivePrimitive = {
+    ...live,
+    primitive: { ...live.primitive, meta: unmarked(live.primitive.meta) },
+    ...(live.clone ? { clone: { ...live.clone, meta: unmarked(live.clone.meta) } } : {}),
+  };
+  return [...updateArgvs(asIfHeldHere, r, r), ["resource", "meta", heldId(r), ...pairs(holdMeta(true))]];
+}
+
 // ---- reader -----------------------------------------------------------------------------------
 
 /** The declared inputs as the live cluster has them (declared spelling kept where equal). */
@@ -217,12 +235,24 @@ export const pcsResourceLifecycle = {
     const writer = writerFor(pool, target);
     const hold = createsHeld(r);
     const makes = [r.resourceId, ...(r.clone ? [r.clone.id!] : []), ...(r.group ? [r.group] : [])];
-    let outcome = await writer.create(
-      { owner: owner(r), argvs: [createArgv(r, hold)], makes },
-      r.resourceId,
-      r.adopt,
-      hold ? [heldId(r)] : [],
-    );
+    // the read the writer makes anyway (shared): holds left by interrupted runs go with this run's
+    const before = await sharedLive(pool, target).catch(() => null);
+    const stale = interruptedHolds(before);
+    const holds = [...(hold ? [heldId(r)] : []), ...stale];
+    const orphan = before && findPrimitive(before, r.resourceId);
+    let outcome =
+      hold && !r.adopt && orphan && stale.includes(orphan.clone?.id ?? r.resourceId)
+        ? // made by an interrupted create (pushed, its reply lost): completed, not refused as existing
+          await writer.submit(
+            { owner: owner(r), argvs: resumeArgvs(orphan, r), ifPresent: r.resourceId, makes },
+            holds,
+          )
+        : await writer.create(
+            { owner: owner(r), argvs: [createArgv(r, hold)], makes },
+            r.resourceId,
+            r.adopt,
+            holds,
+          );
     const found = findPrimitive(outcome.live, r.resourceId);
     if (!found) throw new Error(`${owner(r)}: not in the CIB of ${target.label} after the push`);
     const agentResolved = found.primitive.agent;
@@ -274,6 +304,11 @@ export class PcsResource extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: PcsResourceArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { agentResolved: undefined, runningOn: undefined, role: undefined, held: undefined };
-    super(serialisedProvider("PcsResource"), name, { ...outputs, ...args }, withSecretOutputs(opts, "runOn"));
+    super(
+      serialisedProvider("PcsResource"),
+      name,
+      { ...outputs, ...args },
+      withSecretOutputs(opts, ...SECRET_INPUTS.PcsResource),
+    );
   }
 }

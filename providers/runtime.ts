@@ -8,6 +8,7 @@ import { drSiteLifecycle } from "./dr-site";
 import { drbdConfigLifecycle } from "./drbd-volume";
 import { nodeLifecycle } from "./node";
 import { pcsResourceLifecycle } from "./pcs-resource";
+import { SECRET_INPUTS } from "./secrets";
 import { stonithLifecycle } from "./stonith-device";
 import { SshPool } from "./transport/ssh";
 
@@ -47,12 +48,24 @@ export async function check(
   news: Props,
 ): Promise<{ inputs: Props; failures: CheckFailure[] }> {
   const { inputs, failures } = checkInputs(lifecycleOf(kind).schema, own(news));
-  // Pulumi prints a failure as "pulumi-nodejs:dynamic:Resource resource 'NAME': property P value
-  // V has a problem: REASON": the reason names the kind, which the type there does not.
   return {
     inputs: withoutUndefined(inputs ?? own(news)),
-    failures: failures.map((f) => ({ ...f, reason: `${kind}: ${f.reason}` })),
+    failures: failures.map((f) => refusal(kind, f)),
   };
+}
+
+/**
+ * A failure as Pulumi will print it: "pulumi-nodejs:dynamic:Resource resource 'NAME': property P
+ * value V has a problem: REASON", V being the input P when P is a top-level one. The reason names
+ * the kind, which the type there does not. A refused input that holds a secret is named in the
+ * reason instead ("resource 'NAME' has a problem: KIND: P: REASON"), so that its value is never
+ * printed: Pulumi hides a value only when it equals a config secret.
+ */
+export function refusal(kind: string, f: CheckFailure): CheckFailure {
+  const secret: readonly string[] = SECRET_INPUTS[kind as keyof typeof SECRET_INPUTS] ?? [];
+  return secret.includes(f.property)
+    ? { property: "", reason: `${kind}: ${f.property}: ${f.reason}` }
+    : { ...f, reason: `${kind}: ${f.reason}` };
 }
 
 export async function diff(kind: string, id: string, olds: Props, news: Props) {

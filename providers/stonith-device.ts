@@ -26,7 +26,7 @@ import {
   primitiveChanges,
   same,
 } from "./primitive";
-import { Secret } from "./secrets";
+import { Secret, SECRET_INPUTS } from "./secrets";
 import { SshPool } from "./transport/ssh";
 import { writerFor } from "./writer/cluster-writer";
 import { readInCluster, updateInCluster } from "./writer/in-cluster";
@@ -251,7 +251,7 @@ export class StonithDevice extends pulumi.dynamic.Resource {
       serialisedProvider("StonithDevice"),
       name,
       { ...outputs, ...args },
-      withSecretOutputs(opts, "runOn", "secretParameters"),
+      withSecretOutputs(opts, ...SECRET_INPUTS.StonithDevice),
     );
   }
 }

@@ -41,6 +41,13 @@ export interface TransportOptions {
   commandTimeoutMs: number;
   /** OpenSSH's MaxSessions defaults to 10 channels per connection. */
   maxChannelsPerConnection: number;
+  /**
+   * After a host failed every connect attempt, how long a new connect to it fails at once with
+   * that failure instead of dialling again: the reads and writes of one operation that each need
+   * the host (the writer reads before its batch, then starts pcs) then fail within one round of
+   * attempts, not one round each.
+   */
+  failedHostMemoryMs: number;
 }
 
 export const defaultTransportOptions: TransportOptions = {
@@ -49,6 +56,7 @@ export const defaultTransportOptions: TransportOptions = {
   retryDelayMs: 1_000,
   commandTimeoutMs: 300_000,
   maxChannelsPerConnection: 8,
+  failedHostMemoryMs: 30_000,
 };
 
 export class RemoteCommandError extends Error {
@@ -82,6 +90,8 @@ export class ConnectError extends Error {
   constructor(
     readonly host: string,
     message: string,
+    /** The host did not answer (every attempt failed), as opposed to refusing the login. */
+    readonly unreachable = false,
   ) {
     super(message);
     this.name = "ConnectError";
@@ -142,6 +152,8 @@ export class SshPool {
   /** For benchmarks and tests: handshakes made and commands run by this pool. */
   readonly stats = { handshakes: 0, commands: 0 };
   private readonly connections = new Map<string, Promise<Connection>>();
+  /** Hosts that failed every attempt lately: when, and how. */
+  private readonly unreachable = new Map<string, { at: number; error: ConnectError }>();
 
   constructor(options: Partial<TransportOptions> = {}) {
     this.options = { ...defaultTransportOptions, ...options };
@@ -267,9 +279,20 @@ export class SshPool {
       if (!conn || conn.closed) pending = undefined; // a failed or dropped connection: dial again
     }
     if (!pending) {
-      pending = this.dialWithRetries(target);
-      this.connections.set(key, pending);
-      pending.catch(() => this.connections.get(key) === pending && this.connections.delete(key));
+      // the operation's answer for this host stands: its next reads and writes fail the same way
+      const failed = this.unreachable.get(key);
+      if (failed && Date.now() - failed.at < this.options.failedHostMemoryMs) throw failed.error;
+      const dialling = this.dialWithRetries(target);
+      pending = dialling;
+      this.connections.set(key, dialling);
+      dialling.then(
+        () => this.unreachable.delete(key),
+        (err) => {
+          if (this.connections.get(key) === dialling) this.connections.delete(key);
+          if (err instanceof ConnectError && err.unreachable)
+            this.unreachable.set(key, { at: Date.now(), error: err });
+        },
+      );
     }
     const conn = await pending;
     // A connection made for one expected key must not serve a caller that pins another.
@@ -298,6 +321,7 @@ export class SshPool {
       nameOf(target),
       `cannot connect to ${nameOf(target)} port ${target.port ?? 22}: ${attempts} attempt(s), ` +
         `${this.options.connectTimeoutMs / 1000} s timeout each: ${last?.message}`,
+      true,
     );
   }
 
@@ -310,28 +334,46 @@ export class SshPool {
         this.stats.handshakes++;
         resolve(new Connection(client, presented!, this.options.maxChannelsPerConnection));
       });
-      client.once("error", (err) => {
+      // Every error, not just the first: ssh2 reports a host that accepted and then said nothing
+      // twice (the handshake timeout, then "Connection lost before handshake" as the socket
+      // closes), and an 'error' nobody listens to would end the provider process.
+      client.on("error", (err) => {
         client.end();
         reject(mismatch ?? new Error(err.message));
       });
-      client.connect({
-        host: target.host,
-        port: target.port ?? 22,
-        username: target.user ?? "root",
-        privateKey: target.privateKey.reveal(),
-        readyTimeout: this.options.connectTimeoutMs,
-        keepaliveInterval: 15_000,
-        hostVerifier: (blob: Buffer) => {
-          presented = fingerprintOfKeyBlob(blob);
-          if (target.hostKeyFingerprint && target.hostKeyFingerprint !== presented) {
-            mismatch = new HostKeyMismatchError(nameOf(target), target.hostKeyFingerprint, presented);
-            return false;
-          }
-          return true;
-        },
-      });
+      try {
+        client.connect({
+          host: target.host,
+          port: target.port ?? 22,
+          username: target.user ?? "root",
+          privateKey: target.privateKey.reveal(),
+          readyTimeout: this.options.connectTimeoutMs,
+          keepaliveInterval: 15_000,
+          hostVerifier: (blob: Buffer) => {
+            presented = fingerprintOfKeyBlob(blob);
+            if (target.hostKeyFingerprint && target.hostKeyFingerprint !== presented) {
+              mismatch = new HostKeyMismatchError(nameOf(target), target.hostKeyFingerprint, presented);
+              return false;
+            }
+            return true;
+          },
+        });
+      } catch (err) {
+        // a private key ssh2 cannot parse: refused before any connection is made
+        reject(new Error(keyParseMessage((err as Error).message)));
+      }
     });
   }
+}
+
+/**
+ * ssh2's refusal of a private key it cannot parse, without what it read from the key: it names an
+ * unknown magic, cipher, kdf or key type by the bytes it found in their place, which are the key's
+ * ("Cannot parse privateKey: Unsupported OpenSSH key magic: <15 bytes of the key>").
+ */
+export function keyParseMessage(message: string): string {
+  const m = /^Cannot parse privateKey: ([^:]*)/.exec(message);
+  return m ? `Cannot parse privateKey: ${m[1].trim()}` : message;
 }
 
 function secretsOf(options: ExecOptions): Secret[] {

@@ -113,7 +113,7 @@ interface Sample {
   constraints: string[];
 }
 
-function watchCib(): { stop: () => Promise<Sample[]> } {
+function watchCib(): { samples: Sample[]; stop: () => Promise<Sample[]> } {
   const [cmd, ...args] = lab.execArgv("node1", ["python3", "-u", "-c", CIB_WATCH]);
   const child: ChildProcessWithoutNullStreams = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
   const samples: Sample[] = [];
@@ -125,6 +125,7 @@ function watchCib(): { stop: () => Promise<Sample[]> } {
     for (const l of lines) if (l.trim()) samples.push(JSON.parse(l));
   });
   return {
+    samples,
     stop: async () => {
       child.stdin.end();
       await new Promise((r) => child.once("close", r));
@@ -188,6 +189,14 @@ test("50 resources with 100 constraints in one up: all made, no error, none star
       return n === N || undefined;
     },
     clusterView,
+  );
+  // crm_mon can report the last start before the watcher's next read: wait for a read that has
+  // them all (the watcher reads the same CIB, so it must see it; if it never does, the test fails)
+  await eventually(
+    "a CIB read with every resource active",
+    60_000,
+    () => watch.samples.some((s) => s.active.length === N) || undefined,
+    () => `last read: ${JSON.stringify(watch.samples.at(-1)?.active.length)} active`,
   );
   const samples = await watch.stop();
   expect({ status: up.status, errors: (up.stdout + up.stderr).match(/error:.*/gi) ?? [] }).toEqual({

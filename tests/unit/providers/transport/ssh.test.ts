@@ -1,9 +1,10 @@
-import { createServer } from "node:net";
+import { createServer, Socket } from "node:net";
 import { inspect } from "node:util";
 import { Secret } from "../../../../providers/secrets";
 import {
   ConnectError,
   HostKeyMismatchError,
+  keyParseMessage,
   RemoteCommandError,
   SshPool,
   SshTarget,
@@ -118,4 +119,87 @@ test("a wrong login key is a clear, non-retried error", async () => {
     /cannot log in to node1 \(127\.0\.0\.1\): All configured authentication methods failed/,
   );
   expect(Date.now() - t0).toBeLessThan(1000);
+});
+
+test("a key that cannot be parsed is refused without the bytes ssh2 read from it", async () => {
+  // ssh2 names an unknown magic, cipher or key type by the bytes it found in their place: the key's
+  // (found by tests/adversarial/secrets.test.ts on the lab: "Unsupported OpenSSH key magic: …")
+  const body = Buffer.from("KEYBYTES0123456789 of a key that is none").toString("base64");
+  const broken = new Secret(
+    `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n-----END OPENSSH PRIVATE KEY-----\n`,
+  );
+  const err = await pool.run({ ...target, privateKey: broken }, ["true"]).catch((e) => e);
+  expect(err).toBeInstanceOf(ConnectError);
+  expect(err.message).toBe(
+    "cannot log in to node1 (127.0.0.1): Cannot parse privateKey: Unsupported OpenSSH key magic",
+  );
+  expect(err.message).not.toContain("KEYBYTES");
+  expect(keyParseMessage("Cannot parse privateKey: Unsupported key format")).toBe(
+    "Cannot parse privateKey: Unsupported key format",
+  );
+  expect(keyParseMessage("Cannot parse privateKey: Unsupported OpenSSH private key type: \u0001secret")).toBe(
+    "Cannot parse privateKey: Unsupported OpenSSH private key type",
+  );
+  expect(keyParseMessage("connect ECONNREFUSED 127.0.0.1:22")).toBe("connect ECONNREFUSED 127.0.0.1:22");
+});
+
+test("a host that just failed every attempt fails at once, the same way, for a while, then is dialled again", async () => {
+  // accepts and never speaks: each attempt waits out the handshake timeout
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => {
+    sockets.push(socket);
+    socket.on("error", () => undefined);
+  });
+  await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+  const port = (silent.address() as { port: number }).port;
+  const remembering = new SshPool({
+    connectRetries: 1,
+    retryDelayMs: 20,
+    connectTimeoutMs: 300,
+    failedHostMemoryMs: 1500,
+  });
+  try {
+    const first = await remembering.run({ ...target, port }, ["true"]).catch((e) => e);
+    expect(first).toBeInstanceOf(ConnectError);
+    expect(first.message).toMatch(
+      /port \d+: 2 attempt\(s\), 0\.3 s timeout each: Timed out while waiting for handshake$/,
+    );
+    expect(sockets).toHaveLength(2);
+    // the writer reads, then starts pcs: the operation's second connect does not wait it out again
+    const t0 = Date.now();
+    const again = await remembering.run({ ...target, port }, ["true"]).catch((e) => e);
+    expect(Date.now() - t0).toBeLessThan(200);
+    expect(again).toBe(first);
+    expect(sockets).toHaveLength(2);
+    // once that has passed, the host is tried again
+    await new Promise((r) => setTimeout(r, 1600));
+    await expect(remembering.run({ ...target, port }, ["true"])).rejects.toThrow(/2 attempt\(s\)/);
+    expect(sockets).toHaveLength(4);
+  } finally {
+    remembering.close();
+    sockets.forEach((s) => s.destroy());
+    await new Promise<void>((r) => silent.close(() => r()));
+  }
+});
+
+test("a host that accepts and never speaks times out, and its lost connection ends nothing else", async () => {
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => {
+    sockets.push(socket);
+    socket.on("error", () => undefined);
+  });
+  await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+  const port = (silent.address() as { port: number }).port;
+  const impatient = new SshPool({ connectRetries: 0, connectTimeoutMs: 300 });
+  try {
+    await expect(impatient.run({ ...target, port }, ["true"])).rejects.toThrow(
+      /1 attempt\(s\), 0\.3 s timeout each: Timed out while waiting for handshake$/,
+    );
+    // ssh2 closes the socket and reports it as a second error: an unhandled one would end the process
+    sockets.forEach((s) => s.destroy());
+    await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    impatient.close();
+    await new Promise<void>((r) => silent.close(() => r()));
+  }
 });

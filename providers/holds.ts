@@ -1,0 +1,48 @@
+// Holds left by interrupted runs. A new resource is created held (stopped, marked with
+// HOLD_MARK) and released by the writer once its run's steps are done; the mark's value names the
+// process that holds it (host/pid). A run that ends before its release — the node pcs runs on
+// powered off mid-run, the engine killed — leaves its holds behind, and a create whose push
+// reached the CIB but whose reply was lost leaves a resource the state does not record. A hold
+// whose process is gone is the next run's: that run completes such a resource instead of
+// refusing it as existing (pcs-resource.ts), and releases every such hold with its own, once its
+// steps — the constraints the interrupted run did not make among them — are done.
+import { hostname } from "node:os";
+import { LiveCluster } from "./cib/live";
+import { HOLD_MARK } from "./writer/cluster-writer";
+
+const HOST = hostname();
+
+/** The mark's value on the resources this process holds. */
+export const HOLDER = `${HOST}/${process.pid}`;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Whether a hold mark was left by a run that is over: its process, on this host, is gone; or it
+ * is an unnamed mark of an earlier version. A process of another host cannot be asked: its holds
+ * are left to that run (and to `pulumi up --refresh`, which releases any hold).
+ */
+export function interrupted(mark: string, alive: (pid: number) => boolean = isAlive, host = HOST): boolean {
+  const holder = /^(.+)\/(\d+)$/.exec(mark);
+  if (!holder) return true;
+  return holder[1] === host && !alive(Number(holder[2]));
+}
+
+/** The resources (primitives, or the clones that carry the mark) held by runs that are over. */
+export function interruptedHolds(
+  live: LiveCluster | null,
+  alive: (pid: number) => boolean = isAlive,
+  host = HOST,
+): string[] {
+  return [...(live?.cib?.resources.values() ?? [])]
+    .filter((r) => r.kind !== "group" && r.meta[HOLD_MARK] !== undefined)
+    .filter((r) => interrupted(r.meta[HOLD_MARK], alive, host))
+    .map((r) => r.id);
+}
