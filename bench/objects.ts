@@ -252,13 +252,19 @@ function batchLines(upSeconds: number): string[] {
   const gathered = lines
     .map((l) => /^gather oldest=(\d+)/.exec(l))
     .filter((m): m is RegExpExecArray => m !== null);
+  const refills = lines
+    .map((l) => /^gather .*refill=(\d+)/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]));
   const steps = batches.reduce((a, b) => a + b.steps, 0);
   const busy = batches.reduce((a, b) => a + b.ms, 0) / 1000;
   const phase = (pick: (b: (typeof batches)[number]) => number) =>
     median(batches.map(pick).filter((x) => !Number.isNaN(x)));
   return [
     `- library batches in the last up at N=${Math.max(...sizes)}: ${batches.length} batches for ${steps} steps ` +
-      `(${(steps / batches.length).toFixed(1)} per batch, the engine's parallelism bounds it); ` +
+      `(${(steps / batches.length).toFixed(1)} per batch; at most the engine's parallel slots, 8 here: ` +
+      `after a batch, the next waits up to 250 ms for the engine to refill the slots it freed, ` +
+      `median ${median(refills)} ms from a batch's return to the next's start); ` +
       `a batch's round trip, median ${phase((b) => b.ms)} ms: on node1 ${phase((b) => b.query)} ms to read the CIB, ` +
       `${phase((b) => b.work)} ms for its pcs steps on the copy, ${phase((b) => b.push)} ms to push; ` +
       `${busy.toFixed(1)} s of the ${upSeconds.toFixed(1)} s up in batches, the rest in the engine and between batches; ` +

@@ -27,6 +27,9 @@ export interface WriterTiming {
    * How long a batch may wait, past collectMs, to be as big as the most steps ever in flight at
    * once (the engine's parallelism, as seen): when a batch returns, the engine sends the next
    * steps over some 100 ms, and a batch of 7 followed by a batch of 1 costs a whole batch more.
+   * Also how long, after a batch returned K steps, the next waits for the engine to send about K
+   * new ones (the slots that batch freed): else the few that came during the batch go alone, and
+   * batches alternate big and small, each costing about the same (its time is mostly the CIB's).
    */
   fillWaitMs: number;
   /**
@@ -94,6 +97,8 @@ export class ClusterWriter {
   private readonly held = new Set<string>();
   /** Resource ids in the CIB as last seen; null until this writer has seen it. */
   private known: Set<string> | null = null;
+  /** The last batch's return: when, the arrival count then, and how many slots it freed. */
+  private refill: { at: number; arrivals: number; freed: number } | null = null;
 
   constructor(
     private readonly runBatch: BatchRunner,
@@ -183,15 +188,27 @@ export class ClusterWriter {
     }, delayMs);
   }
 
-  /** Fewer steps than were ever in flight at once, still coming in, the oldest still young. */
+  /**
+   * Fewer steps than were ever in flight at once, and more coming: still arriving, the oldest
+   * still young; or a batch just returned and the engine has not yet refilled the slots it freed.
+   */
   private worthWaiting(): boolean {
     const now = Date.now();
+    if (this.pending.length >= this.peakCallers - this.inFlightSteps) return false;
     const oldest = Math.min(...this.pending.map((p) => p.since));
-    return (
-      this.pending.length < this.peakCallers - this.inFlightSteps &&
+    const arriving =
       now - this.lastArrival < this.timing.quietMs &&
-      now - oldest < this.timing.collectMs + this.timing.fillWaitMs
-    );
+      now - oldest < this.timing.collectMs + this.timing.fillWaitMs;
+    return arriving || this.refilling(now);
+  }
+
+  /** After a batch: fewer new steps than it freed slots, none quiet for long, within fillWaitMs. */
+  private refilling(now: number): boolean {
+    if (!this.refill || now - this.refill.at >= this.timing.fillWaitMs) return false;
+    const came = this.arrivals - this.refill.arrivals;
+    if (came >= this.refill.freed) return false;
+    // the first new step may take a while (the engine handles the replies first); then a lull ends it
+    return came === 0 || now - this.lastArrival < this.timing.quietMs;
   }
 
   /**
@@ -215,7 +232,11 @@ export class ClusterWriter {
   private async flush(): Promise<void> {
     this.inFlight++;
     const batch = await this.takeReady();
-    if (batch.length) stat(`gather oldest=${Date.now() - Math.min(...batch.map((p) => p.since))}`);
+    if (batch.length) {
+      const refillMs = this.refill ? ` refill=${Date.now() - this.refill.at}` : "";
+      stat(`gather oldest=${Date.now() - Math.min(...batch.map((p) => p.since))}${refillMs}`);
+    }
+    this.refill = null;
     if (batch.length === 0) {
       this.inFlight--;
       if (this.pending.length) this.schedule();
@@ -242,7 +263,8 @@ export class ClusterWriter {
     } finally {
       this.inFlight--;
       this.inFlightSteps -= batch.length;
-      // steps that came while this batch ran have waited for company already
+      this.refill = { at: Date.now(), arrivals: this.arrivals, freed: batch.length };
+      // steps that came while this batch ran go with those the engine sends for the freed slots
       if (this.pending.length) this.schedule(0);
     }
   }

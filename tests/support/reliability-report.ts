@@ -36,8 +36,35 @@ function hostileSection(unit: Json, lab: Json): string[] {
     out.push(
       ...notRun("the lab half: stored verbatim through real pcs, canary on the nodes", "hostile-lab.json"),
     );
-  else out.push("```json", JSON.stringify(lab, null, 2), "```", "");
+  else out.push(...hostileLabLines(lab));
   return out;
+}
+
+/** The lab half: accepted values through a real up, refused ones through preview and up. */
+function hostileLabLines(lab: Json): string[] {
+  const fields = Object.entries(lab.fields ?? {}) as [string, Json][];
+  const stored = Object.entries(lab.storedVerbatim ?? {}) as [string, Json][];
+  return [
+    `On the lab (a real \`pulumi up\` through pcs on node1; ${lab.at}): the values the check accepts in ` +
+      `the free-text fields below, each stored in the CIB and read back.`,
+    "",
+    "| field | tried | accepted | refused | refused values tried through `preview` and `up` |",
+    "|---|---|---|---|---|",
+    ...fields.map(
+      ([f, x]) =>
+        `| ${f} | ${x.tried} | ${x.accepted} | ${x.refused} | ${lab.refusedThroughCli?.[f] ?? "–"} |`,
+    ),
+    "",
+    "| phase | objects | values | not stored verbatim | preview --refresh clean | state not identical |",
+    "|---|---|---|---|---|---|",
+    ...stored.map(
+      ([phase, x]) =>
+        `| ${phase} | ${x.objects} | ${x.values} | ${x.notVerbatim} | ${x.previewClean ? "yes" : "**no**"} | ${x.stateNotIdentical} |`,
+    ),
+    "",
+    `Injections executed on the nodes or here: ${lab.injectionsExecuted === undefined ? "_not reached_" : verdict(lab.injectionsExecuted === 0)}.`,
+    "",
+  ];
 }
 
 function secretsSection(s: Json): string[] {
@@ -64,10 +91,34 @@ function secretsSection(s: Json): string[] {
   return out;
 }
 
-function genericSection(title: string, file: string, what: string, data: Json): string[] {
-  const out = [`## ${title}`, ""];
-  if (!data) return [...out, ...notRun(what, file)];
-  return [...out, "```json", JSON.stringify(data, null, 2), "```", ""];
+/** Faults injected and survived, each with its failure and recovery times. */
+function faultsSection(f: Json): string[] {
+  const out = ["## Faults", ""];
+  if (!f) return [...out, ...notRun("tests/adversarial/faults.test.ts", "faults.json")];
+  const secs = (x: unknown) => (typeof x === "number" ? x.toFixed(1) : "–");
+  const faults = (f.faults ?? []) as Json[];
+  out.push(
+    `Faults injected: **${f.totals?.injected ?? faults.length}**, survived: **${f.totals?.survived ?? faults.filter((x) => x.survived).length}** (${f.generatedAt}).`,
+    "",
+    "| fault | survived | up exit | s from fault to end of up | recovery: s from power-on to converged up | to clean preview |",
+    "|---|---|---|---|---|---|",
+    ...faults.map(
+      (x) =>
+        `| ${x.name} | ${x.survived ? "yes" : "**no**"} | ${x.upExit ?? "–"} | ${secs(x.secondsFromKillToEndOfUp ?? x.secondsToFailure)} | ` +
+        `${secs(x.recovery?.upConvergedSeconds)} | ${secs(x.recovery?.cleanPreviewSeconds)} |`,
+    ),
+    "",
+    ...(f.what ? [String(f.what), ""] : []),
+    "<details><summary>Every figure</summary>",
+    "",
+    "```json",
+    JSON.stringify(f, null, 2),
+    "```",
+    "",
+    "</details>",
+    "",
+  );
+  return out;
 }
 
 function concurrencySection(c: Json): string[] {
@@ -95,7 +146,7 @@ export function writeReliabilityReport(
     "",
     ...hostileSection(load("hostile-unit.json", dir), load("hostile-lab.json", dir)),
     ...secretsSection(load("secrets.json", dir)),
-    ...genericSection("Faults", "faults.json", "tests/adversarial/faults.test.ts", load("faults.json", dir)),
+    ...faultsSection(load("faults.json", dir)),
     ...concurrencySection(load("concurrency.json", dir)),
   ].join("\n");
   writeFileSync(out, text);

@@ -83,6 +83,39 @@ test("steps that keep trickling in wait no longer than fillWaitMs", async () => 
   expect(batches.slice(1).map((b) => b.map((s) => s.owner))).toEqual([["b1", "b2", "b3"], ["late"]]);
 });
 
+test("after a batch, what came meanwhile waits for the engine to refill the slots the batch freed", async () => {
+  const { batches, run } = fakeRunner();
+  // wide margins: the refill comes well after quietMs (the old rule sent the straggler alone)
+  const w = new ClusterWriter(run, target, { ...timing, quietMs: 50, fillWaitMs: 3000 });
+  const first = [1, 2, 3].map((i) => w.submit(step(`a${i}`)));
+  await new Promise((r) => setTimeout(r, 15)); // the first batch runs
+  const straggler = w.submit(step("s"));
+  await Promise.all(first);
+  await new Promise((r) => setTimeout(r, 150)); // the engine handles the replies
+  const refill = [1, 2, 3].map((i) => w.submit(step(`n${i}`)));
+  await Promise.all([straggler, ...refill]);
+  expect(batches.map((b) => b.map((s) => s.owner))).toEqual([
+    ["a1", "a2", "a3"],
+    ["s", "n1", "n2", "n3"],
+  ]);
+});
+
+test("a refill that never comes delays what waits by fillWaitMs at most", async () => {
+  const { batches, run } = fakeRunner();
+  const wide = { ...timing, quietMs: 50, fillWaitMs: 400 };
+  const w = new ClusterWriter(run, target, wide);
+  const first = [1, 2, 3].map((i) => w.submit(step(`a${i}`)));
+  await new Promise((r) => setTimeout(r, 15));
+  const straggler = w.submit(step("s"));
+  await Promise.all(first);
+  const t0 = Date.now();
+  await straggler;
+  const waited = Date.now() - t0;
+  expect(batches.map((b) => b.map((s) => s.owner))).toEqual([["a1", "a2", "a3"], ["s"]]);
+  expect(waited).toBeGreaterThanOrEqual(wide.fillWaitMs - 50);
+  expect(waited).toBeLessThan(wide.fillWaitMs + 1000);
+});
+
 test("with two batches allowed, a step arriving while one runs goes at once in a second, not a third", async () => {
   const starts: { owners: string[]; at: number }[] = [];
   const t0 = Date.now();
