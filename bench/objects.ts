@@ -6,6 +6,7 @@
 // "floor": the same resources with a provider that does nothing — the engine's own cost.
 // Usage: npm run bench:objects [-- --sizes 10,100,300] [-- --runs 3] [-- --large-runs 1] [-- --modes library,baseline,floor]
 //        npm run bench:objects -- --report-only --sizes … --runs … --large-runs …   (the section from the last results)
+//        npm run bench:objects -- --merge --sizes 100 …   (these sizes measured again, the others kept with their dates)
 import {
   copyFileSync,
   existsSync,
@@ -176,21 +177,51 @@ async function oneRun(mode: Mode, n: number): Promise<{ up: Measure; refresh: Me
   }
 }
 
+type Results = Record<string, { up: Measure[]; refresh: Measure[]; measuredAt?: string }>;
+
+/** One row per side and size, in size order, each with the day it was measured. */
+function tableOf(results: Results): string {
+  const keys = Object.keys(results).sort((a, b) => sizeOf(a) - sizeOf(b));
+  const rows = keys.map((key) => {
+    const [mode] = key.split(" ");
+    const { up, refresh: re, measuredAt } = results[key];
+    return (
+      `| ${mode} | ${sizeOf(key)} | ${spread(up.map((m) => m.seconds))} | ${median(up.map((m) => m.handshakes))} | ` +
+      `${median(up.map((m) => m.commands))} | ${median(up.map((m) => m.pcs))} | ${median(up.map((m) => m.pcsCommands))} | ${up.filter((m) => !m.ok).length} | ` +
+      `${re.filter((m) => !m.ok).length} | ${Math.max(...up.map((m) => m.missing ?? 0))} | ` +
+      `${spread(re.map((m) => m.seconds))} | ${median(re.map((m) => m.commands))} | ` +
+      `${spread(
+        up.map((m) => m.peakMiB),
+        0,
+      )} | ${median(up.map((m) => Math.round(m.cpuBusy * 100)))}% | ${up.length} | ${measuredAt?.slice(0, 16) ?? "–"} |`
+    );
+  });
+  return [
+    "| side | N | up: seconds, median (min–max) | ssh handshakes | remote commands | pcs start-ups | pcs commands | failed ups | previews with changes after up | most objects missing after up | preview --refresh: seconds | refresh: remote commands | provider peak MiB | CPU busy during up | runs | measured (UTC) |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ...rows,
+  ].join("\n");
+}
+
+const sizeOf = (key: string): number => Number(/N=(\d+)/.exec(key)?.[1]);
+
 async function main() {
   if (process.argv.includes("--report-only")) {
     // the section again from the last raw results (after a change to the report itself)
     const last = JSON.parse(readFileSync(path.join(resultsDir, "objects.json"), "utf8"));
-    writeSection("objects", report(last.results, last.table));
+    writeSection("objects", report(last.results, tableOf(last.results)));
     return;
   }
   process.env.PCMK_LAB_STATS_FILE = statsFile;
   ensureCluster();
-  const rows: string[] = [];
-  const results: Record<string, { up: Measure[]; refresh: Measure[] }> = {};
+  const out = path.join(resultsDir, "objects.json");
+  // --merge: the sizes run now replace theirs in the last results; the others stay, with their date
+  const results: Results =
+    args.includes("--merge") && existsSync(out) ? JSON.parse(readFileSync(out, "utf8")).results : {};
   for (const n of sizes)
     for (const mode of modes) {
       const key = `${mode} N=${n}`;
-      results[key] = { up: [], refresh: [] };
+      results[key] = { up: [], refresh: [], measuredAt: new Date().toISOString() };
       for (let i = 0; i < runsAt(n); i++) {
         const r = await oneRun(mode, n);
         results[key].up.push(r.up);
@@ -200,26 +231,9 @@ async function main() {
             `refresh ${r.refresh.seconds.toFixed(1)} s`,
         );
       }
-      const up = results[key].up;
-      const re = results[key].refresh;
-      rows.push(
-        `| ${mode} | ${n} | ${spread(up.map((m) => m.seconds))} | ${median(up.map((m) => m.handshakes))} | ` +
-          `${median(up.map((m) => m.commands))} | ${median(up.map((m) => m.pcs))} | ${median(up.map((m) => m.pcsCommands))} | ${up.filter((m) => !m.ok).length} | ` +
-          `${re.filter((m) => !m.ok).length} | ${Math.max(...up.map((m) => m.missing ?? 0))} | ` +
-          `${spread(re.map((m) => m.seconds))} | ${median(re.map((m) => m.commands))} | ` +
-          `${spread(
-            up.map((m) => m.peakMiB),
-            0,
-          )} | ${median(up.map((m) => Math.round(m.cpuBusy * 100)))}% |`,
-      );
     }
-  const table = [
-    "| side | N | up: seconds, median (min–max) | ssh handshakes | remote commands | pcs start-ups | pcs commands | failed ups | previews with changes after up | most objects missing after up | preview --refresh: seconds | refresh: remote commands | provider peak MiB | CPU busy during up |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ...rows,
-  ].join("\n");
+  const table = tableOf(results);
   console.log(`\n${table}\n`);
-  const out = path.join(resultsDir, "objects.json");
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), runs, results, table }, null, 2));
   console.log(`raw results: ${out}`);
@@ -274,17 +288,18 @@ function batchLines(upSeconds: number): string[] {
 }
 
 /** The verdicts against the issue's targets, from the medians. */
-function report(results: Record<string, { up: Measure[]; refresh: Measure[] }>, table: string): string {
+function report(results: Results, table: string): string {
   const m = (key: string, pick: (x: Measure) => number, op: "up" | "refresh" = "up") =>
     results[key] ? median(results[key][op].map(pick)) : NaN;
   const lines: string[] = [];
-  for (const n of sizes) {
+  const measured = [...new Set(Object.keys(results).map(sizeOf))].sort((a, b) => a - b);
+  for (const n of measured) {
     const ratio = m(`library N=${n}`, (x) => x.seconds) / m(`baseline N=${n}`, (x) => x.seconds);
     if (!Number.isNaN(ratio))
       lines.push(`- B2 N=${n}: library / remote.Command-style baseline = **${ratio.toFixed(2)}**`);
   }
-  const lo = Math.min(...sizes);
-  const hi = Math.max(...sizes);
+  const lo = Math.min(...measured);
+  const hi = Math.max(...measured);
   const secs = (side: string, n: number, op: "up" | "refresh" = "up") =>
     m(`${side} N=${n}`, (x) => x.seconds, op);
   const growth = (side: string) => secs(side, hi, "refresh") / secs(side, lo, "refresh");
@@ -309,12 +324,12 @@ function report(results: Record<string, { up: Measure[]; refresh: Measure[] }>, 
     `- B4: provider peak memory at N=${hi}: ${m(`library N=${hi}`, (x) => x.peakMiB).toFixed(0)} MiB (library), ` +
       `${m(`baseline N=${hi}`, (x) => x.peakMiB).toFixed(0)} MiB (baseline), ${m(`floor N=${hi}`, (x) => x.peakMiB).toFixed(0)} MiB (floor)`,
   );
-  lines.push(...batchLines(m(`library N=${hi}`, (x) => x.seconds)));
+  lines.push(...batchLines(m(`library N=${Math.max(...sizes)}`, (x) => x.seconds)));
   return [
     "## B2–B4 — many objects, drift check, footprint (`npm run bench:objects`)",
     "",
     ...machineLines(ensureEngine()),
-    `- ${runs} runs per side and size (${largeRuns} at N ≥ 300); engine parallelism: Pulumi's default (4 × cores = 8 here)`,
+    `- runs per side and size, and when they were measured: the last two columns; engine parallelism: Pulumi's default (4 × cores = 8 here)`,
     "",
     table,
     "",

@@ -201,7 +201,7 @@ export function clusterDiff(olds: ClusterOutputs, news: ClusterInputs) {
   if (olds.transport !== news.transport || (olds.liveTransport && olds.liveTransport !== news.transport)) {
     replaces.push("transport");
   }
-  const undeclared = Object.keys(olds.properties).filter((k) => !(k in news.properties));
+  const undeclared = Object.keys(olds.properties).filter((k) => !Object.hasOwn(news.properties, k));
   const changes =
     replaces.length > 0 ||
     !sameNodes(olds.liveNodes, news.nodes) ||

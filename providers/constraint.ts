@@ -10,7 +10,7 @@ import { LiveCluster } from "./cib/live";
 import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, dnsName, targetOf } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
-import { interruptedHolds } from "./holds";
+import { interruptedHolds, madeByHeldRuns } from "./holds";
 import { attributes, normalRole, pacemakerId, pairs, role, same } from "./primitive";
 import { SECRET_INPUTS } from "./secrets";
 import { SshPool } from "./transport/ssh";
@@ -324,7 +324,7 @@ function setOptions(
   return Object.fromEntries(
     Object.entries(live).filter(
       (e): e is [string, string] =>
-        e[1] !== undefined && (e[0] in declared || (e[1] !== "" && e[1] !== pcsDefaults[e[0]])),
+        e[1] !== undefined && (Object.hasOwn(declared, e[0]) || (e[1] !== "" && e[1] !== pcsDefaults[e[0]])),
     ),
   );
 }
@@ -376,8 +376,12 @@ export const constraintLifecycle = {
   async create(pool: SshPool, c: ConstraintInputs) {
     const target = targetOf(c.runOn);
     const writer = writerFor(pool, target);
+    const before = await sharedLive(pool, target).catch(() => null);
     // holds left by interrupted runs go with this run's (a run may have constraints to make only)
-    const stale = interruptedHolds(await sharedLive(pool, target).catch(() => null));
+    const stale = interruptedHolds(before);
+    // an existing one on resources still held is an interrupted run's (pushed, its reply lost):
+    // taken over, as with adopt
+    const takeOver = madeByHeldRuns(before, resourcesOf(c.constraint));
     let outcome = await writer.create(
       {
         owner: owner(c),
@@ -386,7 +390,7 @@ export const constraintLifecycle = {
         needs: resourcesOf(c.constraint),
       },
       c.constraintId,
-      c.adopt,
+      c.adopt || takeOver,
       stale,
     );
     let ruleResolved = ruleResolvedOf(outcome.live, c.constraintId);

@@ -46,3 +46,26 @@ export function interruptedHolds(
     .filter((r) => interrupted(r.meta[HOLD_MARK], alive, host))
     .map((r) => r.id);
 }
+
+/**
+ * Whether a constraint on these resources, found existing under the id a create declares, was made
+ * by an interrupted run (its push reached the CIB, its reply did not): every resource it names is
+ * still held, by a run that is over or by this one (which took the resource over). Held means not
+ * released since its create, and pacemaker refuses a constraint on a resource that does not exist
+ * yet, so such a constraint was made during those runs: the create takes it over as declared.
+ */
+export function madeByHeldRuns(
+  live: LiveCluster | null,
+  resources: readonly string[],
+  alive: (pid: number) => boolean = isAlive,
+  host = HOST,
+): boolean {
+  const mark = (id: string) => live?.cib?.resources.get(id)?.meta[HOLD_MARK];
+  return (
+    resources.length > 0 &&
+    resources.every((id) => {
+      const m = mark(id);
+      return m !== undefined && (m === `${host}/${process.pid}` || interrupted(m, alive, host));
+    })
+  );
+}

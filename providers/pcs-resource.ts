@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Clone, Primitive } from "./cib/model";
 import { LiveCluster } from "./cib/live";
+import { activeOn } from "./cib/status";
 import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, targetOf } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
@@ -185,7 +186,7 @@ export function resourceAsLive(
   const found = findPrimitive(live, declared.resourceId);
   if (!found) return null;
   const { primitive: p, clone } = found;
-  const where = live.status?.resources[p.id] ?? [];
+  const where = activeOn(live.status, p.id);
   return {
     ...declared,
     agent: p.agent === agentResolved ? declared.agent : p.agent,

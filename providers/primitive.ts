@@ -151,7 +151,9 @@ export function liveOperationsAsDeclared(
 /** Live meta attributes without the run-time ones nobody declared. */
 export function ownMeta(live: NvPairs, declared: NvPairs, ignore: readonly string[] = []): NvPairs {
   return Object.fromEntries(
-    Object.entries(live).filter(([k]) => k in declared || !(RUNTIME_META.includes(k) || ignore.includes(k))),
+    Object.entries(live).filter(
+      ([k]) => Object.hasOwn(declared, k) || !(RUNTIME_META.includes(k) || ignore.includes(k)),
+    ),
   );
 }
 
@@ -190,10 +192,14 @@ export const opsArgs = (ops: DeclaredOperation[]): string[] =>
 
 /** Assignments that make `live` equal `declared` over the keys of both (empty value = remove). */
 export function attributeChanges(live: NvPairs, declared: NvPairs): NvPairs {
-  const out: NvPairs = {};
-  for (const [k, v] of Object.entries(declared)) if (live[k] !== v) out[k] = v;
-  for (const k of Object.keys(live)) if (!(k in declared)) out[k] = "";
-  return out;
+  // own keys only: a key may be called "constructor" or "toString"
+  const liveValue = (k: string) => (Object.hasOwn(live, k) ? live[k] : undefined);
+  return Object.fromEntries([
+    ...Object.entries(declared).filter(([k, v]) => liveValue(k) !== v),
+    ...Object.keys(live)
+      .filter((k) => !Object.hasOwn(declared, k))
+      .map((k) => [k, ""]),
+  ]);
 }
 
 /** pcs argv steps that turn the live operations (matched by key) into the declared ones. */

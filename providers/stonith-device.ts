@@ -10,6 +10,7 @@ import { z } from "zod";
 import { LiveCluster } from "./cib/live";
 import { Primitive } from "./cib/model";
 import { sharedLive } from "./cib/snapshot";
+import { activeOn } from "./cib/status";
 import { connectionSchema, dnsName, targetOf } from "./connection";
 import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
 import {
@@ -128,10 +129,13 @@ export function deviceAsLive(
   const p = findDevice(live, declared.deviceId);
   if (!p) return null;
   const parameters = Object.fromEntries(
-    Object.entries(p.instance).filter(([k]) => !(k in declared.secretParameters)),
+    Object.entries(p.instance).filter(([k]) => !Object.hasOwn(declared.secretParameters, k)),
   );
   const secretParameters = Object.fromEntries(
-    Object.entries(declared.secretParameters).map(([k, v]) => [k, p.instance[k] === v ? v : CHANGED_OUTSIDE]),
+    Object.entries(declared.secretParameters).map(([k, v]) => [
+      k,
+      Object.hasOwn(p.instance, k) && p.instance[k] === v ? v : CHANGED_OUTSIDE,
+    ]),
   );
   return {
     ...declared,
@@ -142,7 +146,7 @@ export function deviceAsLive(
     operations: liveOperationsAsDeclared(p.operations, declared.operations),
     fencingLevels: levelsOf(live, p.id),
     agentResolved,
-    runningOn: (live.status?.resources[p.id] ?? []).map((w) => w.node),
+    runningOn: activeOn(live.status, p.id).map((w) => w.node),
     held: false,
   };
 }

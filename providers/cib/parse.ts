@@ -51,9 +51,10 @@ type Xml = any;
 const list = (x: Xml): Xml[] => (Array.isArray(x) ? x : x === undefined || x === "" ? [] : [x]);
 
 function nvpairs(sets: Xml): NvPairs {
-  const out: NvPairs = {};
-  for (const set of list(sets)) for (const nv of list(set?.nvpair)) out[nv.name] = nv.value ?? "";
-  return out;
+  // fromEntries keeps any name as an own key (an assignment would not keep "__proto__")
+  return Object.fromEntries(
+    list(sets).flatMap((set) => list(set?.nvpair).map((nv): [string, string] => [nv.name, nv.value ?? ""])),
+  );
 }
 
 function operation(op: Xml): Operation {

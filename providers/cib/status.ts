@@ -31,7 +31,8 @@ export function parseCrmMon(xml: string): ClusterStatus {
   const doc = parser.parse(xml)?.["pacemaker-result"];
   if (!doc) throw new Error("not crm_mon XML: no <pacemaker-result>");
   const dc = doc.summary?.current_dc;
-  const resources: ClusterStatus["resources"] = {};
+  // no prototype: a resource may be called "constructor" or "__proto__"
+  const resources: ClusterStatus["resources"] = Object.create(null);
   const section = doc.resources ?? {};
   for (const r of section.resource ?? []) collect(resources, r);
   for (const g of section.group ?? []) for (const r of g.resource ?? []) collect(resources, r);
@@ -50,4 +51,9 @@ export function parseCrmMon(xml: string): ClusterStatus {
     })),
     resources,
   };
+}
+
+/** Where a resource is active, with its role there: its own entry only, whatever its id. */
+export function activeOn(status: ClusterStatus | null, id: string): { node: string; role: string }[] {
+  return status && Object.hasOwn(status.resources, id) ? status.resources[id] : [];
 }

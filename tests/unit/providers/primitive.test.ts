@@ -248,6 +248,13 @@ describe("meta attributes", () => {
     expect(attributeChanges({}, {})).toEqual({});
     expect(attributeChanges({ a: "" }, { a: "" })).toEqual({});
   });
+
+  test("keys named like Object's own members are keys like any other (found by the lab's hostile input)", () => {
+    expect(attributeChanges({ constructor: "1" }, {})).toEqual({ constructor: "" });
+    expect(attributeChanges({}, { toString: "x" })).toEqual({ toString: "x" });
+    expect(attributeChanges({ valueOf: "1" }, { valueOf: "1" })).toEqual({});
+    expect(ownMeta({ constructor: "1", "target-role": "Started" }, {})).toEqual({ constructor: "1" });
+  });
 });
 
 describe("canonical comparison", () => {

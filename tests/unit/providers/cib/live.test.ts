@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { corosyncCluster } from "../../../../providers/cib/corosync-conf";
 import { parseLive } from "../../../../providers/cib/live";
-import { parseCrmMon } from "../../../../providers/cib/status";
+import { activeOn, parseCrmMon } from "../../../../providers/cib/status";
 
 const fixture = (name: string): string => readFileSync(path.join(__dirname, "fixtures", name), "utf8");
 
@@ -36,6 +36,17 @@ test("crm_mon: DC, quorum, nodes with standby, and where each resource runs in w
     { node: "node1.example.com", role: "Promoted" },
     { node: "node2.example.com", role: "Unpromoted" },
   ]);
+});
+
+test("a resource called like an Object member or __proto__ is found by its own entry only", () => {
+  const mon = (id: string) =>
+    `<pacemaker-result><summary/><nodes/><resources><resource id="${id}" role="Started" active="true">` +
+    `<node name="node1.example.com"/></resource></resources></pacemaker-result>`;
+  for (const id of ["constructor", "__proto__", "toString"]) {
+    expect(activeOn(parseCrmMon(mon(id)), id)).toEqual([{ node: "node1.example.com", role: "Started" }]);
+    expect(activeOn(parseCrmMon(mon("other")), id)).toEqual([]);
+  }
+  expect(activeOn(null, "constructor")).toEqual([]);
 });
 
 test("the one-round-trip reader splits its sections, and tells a node without a cluster", () => {
