@@ -122,6 +122,8 @@ interface Measure {
   ok: boolean;
   /** Resources and constraints declared but not in the CIB after the run (lost or never made). */
   missing?: number;
+  /** The library's live reads during the operation: round trip and parse, ms; text read, bytes. */
+  liveReads?: { ms: number; parse: number; bytes: number }[];
 }
 
 /** The benchmark's resources and their location constraints in the CIB (any constraint id). */
@@ -144,7 +146,12 @@ async function measure(mode: Mode, stack: TestStack, pulumiArgs: string[]): Prom
     console.error(`${mode} ${pulumiArgs.join(" ")} failed:\n${(r.stdout + r.stderr).slice(-2000)}`);
   const commands = after.commands - before.commands;
   keepStats(`${mode}-${pulumiArgs[0]}`);
+  const liveReads = statsLines()
+    .map((l) => /^read ms=(\d+) parse=(\d+) bytes=(\d+)/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ ms: Number(m[1]), parse: Number(m[2]), bytes: Number(m[3]) }));
   return {
+    liveReads,
     seconds,
     handshakes: after.handshakes - before.handshakes,
     commands,
@@ -175,6 +182,16 @@ async function oneRun(mode: Mode, n: number): Promise<{ up: Measure; refresh: Me
     await stack.pulumi(["stack", "rm", "--force", "--yes"]);
     stack.dispose();
   }
+}
+
+/** The refresh's live read (one ssh command: corosync.conf, cibadmin, crm_mon), as measured. */
+function liveReadNote(refreshes: Measure[], n: number): string {
+  const reads = refreshes.flatMap((m) => m.liveReads ?? []);
+  if (!reads.length) return "";
+  return (
+    `; its one live read at N=${n} took a median ${median(reads.map((r) => r.ms))} ms on node1 and ` +
+    `${median(reads.map((r) => r.parse))} ms to parse (${(median(reads.map((r) => r.bytes)) / 1e6).toFixed(1)} MB)`
+  );
 }
 
 type Results = Record<string, { up: Measure[]; refresh: Measure[]; measuredAt?: string }>;
@@ -317,7 +334,8 @@ function report(results: Results, table: string): string {
       `(floor: ${secs("floor", lo, "refresh").toFixed(1)} → ${secs("floor", hi, "refresh").toFixed(1)} s), ` +
       `so no provider meets 1.5× on this machine; above the floor the library adds ` +
       `${(secs("library", lo, "refresh") - secs("floor", lo, "refresh")).toFixed(1)} s at N=${lo} and ` +
-      `${(secs("library", hi, "refresh") - secs("floor", hi, "refresh")).toFixed(1)} s at N=${hi}`,
+      `${(secs("library", hi, "refresh") - secs("floor", hi, "refresh")).toFixed(1)} s at N=${hi}` +
+      liveReadNote(results[`library N=${hi}`]?.refresh ?? [], hi),
     `- CPU: during the library's up at N=100 the machine's cores were ${(m("library N=100", (x) => x.cpuBusy) * 100).toFixed(0)}% busy ` +
       `(the baseline's: ${(m("baseline N=100", (x) => x.cpuBusy) * 100).toFixed(0)}%, the floor's: ${(m("floor N=100", (x) => x.cpuBusy) * 100).toFixed(0)}%): ` +
       `the engine, the program, the provider, pcs and three nodes' pacemaker share them`,

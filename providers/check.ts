@@ -67,31 +67,42 @@ export const isUnicodeText = (s: string): boolean => !/\p{Cs}/u.test(s);
 export const NOT_UNICODE = "valid Unicode text (a lone UTF-16 surrogate cannot be sent as UTF-8)";
 
 /**
- * Own "__proto__" keys: a valid XML name, but zod's records (and any `o[k] = v`) do not keep it
- * as a key, so a map entry declared with it would vanish without a word.
+ * Map keys a program cannot pass, each with why: "__proto__" is a valid XML name, but zod's records
+ * (and any `o[k] = v`) do not keep it as a key, so the entry would vanish without a word; and
+ * Pulumi's Node SDK prints every input with String() while registering it, which throws "Cannot
+ * convert object to primitive value" for a map with its own "toString" key — the
+ * program would stop with no word of which resource or field.
  */
-function protoKeys(value: unknown, at: Path = [], out: Path[] = []): Path[] {
-  if (Array.isArray(value)) value.forEach((v, i) => protoKeys(v, [...at, i], out));
-  else if (value && typeof value === "object") {
-    if (Object.prototype.hasOwnProperty.call(value, "__proto__")) out.push([...at, "__proto__"]);
-    for (const [k, v] of Object.entries(value)) if (k !== "__proto__") protoKeys(v, [...at, k], out);
+const UNCARRIABLE_KEYS = new Map([
+  ["__proto__", "__proto__ cannot be kept as a key by a JavaScript object"],
+  ["toString", "Pulumi's SDK cannot pass a map with a key toString (it prints each input with String())"],
+]);
+
+/** The paths of map keys a program cannot pass, and why (values inside Outputs are not looked at). */
+export function uncarriableKeys(value: unknown, at: Path = [], out: CheckFailure[] = []): CheckFailure[] {
+  if (Array.isArray(value)) value.forEach((v, i) => uncarriableKeys(v, [...at, i], out));
+  else if (value && typeof value === "object" && !isPromiseLike(value)) {
+    for (const [key, why] of UNCARRIABLE_KEYS)
+      if (Object.prototype.hasOwnProperty.call(value, key))
+        out.push({ property: propertyName([...at, key]), reason: `not an allowed name: ${why}` });
+    for (const [k, v] of Object.entries(value))
+      if (!UNCARRIABLE_KEYS.has(k)) uncarriableKeys(v, [...at, k], out);
   }
   return out;
 }
+
+// an Output or a Promise: its value is not known here (the provider's check sees it resolved)
+const isPromiseLike = (v: object): boolean =>
+  typeof (v as { then?: unknown }).then === "function" ||
+  typeof (v as { apply?: unknown }).apply === "function";
 
 /** Validates inputs; failures on unknown (preview) values are not failures. */
 export function checkInputs<S extends z.ZodType>(
   schema: S,
   inputs: unknown,
 ): { inputs?: z.infer<S>; failures: CheckFailure[] } {
-  const proto = protoKeys(inputs);
-  if (proto.length)
-    return {
-      failures: proto.map((p) => ({
-        property: propertyName(p),
-        reason: "not an allowed name: __proto__ cannot be kept as a key by a JavaScript object",
-      })),
-    };
+  const uncarriable = uncarriableKeys(inputs);
+  if (uncarriable.length) return { failures: uncarriable };
   const parsed = schema.safeParse(inputs);
   if (parsed.success) return { inputs: parsed.data, failures: [] };
   const unknowns = unknownPaths(inputs);

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isUnicodeText, NOT_UNICODE } from "./check";
 import { Connection, connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
-import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { corosyncCluster } from "./cib/corosync-conf";
 import { Secret, SECRET_INPUTS } from "./secrets";
 import { SshPool } from "./transport/ssh";
@@ -200,7 +200,7 @@ export class ClusterAuth extends pulumi.dynamic.Resource {
     super(
       serialisedProvider("ClusterAuth"),
       name,
-      { known: undefined, authenticated: undefined, ...args },
+      { known: undefined, authenticated: undefined, ...carriableArgs("ClusterAuth", name, args) },
       withSecretOutputs(opts, ...SECRET_INPUTS.ClusterAuth),
     );
   }

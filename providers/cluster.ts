@@ -9,7 +9,7 @@ import { CorosyncCluster } from "./cib/corosync-conf";
 import { LiveCluster, readLive } from "./cib/live";
 import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
-import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { xmlValue } from "./primitive";
 import { SECRET_INPUTS } from "./secrets";
 import { SshPool, SshTarget } from "./transport/ssh";
@@ -345,7 +345,7 @@ export class Cluster extends pulumi.dynamic.Resource {
     super(
       serialisedProvider("Cluster"),
       name,
-      { ...outputs, ...args },
+      { ...outputs, ...carriableArgs("Cluster", name, args) },
       withSecretOutputs(opts, ...SECRET_INPUTS.Cluster),
     );
   }

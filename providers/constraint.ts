@@ -9,7 +9,7 @@ import { Constraint as CibConstraint, ResourceSet, Rule } from "./cib/model";
 import { LiveCluster } from "./cib/live";
 import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, dnsName, targetOf } from "./connection";
-import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { interruptedHolds, madeByHeldRuns } from "./holds";
 import { attributes, normalRole, pacemakerId, pairs, role, same } from "./primitive";
 import { SECRET_INPUTS } from "./secrets";
@@ -452,7 +452,7 @@ export class Constraint extends pulumi.dynamic.Resource {
     super(
       serialisedProvider("Constraint"),
       name,
-      { ruleResolved: undefined, constraintId: undefined, ...args },
+      { ruleResolved: undefined, constraintId: undefined, ...carriableArgs("Constraint", name, args) },
       withSecretOutputs(opts, ...SECRET_INPUTS.Constraint),
     );
   }

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { connectionSchema, dnsName, targetOf } from "./connection";
-import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { SECRET_INPUTS } from "./secrets";
 import { nameOf, SshPool, SshTarget } from "./transport/ssh";
 
@@ -205,7 +205,7 @@ export class DrSite extends pulumi.dynamic.Resource {
     super(
       serialisedProvider("DrSite"),
       name,
-      { ...outputs, ...args },
+      { ...outputs, ...carriableArgs("DrSite", name, args) },
       withSecretOutputs(opts, ...SECRET_INPUTS.DrSite),
     );
   }

@@ -14,7 +14,7 @@ import { isIPv6 } from "node:net";
 import { z } from "zod";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
 import { Constraint } from "./constraint";
-import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { PcsResource, PcsResourceArgs } from "./pcs-resource";
 import { same } from "./primitive";
 import { SECRET_INPUTS } from "./secrets";
@@ -389,7 +389,7 @@ export class DrbdConfig extends pulumi.dynamic.Resource {
     super(
       serialisedProvider("DrbdConfig"),
       name,
-      { device: undefined, nodeStates: undefined, ...args },
+      { device: undefined, nodeStates: undefined, ...carriableArgs("DrbdConfig", name, args) },
       withSecretOutputs(opts, ...SECRET_INPUTS.DrbdConfig),
     );
   }

@@ -4,6 +4,7 @@
 // by name, inside the provider process; the code that runs is always the installed package's.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { uncarriableKeys } from "./check";
 
 /** A value in which any part may be a pulumi.Input (the engine resolves nested Outputs). */
 export type DeepInput<T> = pulumi.Input<
@@ -33,4 +34,16 @@ export function serialisedProvider(kind: string): pulumi.dynamic.ResourceProvide
     delete: (id, props) => require("pcmk-lab/runtime").remove(kind, id, props),
   };
   /* eslint-enable @typescript-eslint/no-require-imports */
+}
+
+/**
+ * The arguments, once shown passable: a map key Pulumi's SDK cannot pass (see uncarriableKeys) is
+ * refused here, in the program, naming the resource and the field, before the SDK would stop the
+ * program with "Cannot convert object to primitive value". Keys inside Outputs are the check's.
+ */
+export function carriableArgs<T extends object>(kind: string, name: string, args: T): T {
+  const refused = uncarriableKeys(args);
+  if (refused.length)
+    throw new Error(`${kind} '${name}': ${refused.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+  return args;
 }

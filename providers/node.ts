@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isUnicodeText, NOT_UNICODE } from "./check";
 import { Connection, connectionFields, dnsName, ipAddress, targetOf as connectionTarget } from "./connection";
-import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { Secret, SECRET_INPUTS } from "./secrets";
 import { SshPool, SshTarget } from "./transport/ssh";
 
@@ -356,7 +356,7 @@ export class Node extends pulumi.dynamic.Resource {
     super(
       serialisedProvider("Node"),
       name,
-      { ...outputs, ...args },
+      { ...outputs, ...carriableArgs("Node", name, args) },
       withSecretOutputs(opts, ...SECRET_INPUTS.Node),
     );
   }

@@ -8,7 +8,7 @@ import { LiveCluster } from "./cib/live";
 import { activeOn } from "./cib/status";
 import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, targetOf } from "./connection";
-import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { HOLDER, interruptedHolds } from "./holds";
 import {
   attributeChanges,
@@ -308,7 +308,7 @@ export class PcsResource extends pulumi.dynamic.Resource {
     super(
       serialisedProvider("PcsResource"),
       name,
-      { ...outputs, ...args },
+      { ...outputs, ...carriableArgs("PcsResource", name, args) },
       withSecretOutputs(opts, ...SECRET_INPUTS.PcsResource),
     );
   }

@@ -35,7 +35,12 @@ export const xmlValue = (max: number) =>
     .refine(isUnicodeText, NOT_UNICODE)
     .refine((s) => !/[\ufffe\uffff]/.test(s), "no U+FFFE or U+FFFF (not characters XML can hold)");
 
-export const attributeValue = xmlValue(4096);
+// pcs reads `name=` as "remove name" (and refuses it at create for an agent's parameter): an empty
+// value could never be stored as declared.
+export const attributeValue = xmlValue(4096).min(
+  1,
+  "not empty: pcs reads name= as 'remove name' (leave the key out)",
+);
 
 export const attributes = z.record(attributeName, attributeValue);
 

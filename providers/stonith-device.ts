@@ -12,7 +12,7 @@ import { Primitive } from "./cib/model";
 import { sharedLive } from "./cib/snapshot";
 import { activeOn } from "./cib/status";
 import { connectionSchema, dnsName, targetOf } from "./connection";
-import { ArgsOf, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
 import {
   attributeName,
   attributes,
@@ -254,7 +254,7 @@ export class StonithDevice extends pulumi.dynamic.Resource {
     super(
       serialisedProvider("StonithDevice"),
       name,
-      { ...outputs, ...args },
+      { ...outputs, ...carriableArgs("StonithDevice", name, args) },
       withSecretOutputs(opts, ...SECRET_INPUTS.StonithDevice),
     );
   }

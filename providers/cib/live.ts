@@ -1,5 +1,6 @@
 // The live state of a cluster, as seen from one node, in one round trip: corosync.conf, the CIB
 // (`cibadmin --query`) and the status (`crm_mon --output-as=xml`). No pcs start-up (~0.5 s each).
+import { stat } from "../stats";
 import { SshPool, SshTarget } from "../transport/ssh";
 import { corosyncCluster, CorosyncCluster } from "./corosync-conf";
 import { Cib } from "./model";
@@ -42,5 +43,10 @@ export function parseLive(text: string): LiveCluster {
 export const READ_LIVE_ARGV: readonly string[] = ["sh", "-c", READ_LIVE];
 
 export async function readLive(pool: SshPool, target: SshTarget): Promise<LiveCluster> {
-  return parseLive(await pool.run(target, READ_LIVE_ARGV));
+  const t0 = Date.now();
+  const text = await pool.run(target, READ_LIVE_ARGV);
+  const t1 = Date.now();
+  const live = parseLive(text);
+  stat(`read ms=${t1 - t0} parse=${Date.now() - t1} bytes=${text.length}`);
+  return live;
 }

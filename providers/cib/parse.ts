@@ -36,11 +36,32 @@ const repeated = new Set([
   "fencing-level",
 ]);
 
+// XML's own references, decoded once: the five named ones and numeric ones (&#10;, &#x2028;).
+// fast-xml-parser's default decoder leaves numeric references as they are.
+const NAMED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+const decodeReferences = (text: string): string =>
+  text.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|lt|gt|amp|quot|apos);/g, (_, ref: string) =>
+    ref[0] !== "#"
+      ? NAMED[ref]
+      : String.fromCodePoint(ref[1] === "x" ? parseInt(ref.slice(2), 16) : Number(ref.slice(1))),
+  );
+
+// Values are kept as they are (trimValues: false: a value may start or end with spaces); the
+// whitespace between elements, which would otherwise become text nodes, goes before parsing (a
+// CIB has no text content, and `>` and `<` inside a value are always escaped).
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: "",
   parseAttributeValue: false,
   parseTagValue: false,
+  trimValues: false,
+  entityDecoder: {
+    decode: decodeReferences,
+    reset: () => undefined,
+    setXmlVersion: () => undefined,
+    addInputEntities: () => undefined,
+    setExternalEntities: () => undefined,
+  },
   isArray: (name, _path, _leaf, isAttribute) => !isAttribute && repeated.has(name),
 });
 
@@ -202,7 +223,7 @@ function fencingLevels(root: Xml): FencingLevel[] {
 }
 
 export function parseCib(xml: string): Cib {
-  const doc = parser.parse(xml);
+  const doc = parser.parse(xml.replace(/>\s+</g, "><"));
   const cib = doc?.cib;
   if (cib?.configuration === undefined)
     throw new Error("not a CIB: no <cib><configuration> in cibadmin's output");

@@ -8,7 +8,8 @@ import { LiveCluster } from "../cib/live";
 import { Cib } from "../cib/model";
 import { rememberCib, sharedLive } from "../cib/snapshot";
 import { keyOf, SshPool, SshTarget } from "../transport/ssh";
-import { BatchRunner, PcsError, PcsStep, pcsBatchRunner, stat, stepError } from "./pcs-batch";
+import { stat } from "../stats";
+import { BatchRunner, PcsError, PcsStep, pcsBatchRunner, stepError } from "./pcs-batch";
 
 /** The meta attribute that marks a resource held by this writer (with target-role=Stopped). */
 export const HOLD_MARK = "pcmk-lab-held";

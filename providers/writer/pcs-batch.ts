@@ -1,12 +1,13 @@
 // Runs batches of pcs steps on one node through one long-lived process (pcs_batch.py, fed on
 // stdin): each batch is applied to a copy of the CIB and pushed once (see the script).
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Cib } from "../cib/model";
 import { parseCib } from "../cib/parse";
 import { redact, Secret } from "../secrets";
 import { nameOf, RemoteProcess, SshPool, SshTarget } from "../transport/ssh";
 import { shellLine } from "../transport/shell";
+import { stat } from "../stats";
 
 export interface PcsStep {
   /** Who asks, for errors: e.g. "PcsResource 'vip'". */
@@ -107,15 +108,6 @@ export function stepError(step: PcsStep, result: StepResult, target: SshTarget):
   const command = shellLine(["pcs", ...(result.argv ?? []).map((a) => redact(a, secrets))]);
   const message = redact((result.stderr || result.stdout || "").trim(), secrets);
   return new PcsError(step.owner, nameOf(target), command, message || "(pcs said nothing)");
-}
-
-/**
- * For the benchmarks: with PCMK_LAB_STATS_FILE set, one line per batch process started (pcs
- * imported once) and one per batch (its steps, commands and time on the node, round trip included).
- */
-export function stat(line: string): void {
-  const file = process.env.PCMK_LAB_STATS_FILE;
-  if (file) appendFileSync(file, `${line}\n`);
 }
 
 interface BatchReply {

@@ -1,7 +1,7 @@
 // Holds left by interrupted runs: whose they are, and which of the CIB's are over.
 import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
-import { HOLDER, interrupted, interruptedHolds } from "../../../providers/holds";
+import { HOLDER, interrupted, interruptedHolds, madeByHeldRuns } from "../../../providers/holds";
 import { HOLD_MARK } from "../../../providers/writer/cluster-writer";
 import { cibXml, liveFrom } from "../../support/cib-fixtures";
 
@@ -48,4 +48,20 @@ test("the holds that are over: on primitives and clones, not a running run's, no
   expect(interruptedHolds(liveFrom(xml), alive, "labhost").sort()).toEqual(["dummy1", "web-clone"]);
   expect(interruptedHolds(liveFrom(cibXml), alive, "labhost")).toEqual([]);
   expect(interruptedHolds(null)).toEqual([]);
+});
+
+test("a constraint is an interrupted run's when every resource it names is held by a run that is over, or by this one", () => {
+  let xml = held(cibXml, "dummy1-meta_attributes", "labhost/101"); // gone
+  xml = held(xml, "vip-meta_attributes", `labhost/${process.pid}`); // this run's, taken over
+  xml = held(xml, "g1a-meta_attributes", "labhost/103"); // another run, still running
+  const live = liveFrom(xml);
+  const alive = (pid: number) => pid === 103 || pid === process.pid;
+  expect(madeByHeldRuns(live, ["dummy1"], alive, "labhost")).toBe(true);
+  expect(madeByHeldRuns(live, ["dummy1", "vip"], alive, "labhost")).toBe(true);
+  // a resource released (or never held), held by a running run, or missing: not taken over
+  expect(madeByHeldRuns(live, ["dummy1", "web-clone"], alive, "labhost")).toBe(false);
+  expect(madeByHeldRuns(live, ["g1a"], alive, "labhost")).toBe(false);
+  expect(madeByHeldRuns(live, ["nothere"], alive, "labhost")).toBe(false);
+  expect(madeByHeldRuns(live, [], alive, "labhost")).toBe(false);
+  expect(madeByHeldRuns(null, ["dummy1"], alive, "labhost")).toBe(false);
 });

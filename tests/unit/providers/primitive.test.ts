@@ -130,7 +130,9 @@ describe("schemas", () => {
     expect(attributeName.safeParse("a=b").success).toBe(false);
     expect(attributeName.safeParse("--force").success).toBe(false);
     expect(attributeValue.safeParse(`it's <xml> & "more" ; $(x) ✓`).success).toBe(true);
-    expect(attributeValue.safeParse("").success).toBe(true);
+    // pcs reads name= as "remove name" (the lab: "Error: fake cannot be empty" at create)
+    expect(attributeValue.safeParse("").error?.issues[0].message).toMatch(/^not empty: pcs reads name= as/);
+    expect(attributeValue.safeParse(" ").success).toBe(true);
     for (const bad of ["a\nb", "a\tb", "a\u0000b", "a\u007fb", "x".repeat(4097)])
       expect(attributeValue.safeParse(bad).success).toBe(false);
   });

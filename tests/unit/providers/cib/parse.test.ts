@@ -148,3 +148,31 @@ test("anything but a CIB is refused", () => {
   expect(() => parseCib("<html/>")).toThrow(/not a CIB/);
   expect(() => parseCib("Error: unable to get cib")).toThrow(/not a CIB/);
 });
+
+test("values as pacemaker wrote them: spaces kept, every XML reference decoded once (found on the lab)", () => {
+  const values: [string, string][] = [
+    ["  ", "  "],
+    [" a ", " a "],
+    ["&amp;lt;", "&lt;"],
+    ["&#x2028;", "\u2028"],
+    ["&#10;", "\n"],
+    ["&#128512;", "😀"],
+    ["x &gt; &lt;", "x > <"],
+  ];
+  const xml =
+    `<cib epoch="1" num_updates="0" admin_epoch="0">\n  <configuration>\n    <crm_config/>\n    <nodes/>\n    <resources>\n` +
+    values
+      .map(
+        ([v], i) =>
+          `      <primitive id="r${i}" class="ocf" provider="pacemaker" type="Dummy">\n` +
+          `        <instance_attributes id="r${i}-ia">\n          <nvpair id="r${i}-f" name="fake" value="${v}"/>\n` +
+          `        </instance_attributes>\n      </primitive>\n`,
+      )
+      .join("") +
+    `    </resources>\n    <constraints>\n    </constraints>\n  </configuration>\n</cib>\n`;
+  const parsed = parseCib(xml);
+  values.forEach(([, want], i) =>
+    expect(parsed.resources.get(`r${i}`)).toMatchObject({ instance: { fake: want } }),
+  );
+  expect(parsed.constraints).toEqual([]);
+});
