@@ -8,6 +8,7 @@ import { isUnicodeText, NOT_UNICODE } from "./check";
 import { CorosyncCluster } from "./cib/corosync-conf";
 import { LiveCluster, readLive } from "./cib/live";
 import { sharedLive } from "./cib/snapshot";
+import { CLUSTER_PROPERTIES, TOTEM_OPTIONS, typedOptions } from "./cluster-options";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
 import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { xmlValue } from "./primitive";
@@ -16,16 +17,12 @@ import { SshPool, SshTarget } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
 
-const optionName = z
-  .string()
-  .regex(/^[a-z][a-z0-9_-]*$/, "an option name: lower case letters, digits, '_' and '-'");
 const optionValue = z
   .string()
   .max(256, "at most 256 characters")
   // eslint-disable-next-line no-control-regex
   .regex(/^[^\s=\u0000-\u001f\u007f]*$/, "a value without spaces, '=' or control characters")
   .refine(isUnicodeText, NOT_UNICODE);
-const propertyName = z.string().regex(/^[a-z][a-z0-9-]*$/, "a cluster property name such as stonith-enabled");
 /** `pcs cluster setup` reads these words among the node names as the start of its sections. */
 const SETUP_KEYWORDS: readonly string[] = ["transport", "totem", "quorum"];
 const memberName = dnsName.refine(
@@ -47,8 +44,8 @@ export const clusterInputsSchema = z
       .min(1)
       .refine((ns) => new Set(ns.map((n) => n.name)).size === ns.length, "each node name once"),
     transport: z.enum(["knet", "udp", "udpu"]).default("knet"),
-    totem: z.record(optionName, optionValue).default({}),
-    properties: z.record(propertyName, xmlValue(1024)).default({}),
+    totem: typedOptions(TOTEM_OPTIONS, "totem option", optionValue).default({}),
+    properties: typedOptions(CLUSTER_PROPERTIES, "cluster property", xmlValue(1024)).default({}),
     start: z.boolean().default(true),
     enable: z.boolean().default(true),
     waitOnlineSeconds: z.number().int().min(0).max(3600).default(180),
@@ -272,7 +269,7 @@ async function converge(
     await pool.run(target, ["pcs", "cluster", "start", "--all"]);
     afterStart = await waitOnline(pool, target, c);
   }
-  const unset = Object.keys(previous?.properties ?? {}).filter((k) => !(k in c.properties));
+  const unset = Object.keys(previous?.properties ?? {}).filter((k) => !Object.hasOwn(c.properties, k));
   if (unset.length) await pool.run(target, propertyUnsetArgv(unset));
   const set = propertyDrift(afterStart.liveProperties, c.properties);
   if (Object.keys(set).length) await pool.run(target, propertySetArgv(set));

@@ -36,6 +36,7 @@ import {
   setupArgv,
   totemUpdateArgv,
 } from "../../../providers/cluster";
+import { CLUSTER_PROPERTIES, TOTEM_OPTIONS } from "../../../providers/cluster-options";
 import {
   ConstraintInputs,
   createArgv as constraintCreateArgv,
@@ -311,11 +312,13 @@ function value(base: Raw, at: Path, ref: string | ((v: string) => string), o: Fi
 }
 
 /** A key of the map at `at` (the map then holds that one key). */
-function key(base: Raw, at: Path, o: FieldOptions = {}): Field {
+/** A key of the map at `at`; a map of known names (totem, properties) gives its own ordinary entry. */
+function key(base: Raw, at: Path, o: FieldOptions & { entry?: [string, string] } = {}): Field {
+  const [ref, value] = o.entry ?? ["zzmapkey", "zzmapvalue"];
   return {
     name: `${nameOf(at)}{key}`,
-    put: (v) => setAt(base, at, { [v]: "zzmapvalue" }),
-    ref: () => "zzmapkey",
+    put: (v) => setAt(base, at, { [v]: value }),
+    ref: () => ref,
     properties: [propertyName(at), ...(o.also ?? [])],
     mode: o.mode ?? "verbatim",
   };
@@ -401,10 +404,13 @@ const clusterKind = kindOf(
     value(b, ["nodes", 0, "name"], "zzref.example.net", { also: ["nodes"] }),
     value(b, ["nodes", 0, "addresses", 0], v4or6("192.0.2.77", "2001:db8::77")),
     value(b, ["transport"], "udpu", { mode: { oneOf: ["knet", "udp", "udpu"] } }),
-    key(b, ["totem"]),
-    mapValue(b, ["totem"], "token", "zzreftoken"),
-    key(b, ["properties"]),
-    mapValue(b, ["properties"], "no-quorum-policy", "zzrefprop"),
+    // names and values pcs would accept only (cluster-options.ts): a closed set of names, typed values
+    key(b, ["totem"], { entry: ["consensus", "6000"], mode: { oneOf: Object.keys(TOTEM_OPTIONS) } }),
+    mapValue(b, ["totem"], "token", "77777"),
+    key(b, ["properties"], { entry: ["batch-limit", "7"], mode: { oneOf: Object.keys(CLUSTER_PROPERTIES) } }),
+    mapValue(b, ["properties"], "no-quorum-policy", "freeze", {
+      mode: { oneOf: ["stop", "freeze", "ignore", "demote", "suicide"] },
+    }),
   ],
 );
 

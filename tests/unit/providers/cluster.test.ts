@@ -145,9 +145,50 @@ test("bad input is refused with the field named", () => {
     name: "c",
     nodes: [{ name: "n1" }],
     start: false,
-    properties: { a: "b" },
+    properties: { "maintenance-mode": "true" },
   });
   expect(stopped.failures).toEqual([
     { property: "properties", reason: expect.stringMatching(/start: true/) },
+  ]);
+});
+
+test("totem options and cluster properties: the names pcs accepts, with values of their type", () => {
+  const failures = (totem: Record<string, string>, properties: Record<string, string>) =>
+    checkInputs(clusterInputsSchema, { runOn, name: "c", nodes: [{ name: "n1" }], totem, properties })
+      .failures;
+  expect(
+    failures(
+      { token: "5000", block_unlisted_ips: "yes" },
+      {
+        "no-quorum-policy": "freeze",
+        "stonith-enabled": "FALSE",
+        "stonith-timeout": "60s",
+        "load-threshold": "80%",
+        "batch-limit": "-INFINITY",
+      },
+    ),
+  ).toEqual([]);
+  expect(
+    failures(
+      { token: "5s", tokenx: "1", block_unlisted_ips: "maybe" },
+      {
+        "no-quorum-policy": "Stop",
+        "stonith-enabled": "2",
+        "stonith-timeout": "1 min",
+        "load-threshold": "80",
+        "dc-version": "2.1",
+        nonsense: "1",
+      },
+    ).map((f) => `${f.property}: ${f.reason}`),
+  ).toEqual([
+    "totem.token: token: a non-negative integer",
+    "totem.tokenx: not a totem option pcs accepts (block_unlisted_ips, consensus, downcheck, fail_recv_const, … 18 in all)",
+    "totem.block_unlisted_ips: block_unlisted_ips: one of yes, no",
+    "properties.no-quorum-policy: no-quorum-policy: one of stop, freeze, ignore, demote, suicide",
+    "properties.stonith-enabled: stonith-enabled: a pacemaker boolean (true, on, yes, y, 1, false, off, no, n, 0)",
+    "properties.stonith-timeout: stonith-timeout: a time interval such as 60, 30s, 5min or 1h",
+    "properties.load-threshold: load-threshold: a non-negative integer followed by % (e.g. 80%)",
+    expect.stringMatching(/^properties.dc-version: not a cluster property pcs accepts/),
+    expect.stringMatching(/^properties.nonsense: not a cluster property pcs accepts/),
   ]);
 });
