@@ -8,7 +8,7 @@ import { isUnicodeText, NOT_UNICODE } from "./check";
 import { CorosyncCluster } from "./cib/corosync-conf";
 import { LiveCluster, readLive } from "./cib/live";
 import { sharedLive } from "./cib/snapshot";
-import { CLUSTER_PROPERTIES, TOTEM_OPTIONS, typedOptions } from "./cluster-options";
+import { CLUSTER_PROPERTIES, TOTEM_OPTIONS, typedOptions } from "./pcs-options";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
 import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { xmlValue } from "./primitive";

@@ -11,7 +11,8 @@ import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, dnsName, targetOf } from "./connection";
 import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
 import { interruptedHolds, madeByHeldRuns } from "./holds";
-import { attributes, normalRole, pacemakerId, pairs, role, same } from "./primitive";
+import { COLOCATION_SET_OPTIONS, ORDER_SET_OPTIONS, SET_OPTIONS, typedOptions } from "./pcs-options";
+import { attributeValue, normalRole, pacemakerId, pairs, role, same } from "./primitive";
 import { SECRET_INPUTS } from "./secrets";
 import { SshPool } from "./transport/ssh";
 import { writerFor } from "./writer/cluster-writer";
@@ -113,19 +114,29 @@ const setMember = pacemakerId.refine(
   "a resource in a set cannot be 'set' or 'setoptions': pcs reads these words as keywords there",
 );
 const resourceSet = z
-  .object({ resources: z.array(setMember).min(1), options: attributes.default({}) })
-  .strict();
-
-const sets = z
   .object({
-    type: z.enum(["order-set", "colocation-set"]),
-    sets: z.array(resourceSet).min(1),
-    /** Constraint options: kind and symmetrical (order), score (colocation). */
-    options: attributes.default({}),
+    resources: z.array(setMember).min(1),
+    options: typedOptions(SET_OPTIONS, "set option", attributeValue).default({}),
   })
   .strict();
 
-const spec = z.discriminatedUnion("type", [location, order, colocation, sets]);
+/** Sets of resources, with the constraint's own options: kind and symmetrical (order), score (colocation). */
+const setsOf = <T extends "order-set" | "colocation-set">(type: T, options: typeof SET_OPTIONS) =>
+  z
+    .object({
+      type: z.literal(type),
+      sets: z.array(resourceSet).min(1),
+      options: typedOptions(options, `${type} constraint option`, attributeValue).default({}),
+    })
+    .strict();
+
+const spec = z.discriminatedUnion("type", [
+  location,
+  order,
+  colocation,
+  setsOf("order-set", ORDER_SET_OPTIONS),
+  setsOf("colocation-set", COLOCATION_SET_OPTIONS),
+]);
 export type ConstraintSpec = z.infer<typeof spec>;
 
 export const constraintInputsSchema = z

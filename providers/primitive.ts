@@ -1,6 +1,7 @@
 // What PcsResource and StonithDevice share: Pacemaker ids, attribute maps, operations — their
 // schemas, their pcs arguments, and how live values are compared with declared ones (durations
 // by value, operations pcs added by itself ignored, runtime meta attributes ignored).
+import { OPERATION_OPTIONS, typedOptions } from "./pcs-options";
 import { z } from "zod";
 import { isUnicodeText, NOT_UNICODE } from "./check";
 import { NvPairs, Operation, Primitive } from "./cib/model";
@@ -73,7 +74,7 @@ export const operationSchema = z
     interval: duration.default("0s"),
     timeout: duration.optional(),
     role: role.optional(),
-    options: attributes.default({}),
+    options: typedOptions(OPERATION_OPTIONS, "resource operation option", attributeValue).default({}),
   })
   .strict();
 

@@ -36,7 +36,13 @@ import {
   setupArgv,
   totemUpdateArgv,
 } from "../../../providers/cluster";
-import { CLUSTER_PROPERTIES, TOTEM_OPTIONS } from "../../../providers/cluster-options";
+import {
+  CLUSTER_PROPERTIES,
+  OPERATION_OPTIONS,
+  ORDER_SET_OPTIONS,
+  SET_OPTIONS,
+  TOTEM_OPTIONS,
+} from "../../../providers/pcs-options";
 import {
   ConstraintInputs,
   createArgv as constraintCreateArgv,
@@ -420,8 +426,15 @@ const operationFields = (b: Raw): Field[] => [
   value(b, ["operations", 0, "interval"], "77s"),
   value(b, ["operations", 0, "timeout"], "77s"),
   value(b, ["operations", 0, "role"], "Promoted", { mode: { oneOf: ROLES } }),
-  key(b, ["operations", 0, "options"]),
-  mapValue(b, ["operations", 0, "options"], "on-fail", "zzrefopt"),
+  key(b, ["operations", 0, "options"], {
+    entry: ["description", "zzmapvalue"],
+    mode: { oneOf: Object.keys(OPERATION_OPTIONS) },
+  }),
+  mapValue(b, ["operations", 0, "options"], "on-fail", "block", {
+    mode: {
+      oneOf: OPERATION_OPTIONS["on-fail"].type === "select" ? OPERATION_OPTIONS["on-fail"].values : [],
+    },
+  }),
 ];
 
 const resourceBase = {
@@ -540,10 +553,21 @@ const constraintKind: Kind = {
     ]),
     ...constraintFields(orderSet, (b) => [
       value(b, ["constraint", "sets", 0, "resources", 0], "zzrefmember"),
-      key(b, ["constraint", "sets", 0, "options"]),
-      mapValue(b, ["constraint", "sets", 0, "options"], "sequential", "zzrefval"),
-      key(b, ["constraint", "options"]),
-      mapValue(b, ["constraint", "options"], "kind", "zzrefval"),
+      // options pcs checks itself (pcs-options.ts): known names, values of their type
+      key(b, ["constraint", "sets", 0, "options"], {
+        entry: ["require-all", "true"],
+        mode: { oneOf: Object.keys(SET_OPTIONS) },
+      }),
+      mapValue(b, ["constraint", "sets", 0, "options"], "sequential", "true", {
+        mode: { oneOf: ["true", "false"] },
+      }),
+      key(b, ["constraint", "options"], {
+        entry: ["symmetrical", "true"],
+        mode: { oneOf: Object.keys(ORDER_SET_OPTIONS) },
+      }),
+      mapValue(b, ["constraint", "options"], "kind", "Mandatory", {
+        mode: { oneOf: ["Optional", "Mandatory", "Serialize"] },
+      }),
     ]),
     ...constraintFields(colocationSet, (b) =>
       [value(b, ["constraint", "sets", 0, "resources", 1], "zzrefmember")].map((f) => ({

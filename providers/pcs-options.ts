@@ -1,10 +1,12 @@
-// What `pcs cluster setup` accepts as totem options and `pcs property set` as cluster properties
-// (pcs 0.11.5, pacemaker 2.1.5: the lab's and the course's), so that a value pcs would refuse is
-// refused at preview instead, naming the field. Totem options are pcs's own list (pcs/lib/corosync/
+// Options whose names and values pcs checks itself, checked the same way at preview so that a value
+// pcs would refuse is refused before any node is touched, naming the field (pcs 0.11.5, pacemaker
+// 2.1.5: the lab's and the course's). Totem options are pcs's own list (pcs/lib/corosync/
 // constants.py, config_validators.py); cluster properties are those pacemaker's daemons describe
 // (`pacemaker-based|controld|schedulerd metadata`, which pcs reads), read-only ones left out, with
-// pcs's checks of each type. Values are held to the plain spellings of each type (no spaces, no
-// '+' on a count) — a subset of what pcs takes, so nothing accepted here is refused there.
+// pcs's checks of each type; operation options are pcs's (pcs/lib/cib/resource/operations.py),
+// values in the spelling pcs stores (it lower-cases on-fail, so "RESTART" would not read back as
+// declared). Values are held to the plain spellings of each type (no spaces, no '+' on a count) —
+// a subset of what pcs takes, so nothing accepted here is refused there.
 import { z } from "zod";
 
 type ValueType =
@@ -150,3 +152,38 @@ export function typedOptions(known: Record<string, ValueType>, what: string, val
     }
   });
 }
+
+const pcsBool = { type: "select", values: ["0", "1", "true", "false"] } as const;
+
+/** An operation's options besides name, interval, timeout and role (which have fields of their own). */
+export const OPERATION_OPTIONS: Record<string, ValueType> = {
+  description: { type: "string" },
+  enabled: pcsBool,
+  "interval-origin": { type: "string" },
+  "on-fail": {
+    type: "select",
+    values: ["block", "demote", "fence", "ignore", "restart", "restart-container", "standby", "stop"],
+  },
+  "record-pending": pcsBool,
+  "start-delay": time,
+  OCF_CHECK_LEVEL: count,
+};
+
+const trueFalse = { type: "select", values: ["true", "false"] } as const;
+
+/** A resource set's options (pcs/lib/cib/constraint/resource_set.py). */
+export const SET_OPTIONS: Record<string, ValueType> = {
+  action: { type: "select", values: ["start", "stop", "promote", "demote"] },
+  "require-all": trueFalse,
+  role: { type: "select", values: ["Stopped", "Started", "Promoted", "Unpromoted"] },
+  sequential: trueFalse,
+};
+
+/** An order set constraint's options (pcs/lib/cib/constraint/order.py), in the case pcs stores. */
+export const ORDER_SET_OPTIONS: Record<string, ValueType> = {
+  kind: { type: "select", values: ["Optional", "Mandatory", "Serialize"] },
+  symmetrical: trueFalse,
+};
+
+/** A colocation set constraint's options (pcs/lib/cib/constraint/colocation.py). */
+export const COLOCATION_SET_OPTIONS: Record<string, ValueType> = { score: int };
