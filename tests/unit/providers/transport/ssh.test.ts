@@ -143,15 +143,24 @@ test("a key that cannot be parsed is refused without the bytes ssh2 read from it
   expect(keyParseMessage("connect ECONNREFUSED 127.0.0.1:22")).toBe("connect ECONNREFUSED 127.0.0.1:22");
 });
 
-test("a host that just failed every attempt fails at once, the same way, for a while, then is dialled again", async () => {
-  // accepts and never speaks: each attempt waits out the handshake timeout
+/** A TCP server that accepts and never speaks: each connect waits out the handshake timeout. */
+async function silentServer(): Promise<{ sockets: Socket[]; port: number; close: () => Promise<void> }> {
   const sockets: Socket[] = [];
   const silent = createServer((socket) => {
     sockets.push(socket);
     socket.on("error", () => undefined);
   });
   await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
-  const port = (silent.address() as { port: number }).port;
+  const close = async () => {
+    sockets.forEach((s) => s.destroy());
+    await new Promise<void>((r) => silent.close(() => r()));
+  };
+  return { sockets, port: (silent.address() as { port: number }).port, close };
+}
+
+test("a host that just failed every attempt fails at once, the same way, for a while, then is dialled again", async () => {
+  // accepts and never speaks: each attempt waits out the handshake timeout
+  const { sockets, port, close } = await silentServer();
   const remembering = new SshPool({
     connectRetries: 1,
     retryDelayMs: 20,
@@ -177,19 +186,12 @@ test("a host that just failed every attempt fails at once, the same way, for a w
     expect(sockets).toHaveLength(4);
   } finally {
     remembering.close();
-    sockets.forEach((s) => s.destroy());
-    await new Promise<void>((r) => silent.close(() => r()));
+    await close();
   }
 });
 
 test("a host that accepts and never speaks times out, and its lost connection ends nothing else", async () => {
-  const sockets: Socket[] = [];
-  const silent = createServer((socket) => {
-    sockets.push(socket);
-    socket.on("error", () => undefined);
-  });
-  await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
-  const port = (silent.address() as { port: number }).port;
+  const { sockets, port, close } = await silentServer();
   const impatient = new SshPool({ connectRetries: 0, connectTimeoutMs: 300 });
   try {
     await expect(impatient.run({ ...target, port }, ["true"])).rejects.toThrow(
@@ -200,6 +202,6 @@ test("a host that accepts and never speaks times out, and its lost connection en
     await new Promise((r) => setTimeout(r, 200));
   } finally {
     impatient.close();
-    await new Promise<void>((r) => silent.close(() => r()));
+    await close();
   }
 });
