@@ -44,8 +44,8 @@ export const clusterInputsSchema = z
       .min(1)
       .refine((ns) => new Set(ns.map((n) => n.name)).size === ns.length, "each node name once"),
     transport: z.enum(["knet", "udp", "udpu"]).default("knet"),
-    totem: typedOptions(TOTEM_OPTIONS, "totem option", optionValue).default({}),
-    properties: typedOptions(CLUSTER_PROPERTIES, "cluster property", xmlValue(1024)).default({}),
+    totem: typedOptions(TOTEM_OPTIONS, "totem options", optionValue).default({}),
+    properties: typedOptions(CLUSTER_PROPERTIES, "cluster properties", xmlValue(1024)).default({}),
     start: z.boolean().default(true),
     enable: z.boolean().default(true),
     waitOnlineSeconds: z.number().int().min(0).max(3600).default(180),

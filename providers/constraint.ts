@@ -116,7 +116,7 @@ const setMember = pacemakerId.refine(
 const resourceSet = z
   .object({
     resources: z.array(setMember).min(1),
-    options: typedOptions(SET_OPTIONS, "set option", attributeValue).default({}),
+    options: typedOptions(SET_OPTIONS, "set options", attributeValue).default({}),
   })
   .strict();
 
@@ -126,7 +126,7 @@ const setsOf = <T extends "order-set" | "colocation-set">(type: T, options: type
     .object({
       type: z.literal(type),
       sets: z.array(resourceSet).min(1),
-      options: typedOptions(options, `${type} constraint option`, attributeValue).default({}),
+      options: typedOptions(options, `${type} constraint options`, attributeValue).default({}),
     })
     .strict();
 

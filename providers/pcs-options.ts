@@ -133,10 +133,12 @@ const valid = (t: ValueType, v: string): boolean =>
 
 /**
  * A map of known names to values of each name's type: an unknown name is refused with some known
- * ones, a value with what its name allows. `what` names the kind of option in messages.
+ * ones, a value with what its name allows. `what` names the options, plural, in messages.
  */
 export function typedOptions(known: Record<string, ValueType>, what: string, value: z.ZodType<string>) {
   const names = Object.keys(known);
+  const some =
+    names.length <= 6 ? names.join(", ") : `${names.slice(0, 4).join(", ")}, … ${names.length} in all`;
   return z.record(z.string(), value).superRefine((options, ctx) => {
     for (const [name, v] of Object.entries(options)) {
       if (!value.safeParse(v).success) continue; // refused already, by the value's own schema
@@ -145,7 +147,7 @@ export function typedOptions(known: Record<string, ValueType>, what: string, val
         ctx.addIssue({
           code: "custom",
           path: [name],
-          message: `not a ${what} pcs accepts (${names.slice(0, 4).join(", ")}, … ${names.length} in all)`,
+          message: `not one of the ${what} pcs accepts (${some})`,
         });
       else if (!valid(t, v))
         ctx.addIssue({ code: "custom", path: [name], message: `${name}: ${allowedFor(t)}` });

@@ -74,7 +74,7 @@ export const operationSchema = z
     interval: duration.default("0s"),
     timeout: duration.optional(),
     role: role.optional(),
-    options: typedOptions(OPERATION_OPTIONS, "resource operation option", attributeValue).default({}),
+    options: typedOptions(OPERATION_OPTIONS, "resource operation options", attributeValue).default({}),
   })
   .strict();
 

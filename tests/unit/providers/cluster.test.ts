@@ -182,13 +182,13 @@ test("totem options and cluster properties: the names pcs accepts, with values o
     ).map((f) => `${f.property}: ${f.reason}`),
   ).toEqual([
     "totem.token: token: a non-negative integer",
-    "totem.tokenx: not a totem option pcs accepts (block_unlisted_ips, consensus, downcheck, fail_recv_const, … 18 in all)",
+    "totem.tokenx: not one of the totem options pcs accepts (block_unlisted_ips, consensus, downcheck, fail_recv_const, … 18 in all)",
     "totem.block_unlisted_ips: block_unlisted_ips: one of yes, no",
     "properties.no-quorum-policy: no-quorum-policy: one of stop, freeze, ignore, demote, suicide",
     "properties.stonith-enabled: stonith-enabled: a pacemaker boolean (true, on, yes, y, 1, false, off, no, n, 0)",
     "properties.stonith-timeout: stonith-timeout: a time interval such as 60, 30s, 5min or 1h",
     "properties.load-threshold: load-threshold: a non-negative integer followed by % (e.g. 80%)",
-    expect.stringMatching(/^properties.dc-version: not a cluster property pcs accepts/),
-    expect.stringMatching(/^properties.nonsense: not a cluster property pcs accepts/),
+    expect.stringMatching(/^properties.dc-version: not one of the cluster properties pcs accepts/),
+    expect.stringMatching(/^properties.nonsense: not one of the cluster properties pcs accepts/),
   ]);
 });
