@@ -7,7 +7,12 @@ const common = {
 };
 module.exports = {
   projects: [
-    { ...common, displayName: "unit", testMatch: ["<rootDir>/tests/unit/**/*.test.ts"] },
+    {
+      ...common,
+      displayName: "unit",
+      testMatch: ["<rootDir>/tests/unit/**/*.test.ts"],
+      setupFiles: ["<rootDir>/tests/support/no-nodes.ts"],
+    },
     { ...common, displayName: "engine", testMatch: ["<rootDir>/tests/engine/**/*.test.ts"] },
     { ...common, displayName: "lab", testMatch: ["<rootDir>/tests/lab/**/*.test.ts"] },
     // providers through the real engine on the lab

@@ -3,6 +3,7 @@
 // Read from the shared live CIB and crm_mon; written through the cluster's pcs write queue.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { AgentQuestionOf } from "./agents/agent-check";
 import { Clone, Primitive } from "./cib/model";
 import { LiveCluster } from "./cib/live";
 import { activeOn } from "./cib/status";
@@ -230,6 +231,18 @@ const owner = (r: PcsResourceInputs) => `PcsResource '${r.resourceId}'`;
 
 export const pcsResourceLifecycle = {
   schema: pcsResourceInputsSchema,
+
+  /** What the node's pcs is asked at preview. */
+  agentQuestion: (r: PcsResourceInputs): AgentQuestionOf => ({
+    runOn: r.runOn,
+    question: {
+      agent: r.agent,
+      stonith: false,
+      names: Object.keys(r.instanceAttributes),
+      operations: r.operations.map((o) => o.name),
+    },
+    attributesField: "instanceAttributes",
+  }),
 
   async create(pool: SshPool, r: PcsResourceInputs) {
     const target = targetOf(r.runOn);

@@ -1,18 +1,33 @@
 // What the serialised shim calls, by kind, inside the provider process. One ssh pool per
 // process: every resource of a `pulumi` operation shares its connections.
+import {
+  AgentJudge,
+  AgentQuestionOf,
+  normalQuestion,
+  remoteAgentJudge,
+  verdictFailures,
+} from "./agents/agent-check";
 import { checkInputs, CheckFailure } from "./check";
 import { clusterLifecycle } from "./cluster";
 import { clusterAuthLifecycle } from "./cluster-auth";
 import { constraintLifecycle } from "./constraint";
 import { drSiteLifecycle } from "./dr-site";
 import { drbdConfigLifecycle } from "./drbd-volume";
+import { targetOf } from "./connection";
 import { nodeLifecycle } from "./node";
 import { pcsResourceLifecycle } from "./pcs-resource";
+import { same } from "./primitive";
 import { SECRET_INPUTS } from "./secrets";
 import { stonithLifecycle } from "./stonith-device";
 import { SshPool } from "./transport/ssh";
 
 const pool = new SshPool();
+let judgeAgent: AgentJudge = remoteAgentJudge(pool);
+
+/** Who answers the agent questions of check (tests without nodes answer none). */
+export function useAgentJudge(judge: AgentJudge): void {
+  judgeAgent = judge;
+}
 
 const lifecycles = {
   Node: nodeLifecycle,
@@ -44,14 +59,37 @@ function own(props: Props): Props {
 
 export async function check(
   kind: string,
-  _olds: Props,
+  olds: Props,
   news: Props,
 ): Promise<{ inputs: Props; failures: CheckFailure[] }> {
   const { inputs, failures } = checkInputs(lifecycleOf(kind).schema, own(news));
+  const agentRefusals = inputs && !failures.length ? await agentFailures(kind, own(olds), inputs) : [];
   return {
     inputs: withoutUndefined(inputs ?? own(news)),
-    failures: failures.map((f) => refusal(kind, f)),
+    failures: [...failures, ...agentRefusals].map((f) => refusal(kind, f)),
   };
+}
+
+/**
+ * What the node's pcs says of the agent-dependent inputs (agent, attribute names, operation
+ * names), asked only when they are new or changed: names pcs took before are not asked again.
+ */
+async function agentFailures(kind: string, olds: Props, inputs: Props): Promise<CheckFailure[]> {
+  const lifecycle = lifecycleOf(kind);
+  if (!("agentQuestion" in lifecycle)) return [];
+  const question = (i: Props): AgentQuestionOf => lifecycle.agentQuestion(i);
+  const asked = question(inputs);
+  const before = lifecycle.schema.safeParse(olds);
+  if (before.success) {
+    const was = question(before.data);
+    if (
+      was.runOn.host === asked.runOn.host &&
+      same(normalQuestion(was.question), normalQuestion(asked.question))
+    )
+      return [];
+  }
+  const verdict = await judgeAgent(targetOf(asked.runOn), asked.question);
+  return verdict ? verdictFailures(verdict, asked.attributesField) : [];
 }
 
 /**

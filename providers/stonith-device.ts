@@ -27,6 +27,7 @@ import {
   primitiveChanges,
   same,
 } from "./primitive";
+import { AgentQuestionOf } from "./agents/agent-check";
 import { Secret, SECRET_INPUTS } from "./secrets";
 import { SshPool } from "./transport/ssh";
 import { writerFor } from "./writer/cluster-writer";
@@ -77,6 +78,9 @@ export const CHANGED_OUTSIDE = "(changed outside Pulumi)";
 
 // ---- pcs commands -----------------------------------------------------------------------------
 
+/** The agent as `pcs stonith create` takes it: its type alone (pcs refuses "stonith:fence_x" there). */
+const agentType = (s: StonithInputs): string => s.agent.replace(/^stonith:/, "");
+
 const allParameters = (s: StonithInputs) => ({ ...s.parameters, ...s.secretParameters });
 const secretsOf = (s: StonithInputs) => Object.values(s.secretParameters).map((v) => new Secret(v));
 
@@ -85,7 +89,7 @@ export function createArgv(s: StonithInputs): string[] {
     "stonith",
     "create",
     s.deviceId,
-    s.agent,
+    agentType(s),
     ...pairs(allParameters(s)),
     ...opsArgs(s.operations),
     ...(Object.keys(s.metaAttributes).length ? ["meta", ...pairs(s.metaAttributes)] : []),
@@ -193,6 +197,18 @@ export function changesTo(
 
 export const stonithLifecycle = {
   schema: stonithInputsSchema,
+
+  /** What the node's pcs is asked at preview (names only: secret parameters' values stay here). */
+  agentQuestion: (s: StonithInputs): AgentQuestionOf => ({
+    runOn: s.runOn,
+    question: {
+      agent: agentType(s),
+      stonith: true,
+      names: Object.keys(allParameters(s)),
+      operations: s.operations.map((o) => o.name),
+    },
+    attributesField: "parameters",
+  }),
 
   async create(pool: SshPool, s: StonithInputs) {
     const writer = writerFor(pool, targetOf(s.runOn));

@@ -1,11 +1,10 @@
 // Runs batches of pcs steps on one node through one long-lived process (pcs_batch.py, fed on
 // stdin): each batch is applied to a copy of the CIB and pushed once (see the script).
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Cib } from "../cib/model";
 import { parseCib } from "../cib/parse";
 import { redact, Secret } from "../secrets";
 import { nameOf, RemoteProcess, SshPool, SshTarget } from "../transport/ssh";
+import { pythonProgram } from "../transport/python-program";
 import { shellLine } from "../transport/shell";
 import { stat } from "../stats";
 
@@ -63,29 +62,16 @@ export class PcsError extends Error {
   }
 }
 
-// Shipped next to the compiled code's sources: dist/providers/writer → providers/writer; when
-// this module runs from its sources (ts-jest), the script is beside it.
-const SCRIPT_PATH = existsSync(join(__dirname, "pcs_batch.py"))
-  ? join(__dirname, "pcs_batch.py")
-  : join(__dirname, "..", "..", "..", "providers", "writer", "pcs_batch.py");
-let script: string | undefined;
+const PROGRAM = pythonProgram("writer/pcs_batch.py");
 
 /**
  * The command line that starts the batch process: it reads its program from stdin (the length,
  * then the text), so the command line holds neither the program nor any request.
  */
-export const SESSION_ARGV: readonly string[] = [
-  "/usr/bin/python3",
-  "-Es",
-  "-c",
-  "import sys; b = sys.stdin.buffer; exec(compile(b.read(int(b.readline())), 'pcs_batch.py', 'exec'))",
-];
+export const SESSION_ARGV: readonly string[] = PROGRAM.argv;
 
 /** What the batch process is sent first: its program, length-prefixed. */
-export function sessionPrelude(): string {
-  script ??= readFileSync(SCRIPT_PATH, "utf8");
-  return `${Buffer.byteLength(script, "utf8")}\n${script}`;
-}
+export const sessionPrelude = (): string => PROGRAM.prelude();
 
 /** One request line: the steps (without owners, phases or secret markers). */
 export function requestLine(steps: readonly PcsStep[]): string {

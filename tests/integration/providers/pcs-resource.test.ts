@@ -187,20 +187,82 @@ test("an existing resource is refused unless adopt: true, then managed as declar
   expect((await previewIsClean(stack)).clean).toBe(true);
 });
 
+test("agent-dependent inputs pcs would refuse are refused at preview, in pcs's words; nothing changes", async () => {
+  const before = onNodeOk("node1", "cibadmin --query --scope configuration");
+  const refused: ObjectSpec[] = [
+    {
+      kind: "PcsResource",
+      name: "badname",
+      args: { resourceId: "badname", agent: "ocf:pacemaker:Dummy", instanceAttributes: { nope: "1" } },
+    },
+    {
+      kind: "PcsResource",
+      name: "badop",
+      args: {
+        resourceId: "badop",
+        agent: "ocf:pacemaker:Dummy",
+        operations: [{ name: "bogus", interval: "10s" }],
+      },
+    },
+    {
+      kind: "PcsResource",
+      name: "noagent",
+      args: { resourceId: "noagent", agent: "ocf:heartbeat:NoSuchAgent" },
+    },
+    { kind: "PcsResource", name: "noip", args: { resourceId: "noip", agent: "IPaddr2" } },
+  ];
+  const expected = [
+    /badname.*property instanceAttributes .*PcsResource: pcs on 10\.77\.0\.11 refuses it: invalid resource option 'nope', allowed options are: /,
+    /badop.*property operations .*PcsResource: pcs on 10\.77\.0\.11 refuses it: 'bogus' is not a valid operation name value, use /,
+    /noagent.*property agent .*PcsResource: pcs on 10\.77\.0\.11 refuses it: Agent 'ocf:heartbeat:NoSuchAgent' is not installed/,
+    /noip.*property instanceAttributes .*PcsResource: pcs on 10\.77\.0\.11 refuses it: required resource option 'ip' is missing/,
+  ];
+  // the engine stops at the first refusal: one at a time
+  for (const [i, object] of refused.entries()) {
+    await stack.setObjects([...resources("10.77.0.102"), object]);
+    const preview = await stack.pulumi(["preview"]);
+    expect(preview.status).not.toBe(0);
+    expect(preview.stdout + preview.stderr).toMatch(expected[i]);
+  }
+  // up stops at the same check: nothing was made, nothing changed
+  const up = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+  expect(up.status).not.toBe(0);
+  expect(up.stdout + up.stderr).toMatch(expected[refused.length - 1]);
+  expect(onNodeOk("node1", "cibadmin --query --scope configuration")).toBe(before);
+  await stack.setObjects(resources("10.77.0.102"));
+});
+
 test("a refused resource fails alone, with pcs's own message; the others of its batch are made", async () => {
+  // two Dummy resources with the same state file: pcs refuses the second (its state parameter is
+  // unique), which only the CIB of the batch can tell, so it passes preview and fails at create
+  const state = { state: "/run/pcmk-lab-clash.state" };
   const more: ObjectSpec[] = [
-    { kind: "PcsResource", name: "ambiguous", args: { resourceId: "ambiguous", agent: "Dummy" } },
+    {
+      kind: "PcsResource",
+      name: "clash1",
+      args: { resourceId: "clash1", agent: "ocf:pacemaker:Dummy", instanceAttributes: state },
+    },
+    {
+      kind: "PcsResource",
+      name: "clash2",
+      args: { resourceId: "clash2", agent: "ocf:pacemaker:Dummy", instanceAttributes: state },
+    },
     { kind: "PcsResource", name: "fine", args: { resourceId: "fine", agent: "ocf:pacemaker:Dummy" } },
   ];
   await stack.setObjects([...resources("10.77.0.102"), ...more]);
   const up = await stack.pulumi(["up", "--yes", "--skip-preview"]);
   expect(up.status).not.toBe(0);
-  expect(up.stdout).toMatch(
-    /PcsResource 'ambiguous': `pcs resource create ambiguous Dummy.*` failed on 10\.77\.0\.11: Error: Multiple agents match 'Dummy'/,
-  );
-  expect(up.stdout).toMatch(/\+ 1 created/);
-  expect(onNodeOk("node1", "crm_resource --list-raw")).toMatch(/^fine$/m);
-  expect(onNode("node1", "crm_resource --resource ambiguous --query-xml").status).not.toBe(0);
+  const failed =
+    /PcsResource '(clash[12])': `pcs resource create clash[12] ocf:pacemaker:Dummy.*` failed on 10\.77\.0\.11: Error: Value '\/run\/pcmk-lab-clash\.state' of option 'state' is not unique across 'ocf:pacemaker:Dummy' resources/.exec(
+      up.stdout,
+    );
+  expect(failed).not.toBeNull();
+  expect(up.stdout).toMatch(/\+ 2 created/);
+  const made = onNodeOk("node1", "crm_resource --list-raw");
+  expect(made).toMatch(/^fine$/m);
+  const other = failed![1] === "clash1" ? "clash2" : "clash1";
+  expect(made).toMatch(new RegExp(`^${other}$`, "m"));
+  expect(onNode("node1", `crm_resource --resource ${failed![1]} --query-xml`).status).not.toBe(0);
   await stack.setObjects(resources("10.77.0.102"));
   await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
 });

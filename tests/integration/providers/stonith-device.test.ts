@@ -57,6 +57,25 @@ test("up creates the device and its level; the secret is in the CIB, never in st
   expect((await previewIsClean(stack)).clean).toBe(true);
 });
 
+test("parameters the fence agent does not take are refused at preview, in pcs's words, secret unshown", async () => {
+  const args = device.args as { parameters: Record<string, string> };
+  await stack.setObjects([
+    { ...device, args: { ...device.args, parameters: { ...args.parameters, action: "off", nosuch: "1" } } },
+  ]);
+  const preview = await stack.pulumi(["preview"]);
+  const out = preview.stdout + preview.stderr;
+  expect(preview.status).not.toBe(0);
+  expect(out).toMatch(
+    /labfence.*property parameters .*StonithDevice: pcs on 10\.77\.0\.11 refuses it: invalid stonith option 'nosuch', allowed options are: /,
+  );
+  expect(out).toMatch(
+    /StonithDevice: pcs on 10\.77\.0\.11 refuses it: stonith option 'action' is deprecated and should not be used/,
+  );
+  expect(out).not.toContain(SECRET);
+  await stack.setObjects([device]);
+  expect((await previewIsClean(stack)).clean).toBe(true);
+});
+
 test("a parameter and the secret changed by hand are drift; up --refresh repairs both", async () => {
   onNodeOk("node1", "pcs stonith update labfence delay=7 passwd=changed-by-hand");
   const drift = await previewIsClean(stack);

@@ -1,0 +1,6 @@
+// Unit tests run without nodes: check asks no node's pcs about agents (its questions pass
+// unjudged, as when a node cannot be reached). The agent check itself is tested against a
+// loopback sshd and this host's pcs in tests/unit/providers/agents/.
+import { useAgentJudge } from "../../providers/runtime";
+
+useAgentJudge(async () => null);
