@@ -607,7 +607,8 @@ test("update: every secret changed (the ssh key rotated), and a normal field", a
 
 test("forced failures: their errors hold no secret; then the stack recovers", async () => {
   await inPhase("failures", async () => {
-    // pcs refuses a fence parameter, in the same step as a new secret parameter value
+    // pcs refuses a fence parameter, beside a new secret parameter value (the node's pcs refuses
+    // it at the up's preview, asked with the parameters' names only)
     await setPlain("fenceExtra", JSON.stringify({ bogus_option: "1" }));
     await setSecret("fencePassword", value(FENCE.refusedStep));
     await cli(["up", "--yes"], { expectFailure: /bogus_option/, failure: "pcs refuses a fence parameter" });
