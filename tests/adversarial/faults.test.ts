@@ -230,6 +230,17 @@ async function inState(stack: TestStack, tag: string): Promise<Inventory & { pen
 
 const minus = (a: string[], b: string[]) => a.filter((x) => !b.includes(x));
 
+/** Converged: RUN_ON's CIB has exactly the declared objects, none held, and the state records them. */
+async function expectAsDeclared(stack: TestStack, tag: string, want: Inventory): Promise<void> {
+  const live = inCib(cibOn(RUN_ON), tag);
+  const recorded = await inState(stack, tag);
+  expect(live.resources).toEqual([...want.resources].sort());
+  expect(live.constraints).toEqual([...want.constraints].sort());
+  expect(live.held).toEqual([]);
+  expect(recorded.resources).toEqual(live.resources);
+  expect(recorded.constraints).toEqual(live.constraints);
+}
+
 /** The run's objects in the CIB now, counted (for timing the kill: no ssh, no pcs, no parse). */
 function tryCount(node: string, tag: string): { resources: number; constraints: number } {
   try {
@@ -532,13 +543,7 @@ async function killMidUp(
     previewClean: preview.clean,
   };
   expect(preview.clean ? "clean" : preview.output).toBe("clean");
-  const final = inCib(cibOn(RUN_ON), tag);
-  const finalState = await inState(stack, tag);
-  expect(final.resources).toEqual([...want.resources].sort());
-  expect(final.constraints).toEqual([...want.constraints].sort());
-  expect(final.held).toEqual([]);
-  expect(finalState.resources).toEqual(final.resources);
-  expect(finalState.constraints).toEqual(final.constraints);
+  await expectAsDeclared(stack, tag, want);
 }
 
 test("node1, the node pcs runs on, killed mid-up: the run fails naming it, state matches the CIB, up after its boot converges", async () => {
@@ -780,13 +785,7 @@ test("pcsd stopped on the node pcs runs on: up, a clean preview and destroy stil
     rec.upSeconds = seconds(t1 - t0);
     rec.errors = errorLines(up.stdout + up.stderr).slice(0, 4);
     expect({ exit: up.status, errors: rec.errors }).toEqual({ exit: 0, errors: [] });
-    const live = inCib(cibOn(RUN_ON), tag);
-    const recorded = await inState(stack, tag);
-    expect(live.resources).toEqual([...want.resources].sort());
-    expect(live.constraints).toEqual([...want.constraints].sort());
-    expect(live.held).toEqual([]);
-    expect(recorded.resources).toEqual(live.resources);
-    expect(recorded.constraints).toEqual(live.constraints);
+    await expectAsDeclared(stack, tag, want);
     const preview = await previewIsClean(stack);
     const t2 = Date.now();
     rec.previewSeconds = seconds(t2 - t1);
@@ -965,13 +964,7 @@ async function adminDuringUp(mode: "diff" | "replace", tag: string, rec: FaultRe
     rec.repairSeconds = seconds(Date.now() - t2);
     rec.repairErrors = errorLines(repair.stdout + repair.stderr).slice(0, 4);
     expect({ exit: repair.status, errors: rec.repairErrors }).toEqual({ exit: 0, errors: [] });
-    const repaired = inCib(cibOn(RUN_ON), tag);
-    const recordedNow = await inState(stack, tag);
-    expect(repaired.resources).toEqual([...want.resources].sort());
-    expect(repaired.constraints).toEqual([...want.constraints].sort());
-    expect(repaired.held).toEqual([]);
-    expect(recordedNow.resources).toEqual(repaired.resources);
-    expect(recordedNow.constraints).toEqual(repaired.constraints);
+    await expectAsDeclared(stack, tag, want);
     expect(lostNow()).toEqual([]);
   }
   // and the administrator's objects are not the stack's drift
