@@ -276,19 +276,66 @@ class QueryError(Exception):
     pass
 
 
-def cluster_configuration():
+def cib_root():
+    """The CIB's root element alone: its version (admin_epoch, epoch) for one cheap query."""
+    return ET.fromstring(cibadmin_query("--xpath", "/cib", "--no-children"))
+
+
+def version_of(root):
+    return (root.get("admin_epoch"), root.get("epoch"))
+
+
+def with_configuration(root, configuration):
     """
-    The cluster's CIB for the copy: its root element and its configuration, with an empty status.
-    The status (the operation history of every resource on every node) is most of a full read on
-    a busy cluster, and what every pcs command on the copy would parse and write again; the push
-    is a diff of the configuration against the original, so the status is never touched.
+    A CIB for the copy: the root element, the configuration, and an empty status. The status (the
+    operation history of every resource on every node) is most of a full read on a busy cluster,
+    and what every pcs command on the copy would parse and write again; the push is a diff of the
+    configuration against the original, so the status is never touched.
     """
-    root = ET.fromstring(cibadmin_query("--xpath", "/cib", "--no-children"))
+    root = ET.fromstring(ET.tostring(root))
     for child in list(root):
         root.remove(child)
-    root.append(ET.fromstring(cibadmin_query("--scope", "configuration")))
+    root.append(configuration)
     ET.SubElement(root, "status")
     return ET.tostring(root, encoding="unicode")
+
+
+def cluster_configuration(root=None):
+    root = cib_root() if root is None else root
+    return with_configuration(root, ET.fromstring(cibadmin_query("--scope", "configuration")))
+
+
+class Known:
+    """
+    The configuration this process last pushed, and the CIB version it made: while the live CIB
+    still has that version, nobody has changed the configuration since, and the next batch starts
+    from it without reading it again (the configuration is most of what a batch reads: two
+    queries of it, before and after the push, are a third of a batch's time at 100 resources).
+    """
+
+    version = None
+    cib = None
+
+    @classmethod
+    def forget(cls):
+        cls.version, cls.cib = None, None
+
+
+def pushed_configuration(work, before):
+    """
+    The configuration after a push of work made on a CIB of version `before`. When the live CIB's
+    version is the next epoch, the push was the only change since `before`: the configuration is
+    the copy pushed, and is known for the next batch. Otherwise others changed it meanwhile
+    (another batch of this writer, an administrator): it is read again, their changes with ours.
+    """
+    after = cib_root()
+    admin_epoch, epoch = before
+    if version_of(after) == (admin_epoch, str(int(epoch or 0) + 1)):
+        cib = with_configuration(after, ET.parse(work).getroot().find("configuration"))
+        Known.version, Known.cib = version_of(after), cib
+        return cib
+    Known.forget()
+    return cluster_configuration()
 
 
 def attempt(request, served):
@@ -304,13 +351,18 @@ def attempt(request, served):
     try:
         original, work = os.path.join(tmp, "original.xml"), os.path.join(tmp, "work.xml")
         try:
-            cib = cluster_configuration()
+            root = cib_root()
+            version = version_of(root)
+            # a batch run again with the real tools reads everything afresh
+            known = served and Known.version == version
+            cib = Known.cib if known else cluster_configuration(root)
         except QueryError as e:
             return {"error": str(e)}
         with open(original, "w") as f:
             f.write(cib)
         shutil.copyfile(original, work)
         lap("query")
+        ms["known"] = int(known)
         COPY.enabled = served
         try:
             results = run_steps(request["steps"], work)
@@ -328,9 +380,12 @@ def attempt(request, served):
         cib = read(original)
         if pushed and pushed["ok"]:
             try:
-                cib = cluster_configuration()
+                cib = pushed_configuration(work, version)
             except QueryError:  # pushed, and not read back: what was pushed is the best answer
+                Known.forget()
                 cib = read(work)
+        elif pushed:
+            Known.forget()
         lap("reread")
         return {"results": results, "pushed": pushed, "cib": cib, "ms": ms}
     finally:

@@ -45,7 +45,11 @@ def main(argv):
         if "schema-bad" in open(command[2]).read():
             print("Error: Unable to push to the CIB: does not conform to the configured schema", file=sys.stderr)
             sys.exit(1)
-        shutil.copyfile(command[2], os.environ["FAKE_CIB"])
+        # as the cluster does on a configuration change: its epoch goes up by one
+        live = ET.parse(os.environ["FAKE_CIB"]).getroot()
+        pushed = ET.parse(command[2])
+        pushed.getroot().set("epoch", str(int(live.get("epoch", "0")) + 1))
+        pushed.write(os.environ["FAKE_CIB"])
         print("CIB updated")
         return
     if command[:2] == ["resource", "create"]:
@@ -57,6 +61,12 @@ def main(argv):
         sys.exit(1)
     if command[0] == "stray":
         os.write(1, b"stray output\n")
+        return
+    if command[0] == "outside":
+        # another administrator's change to the cluster's CIB while the batch runs
+        live = ET.parse(os.environ["FAKE_CIB"])
+        live.getroot().set("epoch", str(int(live.getroot().get("epoch", "0")) + 1))
+        live.write(os.environ["FAKE_CIB"])
         return
     if command[0] == "die":
         os._exit(3)

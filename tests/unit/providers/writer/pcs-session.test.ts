@@ -86,6 +86,30 @@ test("pcs's reads and writes of the copy are served in the batch process, throug
   expect(starts.filter((l) => l.includes("(copy)"))).toEqual([]);
 });
 
+test("a batch starts from the configuration it pushed while the CIB's version says nobody changed it", async () => {
+  const configurationReads = () => cibadminStarts().filter((l) => l.includes("--scope configuration")).length;
+  await run([create("a")]);
+  // before the first batch: the configuration; after its push, the root alone (the version)
+  expect(configurationReads()).toBe(1);
+  const second = await run([create("b")]);
+  expect(configurationReads()).toBe(1);
+  expect([...(second.cib?.resources.keys() ?? [])].sort()).toEqual(["a", "b"]);
+  // someone else's change (the epoch moved): the next batch reads the configuration again
+  writeFileSync(
+    cib,
+    readFileSync(cib, "utf8").replace(/epoch="(\d+)"/, (_m, e) => `epoch="${Number(e) + 1}"`),
+  );
+  await run([create("c")]);
+  expect(configurationReads()).toBe(2);
+  // a change while a batch runs: its push is not the only one, so it reads the result back…
+  await run([{ owner: "o", argvs: [["outside"], ["resource", "create", "d", "ocf:pacemaker:Dummy"]] }]);
+  expect(configurationReads()).toBe(3);
+  // …and the batch after it starts from a fresh read
+  const last = await run([create("e")]);
+  expect(configurationReads()).toBe(4);
+  expect([...(last.cib?.resources.keys() ?? [])].sort()).toEqual(["a", "b", "c", "d", "e"]);
+});
+
 test("a batch the push refuses runs again with the real tools: the refused step fails alone, with its message", async () => {
   const outcome = await run([create("a"), create("schema-bad"), create("lib-c")]);
   expect(outcome.exact).toBe(true);
