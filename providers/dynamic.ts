@@ -23,7 +23,21 @@ export const withSecretOutputs = (
   additionalSecretOutputs: [...names, ...(opts?.additionalSecretOutputs ?? [])],
 });
 
+/**
+ * One provider object per kind, made once: Pulumi's SDK caches a provider's serialised text per
+ * object (a WeakMap), so a new object per resource would serialise the closure again for each
+ * one — tens of milliseconds of the program's single thread per resource, which the engine waits
+ * on between a batch's replies and the next steps.
+ */
+const providers = new Map<string, pulumi.dynamic.ResourceProvider>();
+
 export function serialisedProvider(kind: string): pulumi.dynamic.ResourceProvider {
+  let provider = providers.get(kind);
+  if (!provider) providers.set(kind, (provider = shimFor(kind)));
+  return provider;
+}
+
+function shimFor(kind: string): pulumi.dynamic.ResourceProvider {
   /* eslint-disable @typescript-eslint/no-require-imports -- resolved in the provider process */
   return {
     check: (olds, news) => require("pcmk-lab/runtime").check(kind, olds, news),
