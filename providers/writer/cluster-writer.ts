@@ -66,6 +66,8 @@ export const defaultTiming: WriterTiming = {
 interface Pending {
   step: PcsStep;
   since: number;
+  /** Handed to the runner to be applied to the next batch's copy before the batch goes. */
+  staged?: true;
   resolve: (o: StepOutcome) => void;
   reject: (e: Error) => void;
 }
@@ -176,8 +178,33 @@ export class ClusterWriter {
     this.lastArrival = Date.now();
     return new Promise((resolve, reject) => {
       this.pending.push({ step, since: Date.now(), resolve, reject });
+      this.stageEarly();
       this.schedule();
     });
+  }
+
+  /**
+   * Hands the runner the pending steps that can go into the next batch as they come, while no
+   * batch is running: their pcs work is done while the batch waits for the engine's other steps,
+   * and the batch itself is then mostly its push. A step goes when its `needs` are in the CIB or
+   * staged already, and only in phase order (a later phase staged makes the rest wait).
+   */
+  private stageEarly(): void {
+    const stage = this.runBatch.stage;
+    if (!stage || this.inFlight > 0 || this.known === null) return;
+    const staged = this.pending.filter((p) => p.staged);
+    const made = new Set(staged.flatMap((p) => p.step.makes ?? []));
+    let phase = Math.max(0, ...staged.map((p) => p.step.phase ?? 0));
+    const now: Pending[] = [];
+    for (const p of this.pending) {
+      if (p.staged || (p.step.phase ?? 0) < phase) continue;
+      if (!(p.step.needs ?? []).every((id) => this.known?.has(id) || made.has(id))) continue;
+      phase = p.step.phase ?? 0;
+      (p.step.makes ?? []).forEach((id) => made.add(id));
+      p.staged = true;
+      now.push(p);
+    }
+    if (now.length) stage(now.map((p) => p.step));
   }
 
   private schedule(delayMs = this.timing.collectMs): void {
@@ -220,6 +247,7 @@ export class ClusterWriter {
    */
   private async takeReady(): Promise<Pending[]> {
     const known = (this.known ??= await this.readKnown().catch(() => new Set<string>()));
+    this.pending.forEach((p) => delete p.staged); // all staged are ready: they go now
     const made = new Set(this.pending.flatMap((p) => p.step.makes ?? []));
     const now = Date.now();
     const ready = (p: Pending) =>
@@ -266,6 +294,7 @@ export class ClusterWriter {
       this.inFlightSteps -= batch.length;
       this.refill = { at: Date.now(), arrivals: this.arrivals, freed: batch.length };
       // steps that came while this batch ran go with those the engine sends for the freed slots
+      this.stageEarly();
       if (this.pending.length) this.schedule(0);
     }
   }

@@ -47,7 +47,15 @@ export interface BatchOutcome {
   exact?: true;
 }
 
-export type BatchRunner = (steps: readonly PcsStep[]) => Promise<BatchOutcome>;
+/**
+ * Runs a batch: pushes it, and answers for each of its steps in their order. With `stage`, steps
+ * may be handed over before their batch runs, to be applied to its copy of the CIB meanwhile; the
+ * batch then includes them (a staged step is always in the next batch run).
+ */
+export interface BatchRunner {
+  (steps: readonly PcsStep[]): Promise<BatchOutcome>;
+  stage?: (steps: readonly PcsStep[]) => void;
+}
 
 /** A pcs step refused by pcs: names the owner, the host, the command (redacted) and pcs's message. */
 export class PcsError extends Error {
@@ -73,9 +81,19 @@ export const SESSION_ARGV: readonly string[] = PROGRAM.argv;
 /** What the batch process is sent first: its program, length-prefixed. */
 export const sessionPrelude = (): string => PROGRAM.prelude();
 
-/** One request line: the steps (without owners, phases or secret markers). */
-export function requestLine(steps: readonly PcsStep[]): string {
+/**
+ * One request line: the steps (without owners, phases or secret markers). "stage": applied to the
+ * open batch's copy; "commit": staged too, then the batch is pushed; `restage`: the copy starts
+ * again from the batch's original, with these steps as the whole batch.
+ */
+export function requestLine(
+  steps: readonly PcsStep[],
+  op: "stage" | "commit" = "commit",
+  restage = false,
+): string {
   const request = {
+    op,
+    ...(restage ? { restage } : {}),
     steps: steps.map(({ argvs, ifAbsent, ifPresent, dropMeta }) => ({
       argvs,
       ifAbsent,
@@ -116,6 +134,10 @@ export class PcsSession {
   private process: Promise<RemoteProcess> | null = null;
   private buffered = "";
   private waiting: ((line: string | Error) => void) | null = null;
+  /** Requests go one at a time: each waits for the one before it to be answered. */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Counts the processes started: a batch staged in one is not open in the next. */
+  generation = 0;
 
   constructor(
     private readonly pool: SshPool,
@@ -124,26 +146,35 @@ export class PcsSession {
     private readonly argv: readonly string[] = SESSION_ARGV,
   ) {}
 
-  async request(
+  request(
     steps: readonly PcsStep[],
     secrets: readonly Secret[],
     timeoutMs: number,
+    op: "stage" | "commit" = "commit",
+    restage = false,
   ): Promise<BatchReply> {
+    const reply = this.queue.then(() => this.send(requestLine(steps, op, restage), secrets, timeoutMs));
+    this.queue = reply.catch(() => undefined);
+    return reply;
+  }
+
+  private async send(line: string, secrets: readonly Secret[], timeoutMs: number): Promise<BatchReply> {
     const proc = await (this.process ??= this.start());
     const reply = new Promise<string | Error>((resolve) => (this.waiting = resolve));
     const timer = setTimeout(() => {
       this.waiting?.(new Error(`no reply in ${timeoutMs / 1000} s`));
       proc.close();
     }, timeoutMs);
-    proc.write(requestLine(steps));
-    const line = await reply.finally(() => clearTimeout(timer));
-    if (line instanceof Error) {
-      throw new Error(`${nameOf(this.target)}: the pcs batch process: ${redact(line.message, secrets)}`);
+    proc.write(line);
+    const answer = await reply.finally(() => clearTimeout(timer));
+    if (answer instanceof Error) {
+      throw new Error(`${nameOf(this.target)}: the pcs batch process: ${redact(answer.message, secrets)}`);
     }
-    return JSON.parse(line) as BatchReply;
+    return JSON.parse(answer) as BatchReply;
   }
 
   private async start(): Promise<RemoteProcess> {
+    this.generation++;
     const started = this.pool.spawn(this.target, this.argv, new Secret(sessionPrelude()));
     const proc = await started.catch((err: Error) => {
       this.process = null;
@@ -177,6 +208,16 @@ export class PcsSession {
   }
 }
 
+/** The batch being staged: its session, its steps in staging order, whether they all got there. */
+interface Staging {
+  session: PcsSession;
+  generation: number;
+  steps: PcsStep[];
+  replies: Promise<unknown>[];
+}
+
+const phaseOf = (step: PcsStep): number => step.phase ?? 0;
+
 export function pcsBatchRunner(
   pool: SshPool,
   target: SshTarget,
@@ -184,24 +225,68 @@ export function pcsBatchRunner(
 ): BatchRunner {
   // one process per batch in flight (the writer runs at most maxBatches at once), kept for the next
   const idle: PcsSession[] = [];
-  return async (steps) => {
+  let staging: Staging | null = null;
+
+  const stage = (steps: readonly PcsStep[]): void => {
+    if (!steps.length) return;
+    const session = staging?.session ?? idle.pop() ?? new PcsSession(pool, target, argv);
+    staging ??= { session, generation: session.generation, steps: [], replies: [] };
+    staging.steps.push(...steps);
+    const secrets = steps.flatMap((s) => s.secrets ?? []);
+    staging.replies.push(
+      session.request(steps, secrets, 600_000, "stage").then((reply) => {
+        if (reply.error) throw new Error(reply.error);
+      }),
+    );
+  };
+
+  const run = async (steps: readonly PcsStep[]): Promise<BatchOutcome> => {
     const secrets = steps.flatMap((s) => s.secrets ?? []);
     const started = Date.now();
-    const session = idle.pop() ?? new PcsSession(pool, target, argv);
-    const reply = await session.request(steps, secrets, 600_000).finally(() => idle.push(session));
+    const open = staging;
+    staging = null;
+    const session = open?.session ?? idle.pop() ?? new PcsSession(pool, target, argv);
+    // What is staged goes first; the rest is staged by the commit. Staged in another order than the
+    // batch's phases, or not all there (a stage failed, the process was started again): the
+    // batch starts again from its original, whole and in order.
+    const staged = open?.steps ?? [];
+    const rest = steps.filter((s) => !staged.includes(s));
+    const order = [...staged, ...rest];
+    const arrived = open
+      ? (await Promise.allSettled(open.replies)).every((r) => r.status === "fulfilled") &&
+        session.generation === open.generation
+      : true;
+    const restage =
+      !arrived ||
+      staged.some((s) => !steps.includes(s)) ||
+      order.some((s, i) => i > 0 && phaseOf(s) < phaseOf(order[i - 1]));
+    const sent = restage ? steps : rest;
+    const answered = restage ? steps : order;
+    const reply = await session
+      .request(sent, secrets, 600_000, "commit", restage && staged.length > 0)
+      .finally(() => idle.push(session));
     stat(
       `batch steps=${steps.length} commands=${steps.flatMap((s) => s.argvs).length} ` +
-        `started=${started} ms=${Date.now() - started}${reply.exact ? " exact" : ""} ` +
+        `started=${started} ms=${Date.now() - started} staged=${restage ? 0 : staged.length}` +
+        `${reply.exact ? " exact" : ""} ` +
         Object.entries(reply.ms ?? {})
           .map(([phase, ms]) => `${phase}=${ms}`)
           .join(" "),
     );
     if (reply.error) throw new Error(`${nameOf(target)}: ${redact(reply.error, secrets)}`);
+    if (reply.results.length !== answered.length) {
+      throw new Error(
+        `${nameOf(target)}: the pcs batch process answered for ${reply.results.length} steps, ` +
+          `not the batch's ${answered.length}: the next read shows what was pushed`,
+      );
+    }
+    const resultOf = new Map(answered.map((s, i) => [s, reply.results[i]]));
     return {
-      results: reply.results,
+      results: steps.map((s) => resultOf.get(s)!),
       pushed: reply.pushed && { ok: reply.pushed.ok, stderr: redact(reply.pushed.stderr ?? "", secrets) },
       cib: reply.cib?.includes("<cib") ? parseCib(reply.cib) : null,
       ...(reply.exact ? { exact: true as const } : {}),
     };
   };
+  return Object.assign(run, { stage });
 }

@@ -8,7 +8,13 @@
 # after REPLY_MARK: per-step results and the cluster's configuration after the push. Ends when
 # stdin closes.
 #
-# REQUEST: {"steps": [STEP]}
+# REQUEST: {"op": "stage" | "commit" (the default), "steps": [STEP], "restage": bool?}
+# A batch may be built over several requests: "stage" applies its steps to the open batch's copy
+# (opening one if none is) and replies with their results; "commit" stages its steps too, then
+# pushes the open batch and replies for every step staged in it, in staging order. The writer
+# stages steps as the engine sends them, so that their pcs work is done while it waits for the
+# rest of the batch, and a commit is only the push. "restage": the steps given are the whole batch,
+# in its order: the copy starts again from the batch's original (the staged order would not do).
 # STEP: {"argvs": [[...]], "ifAbsent": id?, "ifPresent": id?, "dropMeta": {"id": id, "names": [...]}?}
 # dropMeta is the writer's release of its own hold (target-role=Stopped and its mark on a resource
 # it created): removing two meta attributes is an edit of the copy, not worth a pcs command each.
@@ -248,14 +254,127 @@ def run_step(step, work):
     return {"ok": True}
 
 
+class Open:
+    """The batch being built: its copy of the CIB, the version it was read at, the steps staged."""
+
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix="pcmk-lab-")
+        self.original = os.path.join(self.tmp, "original.xml")
+        self.work = os.path.join(self.tmp, "work.xml")
+        self.steps, self.results, self.ms = [], [], {"steps": 0}
+        clock = time.monotonic()
+        root = cib_root()
+        self.version = version_of(root)
+        # a batch run again with the real tools reads everything afresh (Known.forget first)
+        self.known = Known.version == self.version
+        with open(self.original, "w") as f:
+            f.write(Known.cib if self.known else cluster_configuration(root))
+        shutil.copyfile(self.original, self.work)
+        self.ms["query"] = round((time.monotonic() - clock) * 1000)
+        self.ms["known"] = int(self.known)
+
+    def stage(self, steps, served=True):
+        clock = time.monotonic()
+        COPY.enabled = served
+        try:
+            results = run_steps(steps, self.work)
+        finally:
+            COPY.enabled = False
+            COPY.pending.clear()
+        self.steps += steps
+        self.results += results
+        self.ms["steps"] += round((time.monotonic() - clock) * 1000)
+        return results
+
+    def restart(self):
+        shutil.copyfile(self.original, self.work)
+        self.steps, self.results = [], []
+
+    def close(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+OPEN = None
+
+
+def opened():
+    global OPEN
+    if OPEN is None:
+        OPEN = Open()
+    return OPEN
+
+
+def discard():
+    global OPEN
+    if OPEN is not None:
+        OPEN.close()
+    OPEN = None
+
+
 def handle(request):
-    reply = attempt(request, served=True)
+    try:
+        batch = opened()
+    except QueryError as e:
+        return {"error": str(e)}
+    if request.get("restage"):
+        batch.restart()
+    if request.get("op") == "stage":
+        try:
+            return {"results": batch.stage(request["steps"])}
+        except Exception:
+            discard()  # the copy's state is unknown: this batch is over, the writer's commit says so
+            raise
+    try:
+        batch.stage(request["steps"])
+        reply = commit(batch)
+    finally:
+        discard()
     if reply.get("pushed") and not reply["pushed"]["ok"]:
         # the copy's writes were not validated step by step: run the batch again with the real
         # tools, so that a refused step fails alone, with pcs's own message, and the rest goes in
-        reply = attempt(request, served=False)
+        steps = batch.steps
+        Known.forget()
+        try:
+            again = opened()
+            again.stage(steps, served=False)
+            reply = commit(again)
+        except QueryError as e:
+            return {"error": str(e)}
+        finally:
+            discard()
         reply["exact"] = True
     return reply
+
+
+def commit(batch):
+    """Pushes the batch's copy; replies with every staged step's result and the configuration."""
+    clock, ms = time.monotonic(), batch.ms
+
+    def lap(phase):
+        nonlocal clock
+        now = time.monotonic()
+        ms[phase] = round((now - clock) * 1000)
+        clock = now
+
+    results, work, original = batch.results, batch.work, batch.original
+    pushed = None
+    if any(r["ok"] and not r.get("skipped") for r in results):
+        code, out, err = pcs(["cluster", "cib-push", work, "diff-against=" + original])
+        pushed = {"ok": code == 0, "stdout": out, "stderr": err}
+    lap("push")
+    # The configuration after the push, changes others made meanwhile included (another batch of
+    # this writer, an administrator): what the callers' outputs and the next reads rest on.
+    cib = read(original)
+    if pushed and pushed["ok"]:
+        try:
+            cib = pushed_configuration(work, batch.version)
+        except QueryError:  # pushed, and not read back: what was pushed is the best answer
+            Known.forget()
+            cib = read(work)
+    elif pushed:
+        Known.forget()
+    lap("reread")
+    return {"results": results, "pushed": pushed, "cib": cib, "ms": ms}
 
 
 def read(path):
@@ -336,60 +455,6 @@ def pushed_configuration(work, before):
         return cib
     Known.forget()
     return cluster_configuration()
-
-
-def attempt(request, served):
-    tmp = tempfile.mkdtemp(prefix="pcmk-lab-")
-    clock, ms = time.monotonic(), {}
-
-    def lap(phase):
-        nonlocal clock
-        now = time.monotonic()
-        ms[phase] = round((now - clock) * 1000)
-        clock = now
-
-    try:
-        original, work = os.path.join(tmp, "original.xml"), os.path.join(tmp, "work.xml")
-        try:
-            root = cib_root()
-            version = version_of(root)
-            # a batch run again with the real tools reads everything afresh
-            known = served and Known.version == version
-            cib = Known.cib if known else cluster_configuration(root)
-        except QueryError as e:
-            return {"error": str(e)}
-        with open(original, "w") as f:
-            f.write(cib)
-        shutil.copyfile(original, work)
-        lap("query")
-        ms["known"] = int(known)
-        COPY.enabled = served
-        try:
-            results = run_steps(request["steps"], work)
-        finally:
-            COPY.enabled = False
-            COPY.pending.clear()
-        lap("steps")
-        pushed = None
-        if any(r["ok"] and not r.get("skipped") for r in results):
-            code, out, err = pcs(["cluster", "cib-push", work, "diff-against=" + original])
-            pushed = {"ok": code == 0, "stdout": out, "stderr": err}
-        lap("push")
-        # The configuration after the push, changes others made meanwhile included (another batch
-        # of this writer, an administrator): what the callers' outputs and the next reads rest on.
-        cib = read(original)
-        if pushed and pushed["ok"]:
-            try:
-                cib = pushed_configuration(work, version)
-            except QueryError:  # pushed, and not read back: what was pushed is the best answer
-                Known.forget()
-                cib = read(work)
-        elif pushed:
-            Known.forget()
-        lap("reread")
-        return {"results": results, "pushed": pushed, "cib": cib, "ms": ms}
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def serve(requests, replies):

@@ -268,3 +268,57 @@ test("a step whose needs never come goes after needsWaitMs, and pcs's refusal is
   expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
   expect(batches).toHaveLength(1);
 });
+
+/** A fake runner that also takes staged steps, and records what was staged when. */
+function stagingRunner() {
+  const { batches, run } = fakeRunner();
+  const staged: string[][] = [];
+  const events: string[] = [];
+  const stage = (steps: readonly PcsStep[]) => {
+    staged.push(steps.map((s) => s.owner));
+    events.push(`stage ${steps.map((s) => s.owner).join(",")}`);
+  };
+  const runner = Object.assign(
+    async (steps: readonly PcsStep[]) => {
+      events.push(`batch ${steps.map((s) => s.owner).join(",")}`);
+      return run(steps);
+    },
+    { stage },
+  );
+  return { batches, staged, events, runner };
+}
+
+test("with a staging runner, steps are staged as they come and the batch follows with them", async () => {
+  const { staged, events, runner } = stagingRunner();
+  const w = new ClusterWriter(runner, target, timing);
+  await w.submit(step("first")); // the CIB's ids are known from the first batch on
+  events.length = 0;
+  const a = w.submit(step("a"));
+  await new Promise((r) => setTimeout(r, 5));
+  const b = w.submit(step("b"));
+  await Promise.all([a, b]);
+  expect(staged.slice(-2)).toEqual([["a"], ["b"]]);
+  expect(events).toEqual(["stage a", "stage b", "batch a,b"]);
+});
+
+test("with a staging runner, nothing is staged while a batch runs, a need not in the CIB waits, phases only go up", async () => {
+  const { events, runner } = stagingRunner();
+  const w = new ClusterWriter(
+    runner,
+    target,
+    { ...timing, fillWaitMs: 0 },
+    undefined,
+    async () => new Set(["old"]),
+  );
+  await w.submit(step("first"));
+  events.length = 0;
+  const c = w.submit({ ...step("c-old", 1), needs: ["old"] }); // staged: its resource exists
+  const r = w.submit(step("r0")); // phase 0 after a phase 1 staged: waits for the batch
+  const n = w.submit({ ...step("c-new", 1), needs: ["new"] }); // not in the CIB: waits
+  await new Promise((res) => setTimeout(res, 5));
+  const m = w.submit({ ...step("maker"), makes: ["new"] });
+  await Promise.all([c, r, n, m]);
+  expect(events[0]).toBe("stage c-old");
+  expect(events.filter((e) => e.startsWith("stage"))).toEqual(["stage c-old"]);
+  expect(events.find((e) => e.startsWith("batch"))).toBe("batch r0,maker,c-old,c-new");
+});

@@ -51,12 +51,19 @@ describe("batch process and requests", () => {
   test("a request is one base64 line: each step's argvs and its skip conditions, in order", () => {
     expect(line).toMatch(/^[A-Za-z0-9+/=]+\n$/);
     expect(requestOf(line)).toEqual({
+      op: "commit",
       steps: [
         { argvs: steps[0].argvs, ifAbsent: "dummy1" },
         { argvs: steps[1].argvs },
         { argvs: steps[2].argvs, ifPresent: "c" },
       ],
     });
+  });
+
+  test("a stage request says so; a commit that starts the batch again says restage", () => {
+    expect(requestOf(requestLine(steps.slice(0, 1), "stage"))).toMatchObject({ op: "stage" });
+    expect(requestOf(requestLine(steps.slice(0, 1), "stage"))).not.toHaveProperty("restage");
+    expect(requestOf(requestLine(steps, "commit", true))).toMatchObject({ op: "commit", restage: true });
   });
 
   test("newlines and quotes in values cannot split a request: they are inside base64", () => {

@@ -129,6 +129,46 @@ test("a batch the push refuses runs again with the real tools: the refused step 
   expect(cibadminStarts().filter((l) => l.includes("--replace"))).toHaveLength(3);
 });
 
+test("staged steps are applied to the batch's copy as they come, and pushed with the rest by the commit", async () => {
+  const [a, b, c] = [create("a"), create("b"), create("c")];
+  run.stage!([a]);
+  run.stage!([b]);
+  const outcome = await run([c, a, b]);
+  // answered in the batch's order, whatever the order they reached the process in
+  expect(outcome.results).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+  expect([...(outcome.cib?.resources.keys() ?? [])].sort()).toEqual(["a", "b", "c"]);
+  // one push for the three (the stand-in cib-push counts epochs, from 1)
+  expect(readFileSync(cib, "utf8")).toContain('epoch="2"');
+  expect(pool.stats).toEqual({ handshakes: 1, commands: 1 });
+});
+
+test("a staged step pcs refuses fails alone at the commit; the others are pushed", async () => {
+  const [a, bad, b] = [create("a"), { owner: "x", argvs: [["fail", "no such agent"]] }, create("b")];
+  run.stage!([a, bad]);
+  const outcome = await run([a, bad, b]);
+  expect(outcome.results[0]).toEqual({ ok: true });
+  expect(outcome.results[1]).toMatchObject({ ok: false, stderr: "Error: no such agent\n" });
+  expect(outcome.results[2]).toEqual({ ok: true });
+  expect(readFileSync(cib, "utf8")).toMatch(/id="a"[\s\S]*id="b"/);
+});
+
+test("staged out of the batch's phase order, or a staged step left out: the batch starts again from its original", async () => {
+  const constraintLike = { ...create("late"), phase: 1 };
+  const resource = create("early");
+  run.stage!([constraintLike]);
+  const outcome = await run([resource, constraintLike]);
+  expect(outcome.results).toEqual([{ ok: true }, { ok: true }]);
+  // restaged: the phase 0 step went first in the copy pushed
+  expect(readFileSync(cib, "utf8")).toMatch(/id="early"[\s\S]*id="late"/);
+  const orphan = create("orphan");
+  run.stage!([orphan]);
+  const next = await run([create("kept")]);
+  expect(next.results).toEqual([{ ok: true }]);
+  const after = readFileSync(cib, "utf8");
+  expect(after).toContain('id="kept"');
+  expect(after).not.toContain('id="orphan"');
+});
+
 test("ids count only in the configuration: a resource's history in the status section is not the resource", async () => {
   writeFileSync(cib, EMPTY_CIB.replace("<status/>", '<status><lrm_resource id="gone"/></status>'));
   const outcome = await run([
