@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isUnicodeText, NOT_UNICODE } from "./check";
 import { Connection, connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
 import { corosyncCluster } from "./cib/corosync-conf";
 import { Secret, SECRET_INPUTS } from "./secrets";
 import { SshPool } from "./transport/ssh";
@@ -192,13 +192,13 @@ export const clusterAuthLifecycle = {
 
 export type ClusterAuthArgs = ArgsOf<typeof clusterAuthInputsSchema>;
 
-export class ClusterAuth extends pulumi.dynamic.Resource {
+export class ClusterAuth extends DynamicResource {
   declare readonly known: pulumi.Output<ClusterAuthFacts["known"]>;
   declare readonly authenticated: pulumi.Output<string[]>;
 
   constructor(name: string, args: ClusterAuthArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      serialisedProvider("ClusterAuth"),
+      "ClusterAuth",
       name,
       { known: undefined, authenticated: undefined, ...carriableArgs("ClusterAuth", name, args) },
       withSecretOutputs(opts, ...SECRET_INPUTS.ClusterAuth),

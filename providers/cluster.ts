@@ -10,7 +10,7 @@ import { LiveCluster, readLive } from "./cib/live";
 import { sharedLive } from "./cib/snapshot";
 import { CLUSTER_PROPERTIES, TOTEM_OPTIONS, typedOptions } from "./pcs-options";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
 import { xmlValue } from "./primitive";
 import { SECRET_INPUTS } from "./secrets";
 import { SshPool, SshTarget } from "./transport/ssh";
@@ -331,7 +331,7 @@ export const clusterLifecycle = {
 
 export type ClusterArgs = ArgsOf<typeof clusterInputsSchema>;
 
-export class Cluster extends pulumi.dynamic.Resource {
+export class Cluster extends DynamicResource {
   declare readonly nodesOnline: pulumi.Output<string[]>;
   declare readonly dc: pulumi.Output<string | null>;
   declare readonly quorate: pulumi.Output<boolean>;
@@ -340,7 +340,7 @@ export class Cluster extends pulumi.dynamic.Resource {
   constructor(name: string, args: ClusterArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { nodesOnline: undefined, dc: undefined, quorate: undefined, liveProperties: undefined };
     super(
-      serialisedProvider("Cluster"),
+      "Cluster",
       name,
       { ...outputs, ...carriableArgs("Cluster", name, args) },
       withSecretOutputs(opts, ...SECRET_INPUTS.Cluster),

@@ -9,7 +9,7 @@ import { Constraint as CibConstraint, ResourceSet, Rule } from "./cib/model";
 import { LiveCluster } from "./cib/live";
 import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, dnsName, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
 import { interruptedHolds, madeByHeldRuns } from "./holds";
 import { COLOCATION_SET_OPTIONS, ORDER_SET_OPTIONS, SET_OPTIONS, typedOptions } from "./pcs-options";
 import { attributeValue, normalRole, pacemakerId, pairs, role, same } from "./primitive";
@@ -456,12 +456,12 @@ export const constraintLifecycle = {
 
 export type ConstraintArgs = ArgsOf<typeof constraintInputsSchema>;
 
-export class Constraint extends pulumi.dynamic.Resource {
+export class Constraint extends DynamicResource {
   declare readonly constraintId: pulumi.Output<string>;
 
   constructor(name: string, args: ConstraintArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      serialisedProvider("Constraint"),
+      "Constraint",
       name,
       { ruleResolved: undefined, constraintId: undefined, ...carriableArgs("Constraint", name, args) },
       withSecretOutputs(opts, ...SECRET_INPUTS.Constraint),

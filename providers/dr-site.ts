@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { connectionSchema, dnsName, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
 import { SECRET_INPUTS } from "./secrets";
 import { nameOf, SshPool, SshTarget } from "./transport/ssh";
 
@@ -190,7 +190,7 @@ export const drSiteLifecycle = {
 
 export type DrSiteArgs = ArgsOf<typeof drSiteInputsSchema>;
 
-export class DrSite extends pulumi.dynamic.Resource {
+export class DrSite extends DynamicResource {
   declare readonly localRole: pulumi.Output<string>;
   declare readonly recoverySiteNodes: pulumi.Output<string[]>;
   declare readonly primarySiteNodes: pulumi.Output<string[]>;
@@ -203,7 +203,7 @@ export class DrSite extends pulumi.dynamic.Resource {
       recoveryNodeRole: undefined,
     };
     super(
-      serialisedProvider("DrSite"),
+      "DrSite",
       name,
       { ...outputs, ...carriableArgs("DrSite", name, args) },
       withSecretOutputs(opts, ...SECRET_INPUTS.DrSite),

@@ -14,7 +14,7 @@ import { isIPv6 } from "node:net";
 import { z } from "zod";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
 import { Constraint } from "./constraint";
-import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
 import { PcsResource, PcsResourceArgs } from "./pcs-resource";
 import { same } from "./primitive";
 import { SECRET_INPUTS } from "./secrets";
@@ -381,13 +381,13 @@ export const drbdConfigLifecycle = {
 export type DrbdConfigArgs = ArgsOf<typeof drbdConfigInputsSchema>;
 
 /** The node side of a DrbdVolume: resource file, backing disk, metadata, initial primary. */
-export class DrbdConfig extends pulumi.dynamic.Resource {
+export class DrbdConfig extends DynamicResource {
   declare readonly device: pulumi.Output<string>;
   declare readonly nodeStates: pulumi.Output<DrbdNodeState[]>;
 
   constructor(name: string, args: DrbdConfigArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      serialisedProvider("DrbdConfig"),
+      "DrbdConfig",
       name,
       { device: undefined, nodeStates: undefined, ...carriableArgs("DrbdConfig", name, args) },
       withSecretOutputs(opts, ...SECRET_INPUTS.DrbdConfig),

@@ -1,7 +1,14 @@
-// The provider object Pulumi serialises into the state (`__provider`). It must stay a thin shim:
-// delete and refresh run the OLD serialised code (pulumi/pulumi#16826), and anything captured is
-// stored in plain text (#8265). So it captures only the kind's name and requires this package,
-// by name, inside the provider process; the code that runs is always the installed package's.
+// The provider of every resource kind here, as the state holds it (`__provider`): the text of a
+// module Pulumi's dynamic-provider host loads and calls `handler()` of. It must stay a thin shim:
+// delete and refresh run the OLD text (pulumi/pulumi#16826), and anything in it is stored in plain
+// text (#8265). So it names only the kind and requires this package, by name, inside the provider
+// process: the code that runs is always the installed package's.
+//
+// The text is written here rather than made by pulumi.dynamic.Resource's closure serialiser: that
+// one's is ~2 KB per resource, kept twice in the state (inputs and outputs), so two thirds of a
+// PcsResource's state, and the engine writes the whole state twice per step it runs; this one is
+// under 100 characters. The type token is the one pulumi.dynamic.Resource gives, so stacks made
+// with either are the same resources.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { uncarriableKeys } from "./check";
@@ -23,31 +30,20 @@ export const withSecretOutputs = (
   additionalSecretOutputs: [...names, ...(opts?.additionalSecretOutputs ?? [])],
 });
 
-/**
- * One provider object per kind, made once: Pulumi's SDK caches a provider's serialised text per
- * object (a WeakMap), so a new object per resource would serialise the closure again for each
- * one — tens of milliseconds of the program's single thread per resource, which the engine waits
- * on between a batch's replies and the next steps.
- */
-const providers = new Map<string, pulumi.dynamic.ResourceProvider>();
+/** The dynamic-provider host's module for a kind: its handler gives the kind's provider. */
+export const providerText = (kind: string): string =>
+  `exports.handler = () => require("pcmk-lab/runtime").provider(${JSON.stringify(kind)});\n`;
 
-export function serialisedProvider(kind: string): pulumi.dynamic.ResourceProvider {
-  let provider = providers.get(kind);
-  if (!provider) providers.set(kind, (provider = shimFor(kind)));
-  return provider;
-}
-
-function shimFor(kind: string): pulumi.dynamic.ResourceProvider {
-  /* eslint-disable @typescript-eslint/no-require-imports -- resolved in the provider process */
-  return {
-    check: (olds, news) => require("pcmk-lab/runtime").check(kind, olds, news),
-    diff: (id, olds, news) => require("pcmk-lab/runtime").diff(kind, id, olds, news),
-    create: (inputs) => require("pcmk-lab/runtime").create(kind, inputs),
-    read: (id, props) => require("pcmk-lab/runtime").read(kind, id, props),
-    update: (id, olds, news) => require("pcmk-lab/runtime").update(kind, id, olds, news),
-    delete: (id, props) => require("pcmk-lab/runtime").remove(kind, id, props),
-  };
-  /* eslint-enable @typescript-eslint/no-require-imports */
+/** A resource served by Pulumi's dynamic-provider host with this package's provider for `kind`. */
+export abstract class DynamicResource extends pulumi.CustomResource {
+  protected constructor(
+    kind: string,
+    name: string,
+    props: pulumi.Inputs,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super("pulumi-nodejs:dynamic:Resource", name, { ...props, __provider: providerText(kind) }, opts);
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isUnicodeText, NOT_UNICODE } from "./check";
 import { Connection, connectionFields, dnsName, ipAddress, targetOf as connectionTarget } from "./connection";
-import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
 import { Secret, SECRET_INPUTS } from "./secrets";
 import { SshPool, SshTarget } from "./transport/ssh";
 
@@ -309,7 +309,7 @@ export const nodeLifecycle = {
 
 export type NodeArgs = ArgsOf<typeof nodeInputsSchema>;
 
-export class Node extends pulumi.dynamic.Resource {
+export class Node extends DynamicResource {
   declare readonly hostKeyFingerprint: pulumi.Output<string>;
   declare readonly os: pulumi.Output<string>;
   declare readonly liveHostname: pulumi.Output<string>;
@@ -354,7 +354,7 @@ export class Node extends pulumi.dynamic.Resource {
       privateKey: undefined,
     };
     super(
-      serialisedProvider("Node"),
+      "Node",
       name,
       { ...outputs, ...carriableArgs("Node", name, args) },
       withSecretOutputs(opts, ...SECRET_INPUTS.Node),

@@ -9,7 +9,7 @@ import { LiveCluster } from "./cib/live";
 import { activeOn } from "./cib/status";
 import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
 import { HOLDER, interruptedHolds } from "./holds";
 import {
   attributeChanges,
@@ -310,7 +310,7 @@ export const pcsResourceLifecycle = {
 
 export type PcsResourceArgs = ArgsOf<typeof pcsResourceInputsSchema>;
 
-export class PcsResource extends pulumi.dynamic.Resource {
+export class PcsResource extends DynamicResource {
   declare readonly resourceId: pulumi.Output<string>;
   declare readonly agentResolved: pulumi.Output<string>;
   declare readonly runningOn: pulumi.Output<string[]>;
@@ -319,7 +319,7 @@ export class PcsResource extends pulumi.dynamic.Resource {
   constructor(name: string, args: PcsResourceArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { agentResolved: undefined, runningOn: undefined, role: undefined, held: undefined };
     super(
-      serialisedProvider("PcsResource"),
+      "PcsResource",
       name,
       { ...outputs, ...carriableArgs("PcsResource", name, args) },
       withSecretOutputs(opts, ...SECRET_INPUTS.PcsResource),

@@ -1,5 +1,5 @@
-// What the serialised shim calls, by kind, inside the provider process. One ssh pool per
-// process: every resource of a `pulumi` operation shares its connections.
+// What the state's provider text (dynamic.ts) calls, by kind, inside the provider process. One ssh
+// pool per process: every resource of a `pulumi` operation shares its connections.
 import {
   AgentJudge,
   AgentQuestionOf,
@@ -20,6 +20,7 @@ import { same } from "./primitive";
 import { SECRET_INPUTS } from "./secrets";
 import { stonithLifecycle } from "./stonith-device";
 import { SshPool } from "./transport/ssh";
+import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 
 const pool = new SshPool();
 let judgeAgent: AgentJudge = remoteAgentJudge(pool);
@@ -48,6 +49,26 @@ function lifecycleOf(kind: string): (typeof lifecycles)[Kind] {
   if (!(kind in lifecycles))
     throw new Error(`unknown resource kind '${kind}' (this package: ${Object.keys(lifecycles)})`);
   return lifecycles[kind as Kind];
+}
+
+const providers = new Map<string, ResourceProvider>();
+
+/** The provider the dynamic-provider host calls for a kind (dynamic.ts's providerText). */
+export function provider(kind: string): ResourceProvider {
+  lifecycleOf(kind); // an unknown kind fails here, naming the kinds there are
+  let found = providers.get(kind);
+  if (!found) {
+    found = {
+      check: (olds, news) => check(kind, olds, news),
+      diff: (id, olds, news) => diff(kind, id, olds, news),
+      create: (inputs) => create(kind, inputs),
+      read: (id, props) => read(kind, id, props),
+      update: (id, olds, news) => update(kind, id, olds, news),
+      delete: (id, props) => remove(kind, id, props),
+    };
+    providers.set(kind, found);
+  }
+  return found;
 }
 
 /** The dynamic-provider host adds its own `__provider` property; it is not an input. */

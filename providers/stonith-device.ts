@@ -12,7 +12,7 @@ import { Primitive } from "./cib/model";
 import { sharedLive } from "./cib/snapshot";
 import { activeOn } from "./cib/status";
 import { connectionSchema, dnsName, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, serialisedProvider, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
 import {
   attributeName,
   attributes,
@@ -261,14 +261,14 @@ export const stonithLifecycle = {
 
 export type StonithDeviceArgs = ArgsOf<typeof stonithInputsSchema>;
 
-export class StonithDevice extends pulumi.dynamic.Resource {
+export class StonithDevice extends DynamicResource {
   declare readonly deviceId: pulumi.Output<string>;
   declare readonly runningOn: pulumi.Output<string[]>;
 
   constructor(name: string, args: StonithDeviceArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { agentResolved: undefined, runningOn: undefined, held: undefined };
     super(
-      serialisedProvider("StonithDevice"),
+      "StonithDevice",
       name,
       { ...outputs, ...carriableArgs("StonithDevice", name, args) },
       withSecretOutputs(opts, ...SECRET_INPUTS.StonithDevice),
