@@ -100,6 +100,8 @@ export class ClusterWriter {
   private readonly held = new Set<string>();
   /** Resource ids in the CIB as last seen; null until this writer has seen it. */
   private known: Set<string> | null = null;
+  private knownRead: Promise<Set<string>> | null = null;
+  private stageQueued = false;
   /** The last batch's return: when, the arrival count then, and how many slots it freed. */
   private refill: { at: number; arrivals: number; freed: number } | null = null;
 
@@ -178,9 +180,32 @@ export class ClusterWriter {
     this.lastArrival = Date.now();
     return new Promise((resolve, reject) => {
       this.pending.push({ step, since: Date.now(), resolve, reject });
-      this.stageEarly();
+      this.stageSoon();
       this.schedule();
     });
+  }
+
+  /**
+   * Stages once for all the steps that come in one turn of the event loop (the release submits one
+   * step per held resource at once: one stage request for them all, not one each). The CIB's ids,
+   * which staging a step with `needs` waits for, are read on the first step, not the first batch.
+   */
+  private stageSoon(): void {
+    if (!this.runBatch.stage || this.stageQueued) return;
+    this.stageQueued = true;
+    if (this.known === null) {
+      this.knownRead ??= this.readKnown()
+        .catch(() => new Set<string>())
+        .then((ids) => (this.known ??= ids));
+      void this.knownRead.then(() => this.stageSoonAfterRead());
+      return;
+    }
+    queueMicrotask(() => this.stageSoonAfterRead());
+  }
+
+  private stageSoonAfterRead(): void {
+    this.stageQueued = false;
+    this.stageEarly();
   }
 
   /**
@@ -246,7 +271,8 @@ export class ClusterWriter {
    * then pcs refuses it with its own message).
    */
   private async takeReady(): Promise<Pending[]> {
-    const known = (this.known ??= await this.readKnown().catch(() => new Set<string>()));
+    this.knownRead ??= this.readKnown().catch(() => new Set<string>());
+    const known = (this.known ??= await this.knownRead);
     this.pending.forEach((p) => delete p.staged); // all staged are ready: they go now
     const made = new Set(this.pending.flatMap((p) => p.step.makes ?? []));
     const now = Date.now();

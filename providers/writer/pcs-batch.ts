@@ -208,12 +208,13 @@ export class PcsSession {
   }
 }
 
-/** The batch being staged: its session, its steps in staging order, whether they all got there. */
+/** The batch being staged: its session, its steps in staging order, whether each request got there. */
 interface Staging {
   session: PcsSession;
   generation: number;
   steps: PcsStep[];
-  replies: Promise<unknown>[];
+  /** One per stage request: true once answered without error (never rejects). */
+  arrived: Promise<boolean>[];
 }
 
 const phaseOf = (step: PcsStep): number => step.phase ?? 0;
@@ -230,13 +231,15 @@ export function pcsBatchRunner(
   const stage = (steps: readonly PcsStep[]): void => {
     if (!steps.length) return;
     const session = staging?.session ?? idle.pop() ?? new PcsSession(pool, target, argv);
-    staging ??= { session, generation: session.generation, steps: [], replies: [] };
+    staging ??= { session, generation: session.generation, steps: [], arrived: [] };
     staging.steps.push(...steps);
     const secrets = steps.flatMap((s) => s.secrets ?? []);
-    staging.replies.push(
-      session.request(steps, secrets, 600_000, "stage").then((reply) => {
-        if (reply.error) throw new Error(reply.error);
-      }),
+    // a failed stage is not an error of its own: the commit then starts the batch again, whole
+    staging.arrived.push(
+      session.request(steps, secrets, 600_000, "stage").then(
+        (reply) => !reply.error,
+        () => false,
+      ),
     );
   };
 
@@ -253,8 +256,7 @@ export function pcsBatchRunner(
     const rest = steps.filter((s) => !staged.includes(s));
     const order = [...staged, ...rest];
     const arrived = open
-      ? (await Promise.allSettled(open.replies)).every((r) => r.status === "fulfilled") &&
-        session.generation === open.generation
+      ? (await Promise.all(open.arrived)).every(Boolean) && session.generation === open.generation
       : true;
     const restage =
       !arrived ||

@@ -322,3 +322,11 @@ test("with a staging runner, nothing is staged while a batch runs, a need not in
   expect(events.filter((e) => e.startsWith("stage"))).toEqual(["stage c-old"]);
   expect(events.find((e) => e.startsWith("batch"))).toBe("batch r0,maker,c-old,c-new");
 });
+
+test("with a staging runner, steps submitted in one turn are staged in one request, from the first step on", async () => {
+  const { staged, runner } = stagingRunner();
+  const w = new ClusterWriter(runner, target, timing);
+  await Promise.all(["a", "b", "c"].map((id) => w.submit(step(id))));
+  // the CIB's ids are read when the first step comes, so even the first batch is staged
+  expect(staged).toEqual([["a", "b", "c"]]);
+});

@@ -169,6 +169,16 @@ test("staged out of the batch's phase order, or a staged step left out: the batc
   expect(after).not.toContain('id="orphan"');
 });
 
+test("a batch whose staging process died is made again, whole, in a new process", async () => {
+  const [a, b] = [create("a"), create("b")];
+  run.stage!([a]);
+  run.stage!([{ owner: "d", argvs: [["die"]] }]);
+  const outcome = await run([a, b]);
+  expect(outcome.results).toEqual([{ ok: true }, { ok: true }]);
+  expect(readFileSync(cib, "utf8")).toMatch(/id="a"[\s\S]*id="b"/);
+  expect(pool.stats.commands).toBe(2);
+});
+
 test("ids count only in the configuration: a resource's history in the status section is not the resource", async () => {
   writeFileSync(cib, EMPTY_CIB.replace("<status/>", '<status><lrm_resource id="gone"/></status>'));
   const outcome = await run([
