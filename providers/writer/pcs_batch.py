@@ -1,12 +1,13 @@
 # Runs on a cluster node as a long-lived process, one per batch in flight on the cluster during a
-# `pulumi` operation (one or two): pcs is imported once (~0.3-0.7 s) instead of once per batch. The program arrives on stdin (its length
-# on the first line, then the text), then one request per line, each base64 JSON — so nothing in
-# it, secrets included, is ever on a command line. Each request is a batch of pcs commands,
-# applied to a copy of the CIB (`pcs -f`) with pcs's own code, validation and messages, then
-# pushed with one `pcs cluster cib-push diff-against=<original>`, so changes made meanwhile by
-# others are kept. Each step succeeds or leaves the copy as it was. One reply line per request,
-# after REPLY_MARK: per-step results and the cluster's configuration after the push. Ends when
-# stdin closes.
+# `pulumi` operation (one or two): pcs is imported once (~0.3-0.7 s) instead of once per batch.
+# The program arrives on stdin (its length on the first line, then the text), then one request per
+# line, each base64 JSON — so nothing in it, secrets included, is ever on a command line. A batch
+# of pcs commands (sent in one request, or staged over several) is applied to a copy of the CIB
+# (`pcs -f`) with pcs's own code, validation and messages, then pushed with one
+# `pcs cluster cib-push diff-against=<original>`, so changes made meanwhile by others are kept.
+# Each step succeeds or leaves the copy as it was. One reply line per request, after REPLY_MARK:
+# per-step results, and for a commit the cluster's configuration after the push. Ends when stdin
+# closes.
 #
 # REQUEST: {"op": "stage" | "commit" (the default), "steps": [STEP], "restage": bool?}
 # A batch may be built over several requests: "stage" applies its steps to the open batch's copy
