@@ -193,19 +193,18 @@ export class ClusterWriter {
   private stageSoon(): void {
     if (!this.runBatch.stage || this.stageQueued) return;
     this.stageQueued = true;
-    if (this.known === null) {
-      this.knownRead ??= this.readKnown()
-        .catch(() => new Set<string>())
-        .then((ids) => (this.known ??= ids));
-      void this.knownRead.then(() => this.stageSoonAfterRead());
-      return;
-    }
-    queueMicrotask(() => this.stageSoonAfterRead());
+    void this.knownIds().then(() => {
+      this.stageQueued = false;
+      this.stageEarly();
+    });
   }
 
-  private stageSoonAfterRead(): void {
-    this.stageQueued = false;
-    this.stageEarly();
+  /** The CIB's resource ids, read once (an unreadable CIB counts as none) and kept up to date. */
+  private async knownIds(): Promise<Set<string>> {
+    this.knownRead ??= this.readKnown()
+      .catch(() => new Set<string>())
+      .then((ids) => (this.known ??= ids));
+    return this.knownRead;
   }
 
   /**
@@ -271,8 +270,7 @@ export class ClusterWriter {
    * then pcs refuses it with its own message).
    */
   private async takeReady(): Promise<Pending[]> {
-    this.knownRead ??= this.readKnown().catch(() => new Set<string>());
-    const known = (this.known ??= await this.knownRead);
+    const known = await this.knownIds();
     this.pending.forEach((p) => delete p.staged); // all staged are ready: they go now
     const made = new Set(this.pending.flatMap((p) => p.step.makes ?? []));
     const now = Date.now();

@@ -227,10 +227,12 @@ export function pcsBatchRunner(
   // one process per batch in flight (the writer runs at most maxBatches at once), kept for the next
   const idle: PcsSession[] = [];
   let staging: Staging | null = null;
+  const sessionFor = (open: Staging | null) =>
+    open?.session ?? idle.pop() ?? new PcsSession(pool, target, argv);
 
   const stage = (steps: readonly PcsStep[]): void => {
     if (!steps.length) return;
-    const session = staging?.session ?? idle.pop() ?? new PcsSession(pool, target, argv);
+    const session = sessionFor(staging);
     staging ??= { session, generation: session.generation, steps: [], arrived: [] };
     staging.steps.push(...steps);
     const secrets = steps.flatMap((s) => s.secrets ?? []);
@@ -248,7 +250,7 @@ export function pcsBatchRunner(
     const started = Date.now();
     const open = staging;
     staging = null;
-    const session = open?.session ?? idle.pop() ?? new PcsSession(pool, target, argv);
+    const session = sessionFor(open);
     // What is staged goes first; the rest is staged by the commit. Staged in another order than the
     // batch's phases, or not all there (a stage failed, the process was started again): the
     // batch starts again from its original, whole and in order.
