@@ -8,6 +8,7 @@
 //        npm run bench:objects -- --report-only --sizes … --runs … --large-runs …   (the section from the last results)
 //        npm run bench:objects -- --merge --sizes 100 …   (these sizes measured again, the others kept with their dates)
 //        npm run bench:objects -- --merge --sizes 100 --parallel 16 …   (rows of their own: `pulumi up --parallel 16`)
+//        npm run bench:objects -- --merge --sizes 100 --keep-cluster-cost …   (the cluster's own cost not measured again)
 import {
   copyFileSync,
   existsSync,
@@ -69,9 +70,20 @@ function groupOf(comm: string, cmdline: string): CpuGroup | null {
 }
 
 /**
+ * A process's CPU ticks from /proc/PID/stat's fields after the name: its own, and for the cluster
+ * and pcs also those of its children once ended and reaped: the agents pacemaker runs, the CIB
+ * writes it forks, the tools pcs starts, each too short for a sample of its own. (The engine's
+ * children are its plugins, sampled as groups of their own.)
+ */
+function ticksOf(group: CpuGroup, fields: string[]): number {
+  const own = Number(fields[11]) + Number(fields[12]);
+  return group === "cluster" || group === "pcs" ? own + Number(fields[13]) + Number(fields[14]) : own;
+}
+
+/**
  * Runs `run` while sampling /proc every 200 ms: the highest VmHWM of the dynamic provider
  * processes (MiB), and the CPU seconds each group of processes used meanwhile (from a process's
- * first sample to its last: a process shorter than a sample is missed).
+ * first sample to its last, its ended children included where ticksOf counts them).
  */
 async function watchProcesses<T>(
   run: () => Promise<T>,
@@ -85,17 +97,16 @@ async function watchProcesses<T>(
         const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
         const close = stat.lastIndexOf(")");
         const fields = stat.slice(close + 2).split(" ");
-        const ticks = Number(fields[11]) + Number(fields[12]);
         const key = `${pid}/${fields[19]}`;
         let entry = seen.get(key);
         if (!entry) {
           const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
           const group = groupOf(stat.slice(stat.indexOf("(") + 1, close), cmdline);
           if (!group) continue;
-          entry = { group, first: ticks, last: ticks };
+          entry = { group, first: ticksOf(group, fields), last: 0 };
           seen.set(key, entry);
         }
-        entry.last = ticks;
+        entry.last = ticksOf(entry.group, fields);
         if (entry.group !== "provider") continue;
         const kb = Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmHWM:\s+(\d+)/)?.[1] ?? 0);
         peak = Math.max(peak, kb / 1024);
@@ -216,7 +227,75 @@ async function measure(mode: Mode, n: number, stack: TestStack, pulumiArgs: stri
  */
 function resetCluster(): void {
   clearObjects();
-  inNodeOk("node1", "crm_resource --refresh >/dev/null && crm_resource --wait --timeout=600s");
+  // The deleted resources are stopped first (orphans) and only then forgotten: a history cleared
+  // while they still run leaves their agents' state behind (a Dummy's file), and the next run's
+  // resources of the same names are found running by their probes, then stopped, one by one.
+  // A refresh waits for every node's controller to answer; once, one never did: a second try.
+  const reset =
+    "crm_resource --wait --timeout=100s && timeout 100 crm_resource --refresh >/dev/null && crm_resource --wait --timeout=100s";
+  try {
+    inNodeOk("node1", reset);
+  } catch (e) {
+    console.error(`the cluster's reset failed, once more: ${(e as Error).message}`);
+    inNodeOk("node1", reset);
+  }
+  const left = NODES.filter((node) =>
+    inNodeOk(node, "ls /run/resource-agents 2>/dev/null; true").includes("Dummy-bench_"),
+  );
+  if (left.length) throw new Error(`bench resources still running after the reset, on ${left.join(", ")}`);
+}
+
+/** The cluster's cost of N new resources, made without the engine or pcs (clusterCost). */
+interface ClusterCost {
+  perPush: number;
+  seconds: number;
+  /** CPU seconds of the three nodes' corosync and pacemaker daemons, their agents included. */
+  cpu: number;
+}
+
+/** CPU seconds used so far by the processes of a group (those running now). */
+function groupCpuSeconds(group: CpuGroup): number {
+  let ticks = 0;
+  for (const pid of readdirNumeric("/proc")) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (groupOf(stat.slice(stat.indexOf("(") + 1, close), cmdline) !== group) continue;
+      ticks += ticksOf(group, stat.slice(close + 2).split(" "));
+    } catch {
+      // the process ended between listing and reading
+    }
+  }
+  return ticks / 100; // USER_HZ
+}
+
+/**
+ * What the cluster itself spends on N new resources: N held Dummies (as the library makes them:
+ * target-role=Stopped) added with cibadmin, `perPush` at a time, then the cluster left to settle.
+ * Each new resource is probed on every node and its result written to every node's CIB; set
+ * beside the library's up, this shows how much of the up's CPU no batching can save.
+ */
+function clusterCost(n: number, perPush: number): ClusterCost {
+  resetCluster();
+  const primitive = (id: string) =>
+    `<primitive id="${id}" class="ocf" provider="pacemaker" type="Dummy">` +
+    `<meta_attributes id="${id}-meta_attributes"><nvpair id="${id}-meta_attributes-target-role" name="target-role" value="Stopped"/></meta_attributes>` +
+    `<operations><op id="${id}-monitor-interval-10s" name="monitor" interval="10s" timeout="20s"/></operations></primitive>`;
+  const cpu0 = groupCpuSeconds("cluster");
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i += perPush) {
+    const ids = Array.from({ length: Math.min(perPush, n - i) }, (_, k) => `bench_dummy${i + k}`);
+    inNodeOk(
+      "node1",
+      `cibadmin --modify --scope resources --xml-text '<resources>${ids.map(primitive).join("")}</resources>'`,
+    );
+  }
+  inNodeOk("node1", "crm_resource --wait --timeout=600s");
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = groupCpuSeconds("cluster") - cpu0;
+  resetCluster();
+  return { perPush, seconds, cpu };
 }
 
 async function oneRun(mode: Mode, n: number): Promise<{ up: Measure; refresh: Measure }> {
@@ -288,27 +367,47 @@ async function main() {
   if (process.argv.includes("--report-only")) {
     // the section again from the last raw results (after a change to the report itself)
     const last = JSON.parse(readFileSync(path.join(resultsDir, "objects.json"), "utf8"));
-    writeSection("objects", report(last.results, tableOf(last.results)));
+    writeSection("objects", report(last.results, tableOf(last.results), last.clusterCosts ?? []));
     return;
   }
   process.env.PCMK_LAB_STATS_FILE = statsFile;
   ensureCluster();
   const out = path.join(resultsDir, "objects.json");
   // --merge: the sizes run now replace theirs in the last results; the others stay, with their date
-  const results: Results =
-    args.includes("--merge") && existsSync(out) ? JSON.parse(readFileSync(out, "utf8")).results : {};
+  const last = args.includes("--merge") && existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : {};
+  const results: Results = last.results ?? {};
+  let clusterCosts: ClusterCost[] = last.clusterCosts ?? [];
   const save = () => {
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(
       out,
-      JSON.stringify({ at: new Date().toISOString(), runs, results, table: tableOf(results) }, null, 2),
+      JSON.stringify(
+        { at: new Date().toISOString(), runs, results, clusterCosts, table: tableOf(results) },
+        null,
+        2,
+      ),
     );
   };
-  for (const n of sizes)
-    for (const mode of modes) {
-      const key = `${sideOf(mode)} N=${n}`;
-      results[key] = { up: [], refresh: [], measuredAt: new Date().toISOString() };
-      for (let i = 0; i < runsAt(n); i++) {
+  if (sizes.includes(100) && !parallel && !args.includes("--keep-cluster-cost")) {
+    // the cluster's own share at N=100: all at once, and in pushes of the engine's 8 parallel steps
+    clusterCosts = [];
+    for (let i = 0; i < runs; i++)
+      for (const perPush of [100, 8]) {
+        const c = clusterCost(100, perPush);
+        clusterCosts.push(c);
+        console.log(
+          `cluster cost N=100 in pushes of ${perPush}: ${c.cpu.toFixed(1)} CPU s, ${c.seconds.toFixed(1)} s`,
+        );
+      }
+    save();
+  }
+  for (const n of sizes) {
+    for (const mode of modes)
+      results[`${sideOf(mode)} N=${n}`] = { up: [], refresh: [], measuredAt: new Date().toISOString() };
+    // the sides take turns, run by run: a slower spell of this shared machine falls on all of them
+    for (let i = 0; i < runsAt(n); i++)
+      for (const mode of modes) {
+        const key = `${sideOf(mode)} N=${n}`;
         const r = await oneRun(mode, n);
         results[key].up.push(r.up);
         results[key].refresh.push(r.refresh);
@@ -316,14 +415,14 @@ async function main() {
           `${key} run ${i + 1}: up ${r.up.seconds.toFixed(1)} s (CPU ${(r.up.cpuBusy * 100).toFixed(0)}% busy), ` +
             `refresh ${r.refresh.seconds.toFixed(1)} s`,
         );
+        save(); // each run as it is done: a crash later loses only what was running
       }
-      save(); // each side and size as it is done: a crash later loses only what was running
-    }
+  }
   const table = tableOf(results);
   console.log(`\n${table}\n`);
   save();
   console.log(`raw results: ${out}`);
-  const section = report(results, table);
+  const section = report(results, table, clusterCosts);
   writeSection("objects", section);
   console.log(`\n${section}`);
 }
@@ -376,11 +475,12 @@ function batchLines(upSeconds: number, baselineSeconds: number, cpuBusy: number)
       `${ratio.toFixed(2)} × the baseline. Design changes made for it, each measured on the lab: steps staged as they come; ` +
       `a batch starting from the configuration it pushed last while the CIB's version shows no other change; the state's ` +
       `provider as one line naming the kind instead of a serialised closure (half the state the engine rewrites per step); one ` +
-      `provider per kind in the program. Tried and measured no faster: two batches at once, a shorter and a longer refill wait. ` +
-      `What is left is the machine: its 2 cores were ${(cpuBusy * 100).toFixed(0)}% busy during the up, shared by the engine, ` +
-      `the program, pcs and three nodes' pacemaker (each push is applied and written by every node's CIB manager, and ` +
-      `each new resource probed on every node; CPU seconds by group in the CPU line above); more parallel steps for the ` +
-      `engine (the --parallel line, when measured) do not make it faster`,
+      `provider per kind in the program; the last step of a batch no longer keeps its engine slot for the second it waits ` +
+      `for quiet (a new step ends the wait: batches went from 7 steps to 8). Tried and measured no faster: two batches at ` +
+      `once (again on a clean cluster), a shorter and a longer refill wait. What is left is the machine: its 2 cores were ` +
+      `${(cpuBusy * 100).toFixed(0)}% busy during the up, shared by the engine, the program, pcs and three nodes' pacemaker, ` +
+      `whose work for the new resources comes whatever the batching (the two lines above); a faster batch only moves that ` +
+      `work, it does not remove it. On a cluster of its own machines the nodes' share would leave the engine's cores`,
   ];
 }
 
@@ -395,8 +495,49 @@ function cpuShares(ups: Measure[]): string {
   );
 }
 
+/**
+ * What the machine allows at N=100: the CPU seconds the library's up used (its busy share of all
+ * cores), the shortest up they allow on these cores, and what the target allows; and of those CPU
+ * seconds, what the cluster spends on the new resources whatever the batching (clusterCost).
+ */
+function cpuBoundLines(results: Results, clusterCosts: ClusterCost[]): string[] {
+  const ups = results["library N=100"]?.up ?? [];
+  const baseline = results["baseline N=100"]?.up ?? [];
+  if (!ups.length || !baseline.length) return [];
+  const cores = os.cpus().length;
+  const used = median(ups.map((u) => u.cpuBusy * u.seconds * cores));
+  const target = 0.2 * median(baseline.map((u) => u.seconds));
+  const group = (g: CpuGroup) => median(ups.map((u) => u.cpuSeconds?.[g] ?? 0));
+  const own = group("provider") + group("pcs");
+  const lines = [
+    `- B2, the CPU it takes: the library's up at N=100 used ${used.toFixed(1)} CPU seconds of the machine's ${cores} cores ` +
+      `(all processes), so even with every core busy throughout it could not take less than ${(used / cores).toFixed(1)} s; ` +
+      `the target (0.2 × the baseline) is ${target.toFixed(1)} s, that is at most ${(target * cores).toFixed(1)} CPU seconds. ` +
+      `Of them the library's own processes (the provider and pcs on node1) used ${own.toFixed(1)}: ` +
+      (used - own > target * cores
+        ? `the rest alone is more than the target allows, so no provider meets it on this machine`
+        : used > target * cores
+          ? `the target asks ${(used - target * cores).toFixed(1)} CPU s less, ` +
+            `that is ${((100 * (used - target * cores)) / own).toFixed(0)}% of the library's own CPU gone and every core busy throughout`
+          : `the work would fit in the target's time only with every core busy throughout; the cores idle ` +
+            `meanwhile are the steps waiting on each other (a batch, then the engine's refill), and with the ` +
+            `cluster's own work (next line) they leave ${(target * cores - used).toFixed(1)} CPU s to spare`),
+  ];
+  const cpuOf = (perPush: number) =>
+    median(clusterCosts.filter((c) => c.perPush === perPush).map((c) => c.cpu));
+  const [onePush, pushesOf8] = [cpuOf(100), cpuOf(8)];
+  if (!Number.isNaN(onePush) && !Number.isNaN(pushesOf8))
+    lines.push(
+      `- B2, the cluster's own share: 100 held Dummies added without the engine or pcs (cibadmin), the cluster then left to settle, ` +
+        `cost the three nodes' daemons ${onePush.toFixed(1)} CPU s in one push and ${pushesOf8.toFixed(1)} in 13 pushes of 8 ` +
+        `(medians of ${clusterCosts.length / 2} each): the 12 pushes more cost ${(pushesOf8 - onePush).toFixed(1)}, the rest comes ` +
+        `with the resources themselves (each is probed on every node, each result written to every node's CIB) and no batching lowers it`,
+    );
+  return lines;
+}
+
 /** The verdicts against the issue's targets, from the medians. */
-function report(results: Results, table: string): string {
+function report(results: Results, table: string, clusterCosts: ClusterCost[]): string {
   const m = (key: string, pick: (x: Measure) => number, op: "up" | "refresh" = "up") =>
     results[key] ? median(results[key][op].map(pick)) : NaN;
   const lines: string[] = [];
@@ -452,6 +593,7 @@ function report(results: Results, table: string): string {
     );
   }
   lines.push(
+    ...cpuBoundLines(results, clusterCosts),
     ...batchLines(
       m("library N=100", (x) => x.seconds),
       m("baseline N=100", (x) => x.seconds),

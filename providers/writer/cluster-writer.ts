@@ -2,8 +2,10 @@
 // independent creates concurrently — go out as one batch: one ssh exec, one CIB push. Resources
 // are created held (stopped, marked) and released in one push once no step has arrived for a
 // moment, so a resource never starts before the constraints created with it exist, even when a
-// constraint waits for the resource's outputs. The last step to finish does the release, so the
-// engine, which waits for every step, never ends the run with a resource left held.
+// constraint waits for the resource's outputs while other steps still run. The last step to
+// finish does the release, so the engine, which waits for every step, never ends the run with a
+// resource left held (and a lone resource, whose constraint the engine sends only once the
+// resource's step returned, is released by that step: it may start before its constraint).
 import { LiveCluster } from "../cib/live";
 import { Cib } from "../cib/model";
 import { rememberCib, sharedLive } from "../cib/snapshot";
@@ -102,6 +104,8 @@ export class ClusterWriter {
   private known: Set<string> | null = null;
   private knownRead: Promise<Set<string>> | null = null;
   private stageQueued = false;
+  /** Ends the releaser's wait for quiet: a step arrived. */
+  private wakeReleaser: (() => void) | null = null;
   /** The last batch's return: when, the arrival count then, and how many slots it freed. */
   private refill: { at: number; arrivals: number; freed: number } | null = null;
 
@@ -154,12 +158,24 @@ export class ClusterWriter {
     }
   }
 
+  /**
+   * Waits for settleMs without a new step, then releases what is held. The step that waits holds
+   * one of the engine's parallel slots, and its dependents (a constraint on its resource) wait for
+   * it: a new step ends the wait at once, and the last of the new ones releases instead.
+   */
   private async releaseWhenQuiet(): Promise<void> {
     this.active++;
     try {
       while (this.held.size > 0) {
         const seen = this.arrivals;
-        await new Promise((r) => setTimeout(r, this.timing.settleMs));
+        await new Promise<void>((wake) => {
+          const timer = setTimeout(wake, this.timing.settleMs);
+          this.wakeReleaser = () => {
+            clearTimeout(timer);
+            wake();
+          };
+        });
+        this.wakeReleaser = null;
         // Someone else is working: the last of them releases.
         if (this.active > 1) return;
         // Others came and went meanwhile: wait for a quiet moment again.
@@ -178,6 +194,7 @@ export class ClusterWriter {
   private enqueue(step: PcsStep): Promise<StepOutcome> {
     this.arrivals++;
     this.lastArrival = Date.now();
+    this.wakeReleaser?.();
     return new Promise((resolve, reject) => {
       this.pending.push({ step, since: Date.now(), resolve, reject });
       this.stageSoon();

@@ -238,6 +238,25 @@ test("a step that comes and goes while the releaser waits delays the release, ne
   ]);
 });
 
+test("the step waiting for quiet returns as soon as another step arrives, which then releases", async () => {
+  const { batches, run } = fakeRunner();
+  const w = new ClusterWriter(run, target, { ...timing, settleMs: 1000 });
+  const started = Date.now();
+  let r1ReturnedAt = 0;
+  const r1 = w.submit(step("r1"), ["r1"]).then(() => (r1ReturnedAt = Date.now() - started));
+  await new Promise((r) => setTimeout(r, 60)); // r1 is done and waiting for quiet
+  const c1 = w.submit(step("c1", 1)); // the engine's next step: r1's slot and dependents go free
+  await r1;
+  expect(r1ReturnedAt).toBeLessThan(500);
+  expect(batches.map((b) => b.map((s) => s.owner))).toEqual([["r1"]]); // not released yet
+  await c1; // c1, last, waited for quiet and released
+  expect(batches.map((b) => b.map((s) => s.owner))).toEqual([
+    ["r1"],
+    ["c1"],
+    ["release of held resource 'r1'"],
+  ]);
+});
+
 test("a constraint arriving before its resource waits for it and goes with it, resource first", async () => {
   const { batches, run } = fakeRunner();
   const w = new ClusterWriter(run, target, timing);
