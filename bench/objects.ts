@@ -480,7 +480,7 @@ function batchLines(upSeconds: number, baselineSeconds: number, cpuBusy: number)
       `once (again on a clean cluster), a shorter and a longer refill wait. What is left is the machine: its 2 cores were ` +
       `${(cpuBusy * 100).toFixed(0)}% busy during the up, shared by the engine, the program, pcs and three nodes' pacemaker, ` +
       `whose work for the new resources comes whatever the batching (the two lines above); a faster batch only moves that ` +
-      `work, it does not remove it. On a cluster of its own machines the nodes' share would leave the engine's cores`,
+      `work, it does not remove it. On a cluster of machines of its own, the nodes' share would not compete with the engine`,
   ];
 }
 
@@ -519,9 +519,9 @@ function cpuBoundLines(results: Results, clusterCosts: ClusterCost[]): string[] 
         : used > target * cores
           ? `the target asks ${(used - target * cores).toFixed(1)} CPU s less, ` +
             `that is ${((100 * (used - target * cores)) / own).toFixed(0)}% of the library's own CPU gone and every core busy throughout`
-          : `the work would fit in the target's time only with every core busy throughout; the cores idle ` +
-            `meanwhile are the steps waiting on each other (a batch, then the engine's refill), and with the ` +
-            `cluster's own work (next line) they leave ${(target * cores - used).toFixed(1)} CPU s to spare`),
+          : `the work fits in the target's time only with the cores ${((100 * used) / (target * cores)).toFixed(0)}% busy ` +
+            `throughout, not ${(median(ups.map((u) => u.cpuBusy)) * 100).toFixed(0)}%: the cores idle while the steps wait ` +
+            `on each other (a batch, then the engine's refill), and the work is mostly not the library's (the lines below)`),
   ];
   const cpuOf = (perPush: number) =>
     median(clusterCosts.filter((c) => c.perPush === perPush).map((c) => c.cpu));
