@@ -80,6 +80,23 @@ function ticksOf(group: CpuGroup, fields: string[]): number {
   return group === "cluster" || group === "pcs" ? own + Number(fields[13]) + Number(fields[14]) : own;
 }
 
+/** USER_HZ: the unit of /proc/PID/stat's times on Linux. */
+const USER_HZ = 100;
+
+/** A process's group and its /proc/PID/stat fields after the name; null when in no group or gone. */
+function readProcess(pid: string): { key: string; group: CpuGroup; fields: string[] } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const close = stat.lastIndexOf(")");
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+    const group = groupOf(stat.slice(stat.indexOf("(") + 1, close), cmdline);
+    const fields = stat.slice(close + 2).split(" ");
+    return group && { key: `${pid}/${fields[19]}`, group, fields };
+  } catch {
+    return null; // the process ended between listing and reading
+  }
+}
+
 /**
  * Runs `run` while sampling /proc every 200 ms: the highest VmHWM of the dynamic provider
  * processes (MiB), and the CPU seconds each group of processes used meanwhile (from a process's
@@ -89,25 +106,16 @@ async function watchProcesses<T>(
   run: () => Promise<T>,
 ): Promise<[T, number, Partial<Record<CpuGroup, number>>]> {
   let peak = 0;
-  const hz = 100; // USER_HZ: the unit of /proc/PID/stat's times on Linux
   const seen = new Map<string, { group: CpuGroup; first: number; last: number }>();
   const sample = () => {
     for (const pid of readdirNumeric("/proc")) {
+      const proc = readProcess(pid);
+      if (!proc) continue;
+      const ticks = ticksOf(proc.group, proc.fields);
+      const entry = seen.get(proc.key) ?? { group: proc.group, first: ticks, last: ticks };
+      seen.set(proc.key, { ...entry, last: ticks });
+      if (proc.group !== "provider") continue;
       try {
-        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        const close = stat.lastIndexOf(")");
-        const fields = stat.slice(close + 2).split(" ");
-        const key = `${pid}/${fields[19]}`;
-        let entry = seen.get(key);
-        if (!entry) {
-          const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-          const group = groupOf(stat.slice(stat.indexOf("(") + 1, close), cmdline);
-          if (!group) continue;
-          entry = { group, first: ticksOf(group, fields), last: 0 };
-          seen.set(key, entry);
-        }
-        entry.last = ticksOf(entry.group, fields);
-        if (entry.group !== "provider") continue;
         const kb = Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmHWM:\s+(\d+)/)?.[1] ?? 0);
         peak = Math.max(peak, kb / 1024);
       } catch {
@@ -121,7 +129,8 @@ async function watchProcesses<T>(
     const result = await run();
     sample();
     const cpu: Partial<Record<CpuGroup, number>> = {};
-    for (const { group, first, last } of seen.values()) cpu[group] = (cpu[group] ?? 0) + (last - first) / hz;
+    for (const { group, first, last } of seen.values())
+      cpu[group] = (cpu[group] ?? 0) + (last - first) / USER_HZ;
     return [result, peak, cpu];
   } finally {
     clearInterval(timer);
@@ -257,17 +266,10 @@ interface ClusterCost {
 function groupCpuSeconds(group: CpuGroup): number {
   let ticks = 0;
   for (const pid of readdirNumeric("/proc")) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-      if (groupOf(stat.slice(stat.indexOf("(") + 1, close), cmdline) !== group) continue;
-      ticks += ticksOf(group, stat.slice(close + 2).split(" "));
-    } catch {
-      // the process ended between listing and reading
-    }
+    const proc = readProcess(pid);
+    if (proc?.group === group) ticks += ticksOf(group, proc.fields);
   }
-  return ticks / 100; // USER_HZ
+  return ticks / USER_HZ;
 }
 
 /**
@@ -294,7 +296,6 @@ function clusterCost(n: number, perPush: number): ClusterCost {
   inNodeOk("node1", "crm_resource --wait --timeout=600s");
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = groupCpuSeconds("cluster") - cpu0;
-  resetCluster();
   return { perPush, seconds, cpu };
 }
 
@@ -319,7 +320,7 @@ async function oneRun(mode: Mode, n: number): Promise<{ up: Measure; refresh: Me
     const refresh = await measure(mode, n, stack, ["preview", "--refresh", "--expect-no-changes"]);
     return { up, refresh };
   } finally {
-    resetCluster();
+    // the objects stay until the next run's reset (or the bench's last, in main)
     await stack.pulumi(["stack", "rm", "--force", "--yes"]);
     stack.dispose();
   }
@@ -388,35 +389,39 @@ async function main() {
       ),
     );
   };
-  if (sizes.includes(100) && !parallel && !args.includes("--keep-cluster-cost")) {
-    // the cluster's own share at N=100: all at once, and in pushes of the engine's 8 parallel steps
-    clusterCosts = [];
-    for (let i = 0; i < runs; i++)
-      for (const perPush of [100, 8]) {
-        const c = clusterCost(100, perPush);
-        clusterCosts.push(c);
-        console.log(
-          `cluster cost N=100 in pushes of ${perPush}: ${c.cpu.toFixed(1)} CPU s, ${c.seconds.toFixed(1)} s`,
-        );
-      }
-    save();
-  }
-  for (const n of sizes) {
-    for (const mode of modes)
-      results[`${sideOf(mode)} N=${n}`] = { up: [], refresh: [], measuredAt: new Date().toISOString() };
-    // the sides take turns, run by run: a slower spell of this shared machine falls on all of them
-    for (let i = 0; i < runsAt(n); i++)
-      for (const mode of modes) {
-        const key = `${sideOf(mode)} N=${n}`;
-        const r = await oneRun(mode, n);
-        results[key].up.push(r.up);
-        results[key].refresh.push(r.refresh);
-        console.log(
-          `${key} run ${i + 1}: up ${r.up.seconds.toFixed(1)} s (CPU ${(r.up.cpuBusy * 100).toFixed(0)}% busy), ` +
-            `refresh ${r.refresh.seconds.toFixed(1)} s`,
-        );
-        save(); // each run as it is done: a crash later loses only what was running
-      }
+  try {
+    if (sizes.includes(100) && !parallel && !args.includes("--keep-cluster-cost")) {
+      // the cluster's own share at N=100: all at once, and in pushes of the engine's 8 parallel steps
+      clusterCosts = [];
+      for (let i = 0; i < runs; i++)
+        for (const perPush of [100, 8]) {
+          const c = clusterCost(100, perPush);
+          clusterCosts.push(c);
+          console.log(
+            `cluster cost N=100 in pushes of ${perPush}: ${c.cpu.toFixed(1)} CPU s, ${c.seconds.toFixed(1)} s`,
+          );
+        }
+      save();
+    }
+    for (const n of sizes) {
+      for (const mode of modes)
+        results[`${sideOf(mode)} N=${n}`] = { up: [], refresh: [], measuredAt: new Date().toISOString() };
+      // the sides take turns, run by run: a slower spell of this shared machine falls on all of them
+      for (let i = 0; i < runsAt(n); i++)
+        for (const mode of modes) {
+          const key = `${sideOf(mode)} N=${n}`;
+          const r = await oneRun(mode, n);
+          results[key].up.push(r.up);
+          results[key].refresh.push(r.refresh);
+          console.log(
+            `${key} run ${i + 1}: up ${r.up.seconds.toFixed(1)} s (CPU ${(r.up.cpuBusy * 100).toFixed(0)}% busy), ` +
+              `refresh ${r.refresh.seconds.toFixed(1)} s`,
+          );
+          save(); // each run as it is done: a crash later loses only what was running
+        }
+    }
+  } finally {
+    resetCluster(); // the last run's objects go: the cluster as the bench found it
   }
   const table = tableOf(results);
   console.log(`\n${table}\n`);
@@ -484,11 +489,14 @@ function batchLines(upSeconds: number, baselineSeconds: number, cpuBusy: number)
   ];
 }
 
+/** A group's CPU seconds during these operations, median. */
+const medianCpu = (ups: Measure[], g: CpuGroup): number => median(ups.map((u) => u.cpuSeconds?.[g] ?? 0));
+
 /** Who used the CPU during the library's ups at N=100, CPU seconds (median of the runs). */
 function cpuShares(ups: Measure[]): string {
   const measured = ups.filter((u) => u.cpuSeconds);
   if (!measured.length) return "";
-  const of = (g: CpuGroup) => median(measured.map((u) => u.cpuSeconds?.[g] ?? 0)).toFixed(1);
+  const of = (g: CpuGroup) => medianCpu(measured, g).toFixed(1);
   return (
     `; CPU seconds used during that up (median): the three nodes' corosync and pacemaker daemons ${of("cluster")}, ` +
     `the engine ${of("engine")}, the program ${of("program")}, the provider ${of("provider")}, pcs ${of("pcs")}`
@@ -507,8 +515,7 @@ function cpuBoundLines(results: Results, clusterCosts: ClusterCost[]): string[] 
   const cores = os.cpus().length;
   const used = median(ups.map((u) => u.cpuBusy * u.seconds * cores));
   const target = 0.2 * median(baseline.map((u) => u.seconds));
-  const group = (g: CpuGroup) => median(ups.map((u) => u.cpuSeconds?.[g] ?? 0));
-  const own = group("provider") + group("pcs");
+  const own = medianCpu(ups, "provider") + medianCpu(ups, "pcs");
   const lines = [
     `- B2, the CPU it takes: the library's up at N=100 used ${used.toFixed(1)} CPU seconds of the machine's ${cores} cores ` +
       `(all processes), so even with every core busy throughout it could not take less than ${(used / cores).toFixed(1)} s; ` +

@@ -167,7 +167,6 @@ export class ClusterWriter {
     this.active++;
     try {
       while (this.held.size > 0) {
-        const seen = this.arrivals;
         await new Promise<void>((wake) => {
           const timer = setTimeout(wake, this.timing.settleMs);
           this.wakeReleaser = () => {
@@ -176,10 +175,8 @@ export class ClusterWriter {
           };
         });
         this.wakeReleaser = null;
-        // Someone else is working: the last of them releases.
+        // Someone else is working (a step that came ended the wait): the last of them releases.
         if (this.active > 1) return;
-        // Others came and went meanwhile: wait for a quiet moment again.
-        if (this.arrivals !== seen) continue;
         const ids = [...this.held];
         this.held.clear();
         // A failed release leaves its resource held and marked: its next read shows that as drift,
