@@ -5,12 +5,22 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 pulumi() { node dist/engine/run-pulumi.js "$@"; }
-# Nodes booted from nothing (after `lab down`, which wipes them) have new host keys and no
-# cluster: a stack state from before describes machines that are gone, so it goes.
-if ! node dist/lab/cli.js status | grep -m1 -q '"running": true'; then
-  pulumi stack rm lab --force --yes --preserve-config --non-interactive >/dev/null 2>&1 || true
-fi
 node dist/lab/cli.js up --nodes "${LAB_NODES:-3}"
+# Nodes booted from nothing (after `lab down`, which wipes them, by this script or any other) have
+# new host keys and no cluster: a stack state that pins a host key no node presents now describes
+# machines that are gone, so it goes.
+if pulumi stack select lab --non-interactive >/dev/null 2>&1; then
+  gone=$(pulumi stack export --non-interactive | node -e '
+    const state = require("fs").readFileSync(0, "utf8");
+    const now = JSON.parse(require("child_process").execFileSync(process.execPath, ["dist/lab/cli.js", "status"]))
+      .nodes.map((n) => n.hostKeyFingerprint);
+    const pinned = [...state.matchAll(/"hostKeyFingerprint": *"(SHA256:[^"]+)"/g)].map((m) => m[1]);
+    console.log(pinned.filter((f) => !now.includes(f)).length);')
+  if [ "$gone" != 0 ]; then
+    echo "deploy-lab: the lab stack's state describes nodes that are gone (new host keys): starting it afresh" >&2
+    pulumi stack rm lab --force --yes --preserve-config --non-interactive >/dev/null
+  fi
+fi
 pulumi stack select --create lab --non-interactive
 # --refresh: what was changed by hand on a running lab since the last run is repaired too
 pulumi up --refresh --yes --non-interactive
