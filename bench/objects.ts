@@ -303,7 +303,7 @@ async function oneRun(mode: Mode, n: number): Promise<{ up: Measure; refresh: Me
   resetCluster();
   const stack = await testStack(path.join(repoRoot, "bench", "fixtures", "objects"));
   try {
-    await configureRunOnNode1(stack);
+    await configureRunOnNode1(stack, { keyFile: mode !== "baseline" });
     await stack.pulumiOk(["config", "set", "n", String(n)]);
     await stack.pulumiOk(["config", "set", "mode", mode]);
     await stack.pulumiOk(["config", "set", "nodes", JSON.stringify(NODES.map(fqdn))]);

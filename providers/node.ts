@@ -4,7 +4,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isUnicodeText, NOT_UNICODE } from "./check";
-import { Connection, connectionFields, dnsName, ipAddress, targetOf as connectionTarget } from "./connection";
+import {
+  Connection,
+  connectionFields,
+  dnsName,
+  ipAddress,
+  oneKey,
+  targetOf as connectionTarget,
+} from "./connection";
 import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
 import { Secret, SECRET_INPUTS } from "./secrets";
 import { SshPool, SshTarget } from "./transport/ssh";
@@ -33,7 +40,8 @@ export const nodeInputsSchema = z
       .optional(),
     pcsd: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  .superRefine(oneKey);
 
 export type NodeInputs = z.infer<typeof nodeInputsSchema>;
 
@@ -234,7 +242,7 @@ export function nodeDrift(live: Partial<NodeOutputs>, declared: NodeInputs): (ke
 }
 
 const REPLACE_ON: (keyof NodeInputs)[] = ["host", "port", "user"];
-const LOCAL_ONLY: (keyof NodeInputs)[] = ["privateKey", "hostKeyFingerprint"];
+const LOCAL_ONLY: (keyof NodeInputs)[] = ["privateKey", "privateKeyPath", "hostKeyFingerprint"];
 
 export function nodeDiff(olds: NodeOutputs, news: NodeInputs): { changes: boolean; replaces: string[] } {
   const replaces = REPLACE_ON.filter((k) => olds[k] !== news[k]);
@@ -321,18 +329,22 @@ export class Node extends DynamicResource {
   declare readonly host: pulumi.Output<string>;
   declare readonly port: pulumi.Output<number>;
   declare readonly user: pulumi.Output<string>;
-  declare readonly privateKey: pulumi.Output<string>;
+  declare readonly privateKey: pulumi.Output<string | undefined>;
+  declare readonly privateKeyPath: pulumi.Output<string | undefined>;
 
-  /** How other resources reach this node: its address, login and the host key pinned here. */
+  /**
+   * How other resources reach this node: its address, login, key (or key file) and the host key
+   * pinned here. Secret as a whole: it may hold the key.
+   */
   get connection(): pulumi.Output<Connection> {
     return pulumi.secret(
       pulumi
-        .all([this.host, this.port, this.user, this.privateKey, this.hostKeyFingerprint])
-        .apply(([host, port, user, privateKey, hostKeyFingerprint]) => ({
+        .all([this.host, this.port, this.user, this.privateKey, this.privateKeyPath, this.hostKeyFingerprint])
+        .apply(([host, port, user, privateKey, privateKeyPath, hostKeyFingerprint]) => ({
           host,
           port,
           user,
-          privateKey,
+          ...(privateKey !== undefined ? { privateKey } : { privateKeyPath }),
           hostKeyFingerprint,
         })),
     );
@@ -352,6 +364,7 @@ export class Node extends DynamicResource {
       port: undefined,
       user: undefined,
       privateKey: undefined,
+      privateKeyPath: undefined,
     };
     super(
       "Node",

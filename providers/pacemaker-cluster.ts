@@ -19,7 +19,10 @@ export interface ClusterMember {
 export interface PacemakerClusterArgs {
   clusterName: string;
   members: ClusterMember[];
-  privateKey: pulumi.Input<string>;
+  /** The nodes' ssh private key (kept secret in state), or… */
+  privateKey?: pulumi.Input<string>;
+  /** …the path of its file on the machine that runs pulumi (the state then holds only the path). */
+  privateKeyPath?: string;
   haclusterPassword: pulumi.Input<string>;
   /** /etc/hosts entries on every member (default: the members themselves). */
   hosts?: { address: string; names: string[] }[];
@@ -49,6 +52,7 @@ export class PacemakerCluster extends pulumi.ComponentResource {
           {
             host: m.address,
             privateKey: args.privateKey,
+            privateKeyPath: args.privateKeyPath,
             hostKeyFingerprint: m.hostKeyFingerprint,
             hostname: m.fqdn,
             hosts,

@@ -346,7 +346,7 @@ export function writerFor(pool: SshPool, target: SshTarget): ClusterWriter {
   let writer = writers.get(key);
   if (!writer) {
     writer = new ClusterWriter(
-      pcsBatchRunner(pool, target),
+      pcsBatchRunner(pool, target, { sideBySide: defaultTiming.maxBatches > 1 }),
       target,
       defaultTiming,
       (cib) => rememberCib(target, cib),

@@ -82,18 +82,30 @@ export const SESSION_ARGV: readonly string[] = PROGRAM.argv;
 export const sessionPrelude = (): string => PROGRAM.prelude();
 
 /**
+ * How a commit is made. `restage`: the copy starts again from the batch's original, with these
+ * steps as the whole batch. `readBack`: after the push, the CIB is asked whether the push was the
+ * only change, and read again if not (needed when batches run side by side: each reply must hold
+ * the other's changes); else the reply is the copy pushed, and the next batch's version check
+ * finds any change made meanwhile (pcs_batch.py, predicted_configuration).
+ */
+export interface CommitFlags {
+  restage?: boolean;
+  readBack?: boolean;
+}
+
+/**
  * One request line: the steps (without owners, phases or secret markers). "stage": applied to the
- * open batch's copy; "commit": staged too, then the batch is pushed; `restage`: the copy starts
- * again from the batch's original, with these steps as the whole batch.
+ * open batch's copy; "commit": staged too, then the batch is pushed, as its flags say.
  */
 export function requestLine(
   steps: readonly PcsStep[],
   op: "stage" | "commit" = "commit",
-  restage = false,
+  { restage, readBack }: CommitFlags = {},
 ): string {
   const request = {
     op,
     ...(restage ? { restage } : {}),
+    ...(readBack ? { readBack } : {}),
     steps: steps.map(({ argvs, ifAbsent, ifPresent, dropMeta }) => ({
       argvs,
       ifAbsent,
@@ -151,9 +163,9 @@ export class PcsSession {
     secrets: readonly Secret[],
     timeoutMs: number,
     op: "stage" | "commit" = "commit",
-    restage = false,
+    flags: CommitFlags = {},
   ): Promise<BatchReply> {
-    const reply = this.queue.then(() => this.send(requestLine(steps, op, restage), secrets, timeoutMs));
+    const reply = this.queue.then(() => this.send(requestLine(steps, op, flags), secrets, timeoutMs));
     this.queue = reply.catch(() => undefined);
     return reply;
   }
@@ -219,10 +231,14 @@ interface Staging {
 
 const phaseOf = (step: PcsStep): number => step.phase ?? 0;
 
+/**
+ * The runner of a writer's batches on one node. `sideBySide`: the writer may run batches at once
+ * (maxBatches > 1), so each push is read back (CommitFlags.readBack).
+ */
 export function pcsBatchRunner(
   pool: SshPool,
   target: SshTarget,
-  argv: readonly string[] = SESSION_ARGV,
+  { argv = SESSION_ARGV, sideBySide = false }: { argv?: readonly string[]; sideBySide?: boolean } = {},
 ): BatchRunner {
   // one process per batch in flight (the writer runs at most maxBatches at once), kept for the next
   const idle: PcsSession[] = [];
@@ -267,7 +283,10 @@ export function pcsBatchRunner(
     const sent = restage ? steps : rest;
     const answered = restage ? steps : order;
     const reply = await session
-      .request(sent, secrets, 600_000, "commit", restage && staged.length > 0)
+      .request(sent, secrets, 600_000, "commit", {
+        restage: restage && staged.length > 0,
+        readBack: sideBySide,
+      })
       .finally(() => idle.push(session));
     stat(
       `batch steps=${steps.length} commands=${steps.flatMap((s) => s.argvs).length} ` +

@@ -9,13 +9,17 @@
 # per-step results, and for a commit the cluster's configuration after the push. Ends when stdin
 # closes.
 #
-# REQUEST: {"op": "stage" | "commit" (the default), "steps": [STEP], "restage": bool?}
+# REQUEST: {"op": "stage" | "commit" (the default), "steps": [STEP], "restage": bool?,
+#           "readBack": bool?}
 # A batch may be built over several requests: "stage" applies its steps to the open batch's copy
 # (opening one if none is) and replies with their results; "commit" stages its steps too, then
 # pushes the open batch and replies for every step staged in it, in staging order. The writer
 # stages steps as the engine sends them, so that their pcs work is done while it waits for the
 # rest of the batch, and a commit is only the push. "restage": the steps given are the whole batch,
 # in its order: the copy starts again from the batch's original (the staged order would not do).
+# "readBack": after the push, ask the CIB whether it was the only change (the writer runs batches
+# side by side); without it the reply is the copy pushed, at the version it makes, and the next
+# batch's version check tells whether anyone else changed the configuration meanwhile.
 # STEP: {"argvs": [[...]], "ifAbsent": id?, "ifPresent": id?, "dropMeta": {"id": id, "names": [...]}?}
 # dropMeta is the writer's release of its own hold (target-role=Stopped and its mark on a resource
 # it created): removing two meta attributes is an edit of the copy, not worth a pcs command each.
@@ -325,9 +329,10 @@ def handle(request):
         except Exception:
             discard()  # the copy's state is unknown: this batch is over, the writer's commit says so
             raise
+    read_back = bool(request.get("readBack"))
     try:
         batch.stage(request["steps"])
-        reply = commit(batch)
+        reply = commit(batch, read_back)
     finally:
         discard()
     if reply.get("pushed") and not reply["pushed"]["ok"]:
@@ -338,7 +343,7 @@ def handle(request):
         try:
             again = opened()
             again.stage(steps, served=False)
-            reply = commit(again)
+            reply = commit(again, read_back)
         except QueryError as e:
             return {"error": str(e)}
         finally:
@@ -347,7 +352,7 @@ def handle(request):
     return reply
 
 
-def commit(batch):
+def commit(batch, read_back=False):
     """Pushes the batch's copy; replies with every staged step's result and the configuration."""
     clock, ms = time.monotonic(), batch.ms
 
@@ -363,10 +368,11 @@ def commit(batch):
         code, out, err = pcs(["cluster", "cib-push", work, "diff-against=" + original])
         pushed = {"ok": code == 0, "stdout": out, "stderr": err}
     lap("push")
-    # The configuration after the push, changes others made meanwhile included (another batch of
-    # this writer, an administrator): what the callers' outputs and the next reads rest on.
+    # The configuration after the push: what the callers' outputs and the next reads rest on.
     cib = read(original)
-    if pushed and pushed["ok"]:
+    if pushed and pushed["ok"] and not read_back:
+        cib = predicted_configuration(work, batch.version)
+    elif pushed and pushed["ok"]:
         try:
             cib = pushed_configuration(work, batch.version)
         except QueryError:  # pushed, and not read back: what was pushed is the best answer
@@ -456,6 +462,24 @@ def pushed_configuration(work, before):
         return cib
     Known.forget()
     return cluster_configuration()
+
+
+def predicted_configuration(work, before):
+    """
+    The configuration after a push of work made on a CIB of version `before`, unread: the copy
+    pushed, at the next epoch, as it is when the push was the only change (it is a diff: changes
+    others made meanwhile are kept in the CIB, and only missing here). Known for the next batch,
+    whose version check then tells: any other change meanwhile took the CIB past that epoch, and
+    the next batch reads the configuration afresh. Saves a query on every batch's way back to the
+    engine, which waits for it.
+    """
+    root = ET.parse(work).getroot()
+    admin_epoch, epoch = before
+    root.set("epoch", str(int(epoch or 0) + 1))
+    root.set("num_updates", "0")
+    cib = with_configuration(root, root.find("configuration"))
+    Known.version, Known.cib = version_of(root), cib
+    return cib
 
 
 def serve(requests, replies):

@@ -1,6 +1,7 @@
 // What the stacks know of the lab-in-a-box: its `status` (nodes, addresses, pinned host keys,
 // where its ssh key and hacluster password are), or the same JSON from the config key
-// `labStatus`; the secrets from secret config when set, else from the lab's files, as secrets.
+// `labStatus`; the secrets from secret config when set, else from the lab's files: the password
+// as a secret, the ssh key by the path of its file (so the state holds no key at all).
 import * as pulumi from "@pulumi/pulumi";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -26,8 +27,9 @@ export function labStatus(config: pulumi.Config): LabStatus {
 }
 
 export function labSecrets(config: pulumi.Config, lab: LabStatus) {
+  const privateKey = config.getSecret("sshPrivateKey");
   return {
-    privateKey: config.getSecret("sshPrivateKey") ?? pulumi.secret(readFileSync(lab.sshKeyPath, "utf8")),
+    key: privateKey ? { privateKey } : { privateKeyPath: path.resolve(lab.sshKeyPath) },
     haclusterPassword:
       config.getSecret("haclusterPassword") ?? pulumi.secret(readFileSync(lab.haclusterPasswordFile, "utf8")),
   };

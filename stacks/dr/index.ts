@@ -14,14 +14,14 @@ import { labHosts, labMembers, labSecrets, labStatus } from "../common/lab";
 const config = new pulumi.Config();
 const lab = labStatus(config);
 const siteMembers = labMembers(lab, config.requireObject<string[]>("members"));
-const { privateKey, haclusterPassword } = labSecrets(config, lab);
+const { key, haclusterPassword } = labSecrets(config, lab);
 const recoveryStack = config.get("recoveryStack");
 const recovery = recoveryStack ? new pulumi.StackReference(recoveryStack) : undefined;
 
 const site = new PacemakerCluster(config.require("clusterName"), {
   clusterName: config.require("clusterName"),
   members: siteMembers,
-  privateKey,
+  ...key,
   haclusterPassword,
   hosts: labHosts(lab),
   // pcs dr talks to the other site's pcsd: the primary's first node needs their tokens

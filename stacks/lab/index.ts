@@ -15,14 +15,14 @@ const config = new pulumi.Config();
 const lab = labStatus(config);
 const running = lab.nodes.filter((n) => n.running).map((n) => n.name);
 const members = labMembers(lab, running.slice(0, config.getNumber("nodeCount") ?? running.length));
-const { privateKey, haclusterPassword } = labSecrets(config, lab);
+const { key, haclusterPassword } = labSecrets(config, lab);
 
 // ---- day 1: the cluster -------------------------------------------------------------------------
 
 const lab1 = new PacemakerCluster("ha_cluster_lab", {
   clusterName: "ha_cluster_lab",
   members,
-  privateKey,
+  ...key,
   haclusterPassword,
   hosts: labHosts(lab),
   packages: ["pacemaker", "pcs", "corosync", "fence-agents", "drbd-utils"],

@@ -13,7 +13,10 @@ export interface TestStack {
   pulumi(args: string[], options?: { input?: string }): Promise<PulumiResult>;
   pulumiOk(args: string[], options?: { input?: string; wrap?: string[] }): Promise<PulumiResult>;
   /** `pulumi stack export`, parsed. */
-  exportState(): Promise<{ raw: string; resources: { urn: string; outputs: Record<string, unknown> }[] }>;
+  exportState(): Promise<{
+    raw: string;
+    resources: { urn: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> }[];
+  }>;
   dispose(): void;
 }
 
@@ -43,8 +46,11 @@ export async function testStack(fixture: string, stack = "test"): Promise<TestSt
   return self;
 }
 
-/** Config `runOn` (node1 of the lab, its pinned key, the admin key as a secret) and `password`. */
-export async function configureRunOnNode1(s: TestStack): Promise<void> {
+/**
+ * Config `runOn` (node1 of the lab, its pinned key, the admin key as a secret, or with `keyFile`
+ * the path of the admin key's file) and `password`.
+ */
+export async function configureRunOnNode1(s: TestStack, { keyFile = false } = {}): Promise<void> {
   const status = labStatus();
   await s.pulumiOk(["config", "set", "--path", "runOn.host", status.nodes[0].address]);
   await s.pulumiOk([
@@ -54,9 +60,12 @@ export async function configureRunOnNode1(s: TestStack): Promise<void> {
     "runOn.hostKeyFingerprint",
     status.nodes[0].hostKeyFingerprint!,
   ]);
-  await s.pulumiOk(["config", "set", "--path", "--secret", "runOn.privateKey"], {
-    input: readFileSync(status.sshKeyPath, "utf8"),
-  });
+  if (keyFile)
+    await s.pulumiOk(["config", "set", "--path", "runOn.privateKeyPath", path.resolve(status.sshKeyPath)]);
+  else
+    await s.pulumiOk(["config", "set", "--path", "--secret", "runOn.privateKey"], {
+      input: readFileSync(status.sshKeyPath, "utf8"),
+    });
   await s.pulumiOk(["config", "set", "--secret", "password"], {
     input: readFileSync(status.haclusterPasswordFile, "utf8"),
   });

@@ -83,6 +83,31 @@ test("changes made by hand show as drift on the right properties, and up repairs
   expect((await stack.pulumi(["preview", "--refresh", "--expect-no-changes"])).status).toBe(0);
 });
 
+test("the key given by its file's path: a missing file is refused at preview; the state holds the path, no key", async () => {
+  const keyPath = path.resolve(labStatus().sshKeyPath);
+  const keyBody = privateKey.split("\n")[1];
+  await stack.pulumiOk(["config", "rm", "sshPrivateKey"]);
+  await stack.pulumiOk(["config", "set", "sshPrivateKeyPath", "/nonexistent/id_ed25519"]);
+  inNodeOk("node1", "hostname intruder");
+  const refused = await stack.pulumi(["preview"]);
+  expect(refused.status).not.toBe(0);
+  expect(refused.stdout + refused.stderr).toMatch(
+    /node1[\s\S]*privateKeyPath[\s\S]*cannot read the private key file \/nonexistent\/id_ed25519: ENOENT: no such file or directory/,
+  );
+  expect(inNodeOk("node1", "hostname").trim()).toBe("intruder");
+  await stack.pulumiOk(["config", "set", "sshPrivateKeyPath", keyPath]);
+  // the key moves from the state to its file: an update, through that file, and the drift repaired
+  await stack.pulumiOk(["up", "--refresh", "--yes", "--skip-preview"]);
+  expect(onNodeOk("node1", "hostname").trim()).toBe("node1.example.com");
+  const { raw, resources } = await stack.exportState();
+  const node = resources.find((r) => r.urn.endsWith("::node1"))!;
+  expect(node.inputs).toMatchObject({ privateKeyPath: keyPath });
+  expect(node.inputs).not.toHaveProperty("privateKey");
+  expect(node.outputs).not.toHaveProperty("privateKey");
+  expect(raw).not.toContain(keyBody);
+  expect((await stack.pulumi(["preview", "--refresh", "--expect-no-changes"])).status).toBe(0);
+});
+
 test("a node whose host key changed is refused, naming it and both fingerprints; nothing runs there", async () => {
   inNodeOk(
     "node1",

@@ -63,7 +63,10 @@ describe("batch process and requests", () => {
   test("a stage request says so; a commit that starts the batch again says restage", () => {
     expect(requestOf(requestLine(steps.slice(0, 1), "stage"))).toMatchObject({ op: "stage" });
     expect(requestOf(requestLine(steps.slice(0, 1), "stage"))).not.toHaveProperty("restage");
-    expect(requestOf(requestLine(steps, "commit", true))).toMatchObject({ op: "commit", restage: true });
+    expect(requestOf(requestLine(steps, "commit", { restage: true }))).toMatchObject({
+      op: "commit",
+      restage: true,
+    });
   });
 
   test("newlines and quotes in values cannot split a request: they are inside base64", () => {

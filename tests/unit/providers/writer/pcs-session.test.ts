@@ -23,6 +23,7 @@ let dir: string;
 let cib: string;
 let cibadminLog: string;
 let run: BatchRunner;
+let sessionArgv: string[];
 
 beforeAll(async () => {
   sshd = await startLoopbackSshd();
@@ -43,7 +44,8 @@ beforeEach(() => {
     `FAKE_CIBADMIN_LOG=${cibadminLog}`,
   ];
   argv.push(`PYTHONPATH=${fake}`);
-  run = pcsBatchRunner(pool, target, [...argv, "/usr/bin/python3", "-s", "-c", SESSION_ARGV[3]]);
+  sessionArgv = [...argv, "/usr/bin/python3", "-s", "-c", SESSION_ARGV[3]];
+  run = pcsBatchRunner(pool, target, { argv: sessionArgv });
 });
 afterEach(() => {
   pool.close();
@@ -86,28 +88,62 @@ test("pcs's reads and writes of the copy are served in the batch process, throug
   expect(starts.filter((l) => l.includes("(copy)"))).toEqual([]);
 });
 
-test("a batch starts from the configuration it pushed while the CIB's version says nobody changed it", async () => {
-  const configurationReads = () => cibadminStarts().filter((l) => l.includes("--scope configuration")).length;
-  await run([create("a")]);
-  // before the first batch: the configuration; after its push, the root alone (the version)
-  expect(configurationReads()).toBe(1);
-  const second = await run([create("b")]);
-  expect(configurationReads()).toBe(1);
-  expect([...(second.cib?.resources.keys() ?? [])].sort()).toEqual(["a", "b"]);
-  // someone else's change (the epoch moved): the next batch reads the configuration again
+const configurationReads = () => cibadminStarts().filter((l) => l.includes("--scope configuration")).length;
+const liveVersion = () => {
+  const root = /<cib [^>]*>/.exec(readFileSync(cib, "utf8"))![0];
+  return ["admin_epoch", "epoch"].map((a) => new RegExp(`${a}="(\\d+)"`).exec(root)![1]).join(".");
+};
+const versionOf = (outcome: { cib: { version: string } | null }) =>
+  outcome.cib!.version.split(".").slice(0, 2).join(".");
+const bumpEpoch = () =>
   writeFileSync(
     cib,
     readFileSync(cib, "utf8").replace(/epoch="(\d+)"/, (_m, e) => `epoch="${Number(e) + 1}"`),
   );
+
+test("a batch starts from the configuration it pushed while the CIB's version says nobody changed it", async () => {
+  const first = await run([create("a")]);
+  // before the first batch: the configuration; after its push, nothing: the reply is the copy
+  // pushed, at the version the push made
+  expect(configurationReads()).toBe(1);
+  expect(versionOf(first)).toBe(liveVersion());
+  const second = await run([create("b")]);
+  expect(configurationReads()).toBe(1);
+  expect([...(second.cib?.resources.keys() ?? [])].sort()).toEqual(["a", "b"]);
+  // someone else's change (the epoch moved): the next batch reads the configuration again
+  bumpEpoch();
   await run([create("c")]);
   expect(configurationReads()).toBe(2);
-  // a change while a batch runs: its push is not the only one, so it reads the result back…
-  await run([{ owner: "o", argvs: [["outside"], ["resource", "create", "d", "ocf:pacemaker:Dummy"]] }]);
-  expect(configurationReads()).toBe(3);
-  // …and the batch after it starts from a fresh read
+  // a change while a batch runs: its reply is the copy it pushed, one epoch short of the CIB's…
+  const during = await run([
+    { owner: "o", argvs: [["outside"], ["resource", "create", "d", "ocf:pacemaker:Dummy"]] },
+  ]);
+  expect(configurationReads()).toBe(2);
+  expect(versionOf(during)).not.toBe(liveVersion());
+  // …and the batch after it, seeing the CIB past that version, starts from a fresh read
   const last = await run([create("e")]);
-  expect(configurationReads()).toBe(4);
+  expect(configurationReads()).toBe(3);
   expect([...(last.cib?.resources.keys() ?? [])].sort()).toEqual(["a", "b", "c", "d", "e"]);
+  expect(versionOf(last)).toBe(liveVersion());
+});
+
+test("batches run side by side read the CIB back after each push: a reply holds the others' changes", async () => {
+  run = pcsBatchRunner(pool, target, { argv: sessionArgv, sideBySide: true });
+  await run([create("a")]);
+  // before the batch, the configuration; after its push, the root alone (the version)
+  expect(configurationReads()).toBe(1);
+  await run([create("b")]);
+  expect(configurationReads()).toBe(1);
+  // a change while a batch runs: its push is not the only one, so it reads the result back…
+  const during = await run([
+    { owner: "o", argvs: [["outside"], ["resource", "create", "c", "ocf:pacemaker:Dummy"]] },
+  ]);
+  expect(configurationReads()).toBe(2);
+  expect(versionOf(during)).toBe(liveVersion());
+  // …and the batch after it starts from a fresh read
+  const last = await run([create("d")]);
+  expect(configurationReads()).toBe(3);
+  expect([...(last.cib?.resources.keys() ?? [])].sort()).toEqual(["a", "b", "c", "d"]);
 });
 
 test("a batch the push refuses runs again with the real tools: the refused step fails alone, with its message", async () => {
