@@ -5,9 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isUnicodeText, NOT_UNICODE } from "./check";
 import { Connection, connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
 import { corosyncCluster } from "./cib/corosync-conf";
-import { Secret, SECRET_INPUTS } from "./secrets";
+import { Secret } from "./secrets";
 import { SshPool } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ export class ClusterAuth extends DynamicResource {
       "ClusterAuth",
       name,
       { known: undefined, authenticated: undefined, ...carriableArgs("ClusterAuth", name, args) },
-      withSecretOutputs(opts, ...SECRET_INPUTS.ClusterAuth),
+      opts,
     );
   }
 }

@@ -10,9 +10,8 @@ import { LiveCluster, readLive } from "./cib/live";
 import { sharedLive } from "./cib/snapshot";
 import { CLUSTER_PROPERTIES, TOTEM_OPTIONS, typedOptions } from "./pcs-options";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
 import { xmlValue } from "./primitive";
-import { SECRET_INPUTS } from "./secrets";
 import { SshPool, SshTarget } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -339,11 +338,6 @@ export class Cluster extends DynamicResource {
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { nodesOnline: undefined, dc: undefined, quorate: undefined, liveProperties: undefined };
-    super(
-      "Cluster",
-      name,
-      { ...outputs, ...carriableArgs("Cluster", name, args) },
-      withSecretOutputs(opts, ...SECRET_INPUTS.Cluster),
-    );
+    super("Cluster", name, { ...outputs, ...carriableArgs("Cluster", name, args) }, opts);
   }
 }

@@ -9,11 +9,10 @@ import { Constraint as CibConstraint, ResourceSet, Rule } from "./cib/model";
 import { LiveCluster } from "./cib/live";
 import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, dnsName, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
 import { interruptedHolds, madeByHeldRuns } from "./holds";
 import { COLOCATION_SET_OPTIONS, ORDER_SET_OPTIONS, SET_OPTIONS, typedOptions } from "./pcs-options";
 import { attributeValue, normalRole, pacemakerId, pairs, role, same } from "./primitive";
-import { SECRET_INPUTS } from "./secrets";
 import { SshPool } from "./transport/ssh";
 import { writerFor } from "./writer/cluster-writer";
 import { readInCluster } from "./writer/in-cluster";
@@ -464,7 +463,7 @@ export class Constraint extends DynamicResource {
       "Constraint",
       name,
       { ruleResolved: undefined, constraintId: undefined, ...carriableArgs("Constraint", name, args) },
-      withSecretOutputs(opts, ...SECRET_INPUTS.Constraint),
+      opts,
     );
   }
 }

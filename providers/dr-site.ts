@@ -7,8 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { connectionSchema, dnsName, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
-import { SECRET_INPUTS } from "./secrets";
+import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
 import { nameOf, SshPool, SshTarget } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -202,11 +201,6 @@ export class DrSite extends DynamicResource {
       primarySiteNodes: undefined,
       recoveryNodeRole: undefined,
     };
-    super(
-      "DrSite",
-      name,
-      { ...outputs, ...carriableArgs("DrSite", name, args) },
-      withSecretOutputs(opts, ...SECRET_INPUTS.DrSite),
-    );
+    super("DrSite", name, { ...outputs, ...carriableArgs("DrSite", name, args) }, opts);
   }
 }

@@ -14,10 +14,9 @@ import { isIPv6 } from "node:net";
 import { z } from "zod";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
 import { Constraint } from "./constraint";
-import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
 import { PcsResource, PcsResourceArgs } from "./pcs-resource";
 import { same } from "./primitive";
-import { SECRET_INPUTS } from "./secrets";
 import { SshPool } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -390,7 +389,7 @@ export class DrbdConfig extends DynamicResource {
       "DrbdConfig",
       name,
       { device: undefined, nodeStates: undefined, ...carriableArgs("DrbdConfig", name, args) },
-      withSecretOutputs(opts, ...SECRET_INPUTS.DrbdConfig),
+      opts,
     );
   }
 }

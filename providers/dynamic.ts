@@ -12,6 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { uncarriableKeys } from "./check";
+import { CONNECTION_INPUTS, holdsSecret, SECRET_INPUTS } from "./secrets";
 
 /** A value in which any part may be a pulumi.Input (the engine resolves nested Outputs). */
 export type DeepInput<T> = pulumi.Input<
@@ -34,7 +35,28 @@ export const withSecretOutputs = (
 export const providerText = (kind: string): string =>
   `exports.handler = () => require("pcmk-lab/runtime").provider(${JSON.stringify(kind)});\n`;
 
-/** A resource served by Pulumi's dynamic-provider host with this package's provider for `kind`. */
+/**
+ * The inputs with the kind's secret ones (SECRET_INPUTS) made Pulumi secrets when they hold one:
+ * the engine stores inputs as given, and a key or password passed as a plain string would be in
+ * the state in clear text.
+ */
+export function withSecretInputs(kind: string, props: pulumi.Inputs): pulumi.Inputs {
+  const fields: readonly string[] = SECRET_INPUTS[kind as keyof typeof SECRET_INPUTS] ?? [];
+  const out = { ...props };
+  for (const field of fields) {
+    if (out[field] === undefined) continue;
+    out[field] = pulumi
+      .output(out[field])
+      .apply((v) => (v !== undefined && holdsSecret(field, v) ? pulumi.secret(v) : v));
+  }
+  return out;
+}
+
+/**
+ * A resource served by Pulumi's dynamic-provider host with this package's provider for `kind`;
+ * its secret inputs kept secret in the state, as inputs and as outputs (a connection's, by the
+ * engine, when its input is secret: see CONNECTION_INPUTS).
+ */
 export abstract class DynamicResource extends pulumi.CustomResource {
   protected constructor(
     kind: string,
@@ -42,7 +64,14 @@ export abstract class DynamicResource extends pulumi.CustomResource {
     props: pulumi.Inputs,
     opts?: pulumi.CustomResourceOptions,
   ) {
-    super("pulumi-nodejs:dynamic:Resource", name, { ...props, __provider: providerText(kind) }, opts);
+    const secret: readonly string[] = SECRET_INPUTS[kind as keyof typeof SECRET_INPUTS] ?? [];
+    const alwaysSecret = secret.filter((f) => !CONNECTION_INPUTS.includes(f));
+    super(
+      "pulumi-nodejs:dynamic:Resource",
+      name,
+      { ...withSecretInputs(kind, props), __provider: providerText(kind) },
+      withSecretOutputs(opts, ...alwaysSecret),
+    );
   }
 }
 

@@ -12,8 +12,8 @@ import {
   oneKey,
   targetOf as connectionTarget,
 } from "./connection";
-import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
-import { Secret, SECRET_INPUTS } from "./secrets";
+import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
+import { Secret } from "./secrets";
 import { SshPool, SshTarget } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -334,20 +334,18 @@ export class Node extends DynamicResource {
 
   /**
    * How other resources reach this node: its address, login, key (or key file) and the host key
-   * pinned here. Secret as a whole: it may hold the key.
+   * pinned here. Secret when it holds the key.
    */
   get connection(): pulumi.Output<Connection> {
-    return pulumi.secret(
-      pulumi
-        .all([this.host, this.port, this.user, this.privateKey, this.privateKeyPath, this.hostKeyFingerprint])
-        .apply(([host, port, user, privateKey, privateKeyPath, hostKeyFingerprint]) => ({
-          host,
-          port,
-          user,
-          ...(privateKey !== undefined ? { privateKey } : { privateKeyPath }),
-          hostKeyFingerprint,
-        })),
-    );
+    return pulumi
+      .all([this.host, this.port, this.user, this.privateKey, this.privateKeyPath, this.hostKeyFingerprint])
+      .apply(
+        ([host, port, user, privateKey, privateKeyPath, hostKeyFingerprint]): pulumi.Output<Connection> => {
+          const key = privateKey !== undefined ? { privateKey } : { privateKeyPath };
+          const connection: Connection = { host, port, user, ...key, hostKeyFingerprint };
+          return privateKey !== undefined ? pulumi.secret(connection) : pulumi.output(connection);
+        },
+      );
   }
 
   constructor(name: string, args: NodeArgs, opts?: pulumi.CustomResourceOptions) {
@@ -366,11 +364,6 @@ export class Node extends DynamicResource {
       privateKey: undefined,
       privateKeyPath: undefined,
     };
-    super(
-      "Node",
-      name,
-      { ...outputs, ...carriableArgs("Node", name, args) },
-      withSecretOutputs(opts, ...SECRET_INPUTS.Node),
-    );
+    super("Node", name, { ...outputs, ...carriableArgs("Node", name, args) }, opts);
   }
 }

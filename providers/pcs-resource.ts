@@ -9,7 +9,7 @@ import { LiveCluster } from "./cib/live";
 import { activeOn } from "./cib/status";
 import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
 import { HOLDER, interruptedHolds } from "./holds";
 import {
   attributeChanges,
@@ -25,7 +25,6 @@ import {
   primitiveChanges,
   same,
 } from "./primitive";
-import { SECRET_INPUTS } from "./secrets";
 import { SshPool } from "./transport/ssh";
 import { HOLD_MARK, writerFor } from "./writer/cluster-writer";
 import { readInCluster, updateInCluster } from "./writer/in-cluster";
@@ -318,11 +317,6 @@ export class PcsResource extends DynamicResource {
 
   constructor(name: string, args: PcsResourceArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { agentResolved: undefined, runningOn: undefined, role: undefined, held: undefined };
-    super(
-      "PcsResource",
-      name,
-      { ...outputs, ...carriableArgs("PcsResource", name, args) },
-      withSecretOutputs(opts, ...SECRET_INPUTS.PcsResource),
-    );
+    super("PcsResource", name, { ...outputs, ...carriableArgs("PcsResource", name, args) }, opts);
   }
 }

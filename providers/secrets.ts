@@ -75,7 +75,9 @@ export function redact(text: string, secrets: readonly Secret[]): string {
 
 /**
  * The inputs of each kind that hold secrets (a connection holds its private key). Kept secret in
- * state (additionalSecretOutputs), and never the property of a refused input: Pulumi prints a
+ * state, as inputs (wrapped secret by the resource: additionalSecretOutputs covers only outputs,
+ * and a key given as a plain string would be stored in clear) and as outputs (additionalSecretOutputs),
+ * and never the property of a refused input: Pulumi prints a
  * refused top-level input with its value ("property P value {V} has a problem"), hiding the value
  * only when it equals a config secret — a generated password or another stack's output is shown.
  */
@@ -89,3 +91,26 @@ export const SECRET_INPUTS = {
   DrbdConfig: ["nodes"],
   DrSite: ["runOn", "recoveryRunOn"],
 } as const satisfies Record<string, readonly string[]>;
+
+/**
+ * Inputs that hold connections: secret only for the keys in them (see holdsSecret), and so not
+ * additional secret outputs either: the engine makes an output secret when the input of the same
+ * name was (plugin/provider_plugin.go, annotateSecrets, on create, read and update), and a
+ * connection that names its key file stays plain text, a tenth of a resource's state smaller.
+ */
+export const CONNECTION_INPUTS: readonly string[] = ["runOn", "recoveryRunOn", "nodes"];
+
+/**
+ * Whether a secret input's value holds a secret: always, but for a connection (or a list of nodes
+ * with theirs) that names its key by file (privateKeyPath) rather than holding it (privateKey).
+ */
+export function holdsSecret(field: string, value: unknown): boolean {
+  if (!CONNECTION_INPUTS.includes(field)) return true;
+  const holdsKey = (v: unknown): boolean =>
+    Array.isArray(v)
+      ? v.some(holdsKey)
+      : v !== null &&
+        typeof v === "object" &&
+        Object.entries(v).some(([k, x]) => (k === "privateKey" && x !== undefined) || holdsKey(x));
+  return holdsKey(value);
+}

@@ -12,7 +12,7 @@ import { Primitive } from "./cib/model";
 import { sharedLive } from "./cib/snapshot";
 import { activeOn } from "./cib/status";
 import { connectionSchema, dnsName, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, DynamicResource, withSecretOutputs } from "./dynamic";
+import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
 import {
   attributeName,
   attributes,
@@ -28,7 +28,7 @@ import {
   same,
 } from "./primitive";
 import { AgentQuestionOf } from "./agents/agent-check";
-import { Secret, SECRET_INPUTS } from "./secrets";
+import { Secret } from "./secrets";
 import { SshPool } from "./transport/ssh";
 import { writerFor } from "./writer/cluster-writer";
 import { readInCluster, updateInCluster } from "./writer/in-cluster";
@@ -267,11 +267,6 @@ export class StonithDevice extends DynamicResource {
 
   constructor(name: string, args: StonithDeviceArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { agentResolved: undefined, runningOn: undefined, held: undefined };
-    super(
-      "StonithDevice",
-      name,
-      { ...outputs, ...carriableArgs("StonithDevice", name, args) },
-      withSecretOutputs(opts, ...SECRET_INPUTS.StonithDevice),
-    );
+    super("StonithDevice", name, { ...outputs, ...carriableArgs("StonithDevice", name, args) }, opts);
   }
 }

@@ -61,11 +61,12 @@ export interface ObjectSpec {
 export async function objectsStack(
   objects: ObjectSpec[],
   secret?: string,
+  runOnKey: { keyFile?: boolean } = {},
 ): Promise<TestStack & { setObjects(o: ObjectSpec[]): Promise<void> }> {
   const stack = await testStack(
     path.join(__dirname, "..", "integration", "providers", "fixtures", "objects"),
   );
-  await configureRunOnNode1(stack);
+  await configureRunOnNode1(stack, runOnKey);
   const labNodes = Object.fromEntries(
     labStatus().nodes.map((n) => [n.name, { host: n.address, hostKeyFingerprint: n.hostKeyFingerprint }]),
   );

@@ -1,5 +1,6 @@
+import * as pulumi from "@pulumi/pulumi";
 import * as runtime from "../../../providers/runtime";
-import { providerText } from "../../../providers/dynamic";
+import { providerText, withSecretInputs } from "../../../providers/dynamic";
 
 /** Loads a provider text as Pulumi's dynamic-provider host does (a module; then `handler()`). */
 function load(text: string, requireFn: (name: string) => unknown): { handler: () => unknown } {
@@ -42,5 +43,44 @@ describe("runtime.provider", () => {
 
   it("refuses a kind this package does not have, naming the kinds it has", () => {
     expect(() => runtime.provider("Nope")).toThrow(/unknown resource kind 'Nope'.*PcsResource/);
+  });
+});
+
+describe("secret inputs (withSecretInputs)", () => {
+  const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n";
+  // what the SDK stores for an input: its value, and whether the state must encrypt it
+  const stored = async (o: unknown) => {
+    const out = pulumi.output(o as pulumi.Input<unknown>) as pulumi.Output<unknown> & {
+      isSecret: Promise<boolean>;
+    };
+    return { value: await new Promise((r) => out.apply(r)), secret: await out.isSecret };
+  };
+
+  it("makes a key or password given as a plain string secret, keeping its value", async () => {
+    const props = withSecretInputs("Node", { host: "10.77.0.11", privateKey: KEY, haclusterPassword: "pw" });
+    expect(await stored(props.privateKey)).toEqual({ value: KEY, secret: true });
+    expect(await stored(props.haclusterPassword)).toEqual({ value: "pw", secret: true });
+    expect(props.host).toBe("10.77.0.11");
+  });
+
+  it("makes a connection secret when it holds its key, not when it names the key's file", async () => {
+    const withKey = withSecretInputs("Constraint", { runOn: { host: "h", privateKey: KEY } });
+    expect(await stored(withKey.runOn)).toEqual({ value: { host: "h", privateKey: KEY }, secret: true });
+    const byPath = withSecretInputs("Constraint", { runOn: { host: "h", privateKeyPath: "/k" } });
+    expect(await stored(byPath.runOn)).toEqual({ value: { host: "h", privateKeyPath: "/k" }, secret: false });
+    // a list of nodes with their connections: secret if any holds a key
+    const nodes = [
+      { connection: { host: "a", privateKeyPath: "/k" } },
+      { connection: { host: "b", privateKey: KEY } },
+    ];
+    expect((await stored(withSecretInputs("DrbdConfig", { nodes }).nodes)).secret).toBe(true);
+    expect((await stored(withSecretInputs("DrbdConfig", { nodes: nodes.slice(0, 1) }).nodes)).secret).toBe(
+      false,
+    );
+  });
+
+  it("keeps an input that is already a secret secret, whatever it holds", async () => {
+    const runOn = pulumi.secret({ host: "h", privateKeyPath: "/k" });
+    expect((await stored(withSecretInputs("PcsResource", { runOn }).runOn)).secret).toBe(true);
   });
 });
