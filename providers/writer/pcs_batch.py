@@ -28,6 +28,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -473,13 +474,29 @@ def predicted_configuration(work, before):
     the next batch reads the configuration afresh. Saves a query on every batch's way back to the
     engine, which waits for it.
     """
-    root = ET.parse(work).getroot()
     admin_epoch, epoch = before
-    root.set("epoch", str(int(epoch or 0) + 1))
-    root.set("num_updates", "0")
-    cib = with_configuration(root, root.find("configuration"))
-    Known.version, Known.cib = version_of(root), cib
+    version = {"epoch": str(int(epoch or 0) + 1), "num_updates": "0"}
+    text = read(work)
+    # the copy is a CIB already (root, configuration, empty status): only its root's version
+    # changes, in the text itself, as parsing and writing it again cost a batch ~13 ms at 100
+    # resources
+    root = ROOT_TAG.search(text)
+    tag, found = root.group(0) if root else "", 0
+    for name, value in version.items():
+        tag, n = re.subn(r'(\s%s=")[^"]*"' % name, r'\g<1>%s"' % value, tag)
+        found += n
+    if found == len(version):
+        cib = text[: root.start()] + tag + text[root.end() :]
+    else:  # not as pcs writes it: through the parser
+        element = ET.fromstring(text)
+        for name, value in version.items():
+            element.set(name, value)
+        cib = with_configuration(element, element.find("configuration"))
+    Known.version, Known.cib = (admin_epoch, version["epoch"]), cib
     return cib
+
+
+ROOT_TAG = re.compile(r"<cib\b[^>]*>")
 
 
 def serve(requests, replies):
