@@ -36,20 +36,33 @@ export const providerText = (kind: string): string =>
   `exports.handler = () => require("pcmk-lab/runtime").provider(${JSON.stringify(kind)});\n`;
 
 /**
- * The inputs with the kind's secret ones (SECRET_INPUTS) made Pulumi secrets when they hold one:
+ * The inputs with the kind's secret ones (SECRET_INPUTS) made Pulumi secrets where they hold one:
  * the engine stores inputs as given, and a key or password passed as a plain string would be in
  * the state in clear text.
  */
 export function withSecretInputs(kind: string, props: pulumi.Inputs): pulumi.Inputs {
   const fields: readonly string[] = SECRET_INPUTS[kind as keyof typeof SECRET_INPUTS] ?? [];
   const out = { ...props };
-  for (const field of fields) {
-    if (out[field] === undefined) continue;
-    out[field] = pulumi
-      .output(out[field])
-      .apply((v) => (v !== undefined && holdsSecret(field, v) ? pulumi.secret(v) : v));
-  }
+  for (const field of fields) out[field] = secretParts(field, out[field], !CONNECTION_INPUTS.includes(field));
   return out;
+}
+
+/**
+ * A value with its secret parts made secrets — all of it when `whole`, else what a connection's
+ * `privateKey` holds — walked without being resolved: a part unknown during preview stays one
+ * part (made one Output, the whole value would be unknown, and the check and diff would see
+ * nothing of it).
+ */
+function secretParts(field: string, value: unknown, whole: boolean): unknown {
+  if (value === undefined || value === null) return value;
+  if (pulumi.Output.isInstance(value))
+    return value.apply((v) => (whole || holdsSecret(field, v) ? pulumi.secret(v) : v));
+  if (Array.isArray(value)) return value.map((v) => secretParts(field, v, whole));
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, secretParts(field, v, whole || k === "privateKey")]),
+    );
+  return whole ? pulumi.secret(value) : value;
 }
 
 /**

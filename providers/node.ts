@@ -332,20 +332,20 @@ export class Node extends DynamicResource {
   declare readonly privateKey: pulumi.Output<string | undefined>;
   declare readonly privateKeyPath: pulumi.Output<string | undefined>;
 
+  /** The key as the program gave it (the output of a field not given is unknown during preview). */
+  readonly #key: pulumi.Output<Pick<Connection, "privateKey" | "privateKeyPath">>;
+
   /**
    * How other resources reach this node: its address, login, key (or key file) and the host key
    * pinned here. Secret when it holds the key.
    */
   get connection(): pulumi.Output<Connection> {
     return pulumi
-      .all([this.host, this.port, this.user, this.privateKey, this.privateKeyPath, this.hostKeyFingerprint])
-      .apply(
-        ([host, port, user, privateKey, privateKeyPath, hostKeyFingerprint]): pulumi.Output<Connection> => {
-          const key = privateKey !== undefined ? { privateKey } : { privateKeyPath };
-          const connection: Connection = { host, port, user, ...key, hostKeyFingerprint };
-          return privateKey !== undefined ? pulumi.secret(connection) : pulumi.output(connection);
-        },
-      );
+      .all([this.host, this.port, this.user, this.#key, this.hostKeyFingerprint])
+      .apply(([host, port, user, key, hostKeyFingerprint]): pulumi.Output<Connection> => {
+        const connection: Connection = { host, port, user, ...key, hostKeyFingerprint };
+        return key.privateKey !== undefined ? pulumi.secret(connection) : pulumi.output(connection);
+      });
   }
 
   constructor(name: string, args: NodeArgs, opts?: pulumi.CustomResourceOptions) {
@@ -365,5 +365,9 @@ export class Node extends DynamicResource {
       privateKeyPath: undefined,
     };
     super("Node", name, { ...outputs, ...carriableArgs("Node", name, args) }, opts);
+    this.#key =
+      args.privateKey !== undefined
+        ? pulumi.output({ privateKey: args.privateKey })
+        : pulumi.output({ privateKeyPath: args.privateKeyPath });
   }
 }

@@ -79,6 +79,20 @@ describe("secret inputs (withSecretInputs)", () => {
     );
   });
 
+  it("walks a value without resolving it: a part unknown during preview stays one part", async () => {
+    const fingerprint = pulumi.output("SHA256:x"); // as a Node's output would be
+    const { nodes } = withSecretInputs("DrbdConfig", {
+      nodes: [{ hostname: "a", connection: { host: "h", privateKey: KEY, hostKeyFingerprint: fingerprint } }],
+    });
+    // still a list of plain objects (made one Output, all of it would be unknown while any part is)
+    expect(Array.isArray(nodes)).toBe(true);
+    const { connection } = (nodes as { connection: Record<string, unknown> }[])[0];
+    expect(pulumi.Output.isInstance(connection)).toBe(false);
+    expect(connection.host).toBe("h");
+    expect(await stored(connection.privateKey)).toEqual({ value: KEY, secret: true });
+    expect(await stored(connection.hostKeyFingerprint)).toEqual({ value: "SHA256:x", secret: false });
+  });
+
   it("keeps an input that is already a secret secret, whatever it holds", async () => {
     const runOn = pulumi.secret({ host: "h", privateKeyPath: "/k" });
     expect((await stored(withSecretInputs("PcsResource", { runOn }).runOn)).secret).toBe(true);
