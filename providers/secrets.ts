@@ -75,11 +75,12 @@ export function redact(text: string, secrets: readonly Secret[]): string {
 
 /**
  * The inputs of each kind that hold secrets (a connection holds its private key). Kept secret in
- * state, as inputs (wrapped secret by the resource: additionalSecretOutputs covers only outputs,
- * and a key given as a plain string would be stored in clear) and as outputs (additionalSecretOutputs),
- * and never the property of a refused input: Pulumi prints a
- * refused top-level input with its value ("property P value {V} has a problem"), hiding the value
- * only when it equals a config secret — a generated password or another stack's output is shown.
+ * state: as inputs, made secrets by the resource (dynamic.ts, withSecretInputs: a key given as a
+ * plain string would otherwise be stored in clear), and as outputs (additionalSecretOutputs, or
+ * for connections the engine's own rule: see CONNECTION_INPUTS); and never the property of a
+ * refused input: Pulumi prints a refused top-level input with its value ("property P value {V}
+ * has a problem"), hiding the value only when it equals a config secret — a generated password or
+ * another stack's output is shown.
  */
 export const SECRET_INPUTS = {
   Node: ["privateKey", "haclusterPassword"],
