@@ -362,25 +362,62 @@ afterAll(() => writeFigures());
 
 // ---- node killed mid-up -----------------------------------------------------------------------
 
+const FAULT_DIR = "/var/tmp/pcmk-faults";
+
 /**
- * Starts an up of KILL_RESOURCES resources and their constraints, kills victim once the first of
- * them are in the CIB, compares state and CIB, boots victim and times the recovery.
+ * A crash of the whole node right after a push, before the batch's reply can leave: the node's
+ * cibadmin is wrapped, in the node's own mount namespace only (its mounts are private, and its
+ * next boot starts a new one without the wrapper). After a patch that added the run's objects of
+ * `of`, the wrapper records what it saw and kills every process of the node while pcs still waits
+ * for it, so the reply of the batch just pushed is never sent. (A watcher polling the CIB missed
+ * that moment once the reply no longer waited for a read of the CIB after the push.)
  */
-/**
- * Inside the node: once a second batch of the run's resources is in its CIB, every process of the
- * node is killed at once (a crash: the reply of the batch just pushed, if not sent yet, is lost).
- */
-const crashAfterSecondPush = (tag: string, of: "resources" | "constraints") => `
+const crashAfterPushWrapper = (tag: string, of: "resources" | "constraints") => `#!/bin/sh
+real=${FAULT_DIR}/cibadmin.real
+case " $* " in *" --patch "*) ;; *) exec "$real" "$@" ;; esac
+count() { "$real" --query --scope ${of} </dev/null 2>/dev/null | grep -cE '<(primitive|rsc_location|rsc_order) id="${tag}-'; }
+before=$(count)
+"$real" "$@"
+rc=$?
+after=$(count)
+if [ "$rc" = 0 ] && [ "$after" -gt "$before" ]; then
+  echo "crashed with $after in the CIB, $before before" > ${FAULT_DIR}/crashed
+  sleep 0.5  # for the watcher to print it: pcs waits for this cibadmin, its reply with it
+  kill -9 -1
+fi
+exit $rc
+`;
+
+/** Arms the wrapper on victim: the real cibadmin copied aside, the wrapper bound over it. */
+function armCrashAfterPush(victim: string, tag: string, of: "resources" | "constraints"): void {
+  const wrapper = Buffer.from(crashAfterPushWrapper(tag, of)).toString("base64");
+  inNodeOk(
+    victim,
+    `rm -rf ${FAULT_DIR} && mkdir -p ${FAULT_DIR} && cp /usr/sbin/cibadmin ${FAULT_DIR}/cibadmin.real && ` +
+      `echo ${wrapper} | base64 -d > ${FAULT_DIR}/cibadmin && chmod 755 ${FAULT_DIR}/cibadmin && ` +
+      `mount --bind ${FAULT_DIR}/cibadmin /usr/sbin/cibadmin`,
+  );
+}
+
+/** The wrapper gone from a victim that did not crash. */
+const disarmCrashAfterPush = (victim: string) =>
+  inNodeOk(victim, `umount /usr/sbin/cibadmin 2>/dev/null; rm -rf ${FAULT_DIR}; true`);
+
+/** Waits, inside victim, for the wrapper's crash; killed with the node, or prints what it saw. */
+const crashWatcher = `
 echo "pid $$"
-first=0
 end=$(( $(date +%s) + 180 ))
 while [ "$(date +%s)" -le "$end" ]; do
-  n=$(cibadmin --query --scope ${of} 2>/dev/null | grep -cE '<(primitive|rsc_location|rsc_order) id="${tag}-')
-  if [ "$first" = 0 ]; then first=$n
-  elif [ "$n" -gt "$first" ]; then kill -9 -1; echo "crashed with $n in the CIB, $first before"; exit 0; fi
+  if [ -e ${FAULT_DIR}/crashed ]; then cat ${FAULT_DIR}/crashed; exit 0; fi
+  sleep 0.05
 done
 `;
 
+/**
+ * Starts an up of KILL_RESOURCES resources and their constraints, kills victim once the first of
+ * them are in the CIB (or crashes it right after a push), compares state and CIB, boots victim
+ * and times the recovery.
+ */
 async function killMidUp(
   victim: string,
   tag: string,
@@ -406,7 +443,8 @@ async function killMidUp(
     while (!finished && (seen = tryCount(observer, tag))[when] === 0) await sleep(100);
   } else {
     const of = when === "crash after a resource push" ? "resources" : "constraints";
-    const [cmd, ...args] = lab.execArgv(victim, ["sh", "-c", crashAfterSecondPush(tag, of)]);
+    armCrashAfterPush(victim, tag, of);
+    const [cmd, ...args] = lab.execArgv(victim, ["sh", "-c", crashWatcher]);
     const watcher = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     watcher.stdout.on("data", (d) => (out += d));
@@ -415,6 +453,7 @@ async function killMidUp(
     if (!/crashed/.test(out)) {
       const pid = /pid (\d+)/.exec(out)?.[1];
       if (pid) inNodeOk(victim, `kill ${pid} 2>/dev/null; true`);
+      disarmCrashAfterPush(victim);
     }
     await over;
     rec.crash = out.replace(/pid \d+\n/, "").trim();
@@ -553,10 +592,10 @@ test("node1, the node pcs runs on, killed mid-up: the run fails naming it, state
 });
 
 /**
- * The crash comes from a watcher polling the CIB inside the node: on a loaded machine the batch's
- * reply can leave before the kill, and then no reply is lost (the run's other promises still hold,
- * and are checked). Up to three crashes, each a whole case with its recovery, until one loses a
- * reply; each attempt is recorded.
+ * The crash comes while pcs waits for the push's cibadmin (crashAfterPushWrapper), so the batch's
+ * reply is lost by design; should one still leave (the run's other promises then hold, and are
+ * checked), up to three crashes, each a whole case with its recovery, until one loses a reply;
+ * each attempt is recorded.
  */
 async function untilReplyLost(
   rec: FaultRecord,
