@@ -12,7 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { uncarriableKeys } from "./check";
-import { CONNECTION_INPUTS, holdsSecret, SECRET_INPUTS } from "./secrets";
+import { CONNECTION_INPUTS, holdsSecret, secretInputsOf } from "./secrets";
 
 /** A value in which any part may be a pulumi.Input (the engine resolves nested Outputs). */
 export type DeepInput<T> = pulumi.Input<
@@ -41,7 +41,7 @@ export const providerText = (kind: string): string =>
  * the state in clear text.
  */
 export function withSecretInputs(kind: string, props: pulumi.Inputs): pulumi.Inputs {
-  const fields: readonly string[] = SECRET_INPUTS[kind as keyof typeof SECRET_INPUTS] ?? [];
+  const fields = secretInputsOf(kind);
   const out = { ...props };
   for (const field of fields) out[field] = secretParts(field, out[field], !CONNECTION_INPUTS.includes(field));
   return out;
@@ -77,7 +77,7 @@ export abstract class DynamicResource extends pulumi.CustomResource {
     props: pulumi.Inputs,
     opts?: pulumi.CustomResourceOptions,
   ) {
-    const secret: readonly string[] = SECRET_INPUTS[kind as keyof typeof SECRET_INPUTS] ?? [];
+    const secret = secretInputsOf(kind);
     const alwaysSecret = secret.filter((f) => !CONNECTION_INPUTS.includes(f));
     super(
       "pulumi-nodejs:dynamic:Resource",

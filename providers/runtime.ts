@@ -17,7 +17,7 @@ import { targetOf } from "./connection";
 import { nodeLifecycle } from "./node";
 import { pcsResourceLifecycle } from "./pcs-resource";
 import { same } from "./primitive";
-import { SECRET_INPUTS } from "./secrets";
+import { secretInputsOf } from "./secrets";
 import { stonithLifecycle } from "./stonith-device";
 import { SshPool } from "./transport/ssh";
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
@@ -121,7 +121,7 @@ async function agentFailures(kind: string, olds: Props, inputs: Props): Promise<
  * printed: Pulumi hides a value only when it equals a config secret.
  */
 export function refusal(kind: string, f: CheckFailure): CheckFailure {
-  const secret: readonly string[] = SECRET_INPUTS[kind as keyof typeof SECRET_INPUTS] ?? [];
+  const secret = secretInputsOf(kind);
   return secret.includes(f.property)
     ? { property: "", reason: `${kind}: ${f.property}: ${f.reason}` }
     : { ...f, reason: `${kind}: ${f.reason}` };

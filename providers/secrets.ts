@@ -93,6 +93,10 @@ export const SECRET_INPUTS = {
   DrSite: ["runOn", "recoveryRunOn"],
 } as const satisfies Record<string, readonly string[]>;
 
+/** A kind's secret inputs (none for a kind not listed). */
+export const secretInputsOf = (kind: string): readonly string[] =>
+  SECRET_INPUTS[kind as keyof typeof SECRET_INPUTS] ?? [];
+
 /**
  * Inputs that hold connections: secret only for the keys in them (see holdsSecret), and so not
  * additional secret outputs either: the engine makes an output secret when the input of the same
