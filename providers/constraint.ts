@@ -138,16 +138,27 @@ const spec = z.discriminatedUnion("type", [
 ]);
 export type ConstraintSpec = z.infer<typeof spec>;
 
-export const constraintInputsSchema = z
+/** A constraint's own fields: Constraint's inputs but its connection (ClusterObjects' items). */
+const constraintFields = z
   .object({
-    runOn: connectionSchema,
     /** Defaults to an id derived from the constraint, as pcs would make it. */
     constraintId: pacemakerId.optional(),
     constraint: spec,
     adopt: z.boolean().default(false),
   })
-  .strict()
-  .transform((c) => ({ ...c, constraintId: c.constraintId ?? defaultId(c.constraint) }));
+  .strict();
+
+const withDefaultId = <C extends z.infer<typeof constraintFields>>(c: C) => ({
+  ...c,
+  constraintId: c.constraintId ?? defaultId(c.constraint),
+});
+
+export const constraintInputsSchema = constraintFields
+  .extend({ runOn: connectionSchema })
+  .transform(withDefaultId);
+
+/** A constraint among ClusterObjects' items: the same fields, the set's connection. */
+export const constraintItemSchema = constraintFields.transform(withDefaultId);
 
 export type ConstraintInputs = z.infer<typeof constraintInputsSchema>;
 

@@ -1,6 +1,7 @@
 // pcmk-lab: Pulumi resources for Pacemaker/Corosync clusters managed over ssh with pcs.
 export { Cluster, ClusterArgs } from "./cluster";
 export { ClusterAuth, ClusterAuthArgs } from "./cluster-auth";
+export { ClusterObjects, ClusterObjectsArgs } from "./cluster-objects";
 export { Connection } from "./connection";
 export { Constraint, ConstraintArgs } from "./constraint";
 export { DrSite, DrSiteArgs } from "./dr-site";

@@ -47,9 +47,9 @@ const cloneSchema = z
   })
   .strict();
 
-export const pcsResourceInputsSchema = z
+/** A resource's own fields: PcsResource's inputs but its connection (ClusterObjects' items). */
+const pcsResourceFields = z
   .object({
-    runOn: connectionSchema,
     resourceId: pacemakerId,
     agent: agentName,
     instanceAttributes: attributes.default({}),
@@ -59,14 +59,29 @@ export const pcsResourceInputsSchema = z
     clone: cloneSchema.optional(),
     adopt: z.boolean().default(false),
   })
-  .strict()
-  .refine((r) => !(r.group && r.clone), {
+  .strict();
+
+type PcsResourceFields = z.infer<typeof pcsResourceFields>;
+
+const groupOrClone: [(r: PcsResourceFields) => boolean, { message: string; path: string[] }] = [
+  (r) => !(r.group && r.clone),
+  {
     message: "a group member cannot be cloned by itself: clone the group, or drop one of group/clone",
     path: ["clone"],
-  })
-  .transform((r) =>
-    r.clone ? { ...r, clone: { ...r.clone, id: r.clone.id ?? `${r.resourceId}-clone` } } : r,
-  );
+  },
+];
+
+/** pcs names a clone <resourceId>-clone when no id is given. */
+const withCloneId = <R extends PcsResourceFields>(r: R): R =>
+  r.clone ? { ...r, clone: { ...r.clone, id: r.clone.id ?? `${r.resourceId}-clone` } } : r;
+
+export const pcsResourceInputsSchema = pcsResourceFields
+  .extend({ runOn: connectionSchema })
+  .refine(...groupOrClone)
+  .transform(withCloneId);
+
+/** A resource among ClusterObjects' items: the same fields and rules, the set's connection. */
+export const pcsResourceItemSchema = pcsResourceFields.refine(...groupOrClone).transform(withCloneId);
 
 export type PcsResourceInputs = z.infer<typeof pcsResourceInputsSchema>;
 

@@ -10,13 +10,13 @@ import {
 import { checkInputs, CheckFailure } from "./check";
 import { clusterLifecycle } from "./cluster";
 import { clusterAuthLifecycle } from "./cluster-auth";
+import { clusterObjectsLifecycle } from "./cluster-objects";
 import { constraintLifecycle } from "./constraint";
 import { drSiteLifecycle } from "./dr-site";
 import { drbdConfigLifecycle } from "./drbd-volume";
 import { targetOf } from "./connection";
 import { nodeLifecycle } from "./node";
 import { pcsResourceLifecycle } from "./pcs-resource";
-import { same } from "./primitive";
 import { secretInputsOf } from "./secrets";
 import { stonithLifecycle } from "./stonith-device";
 import { SshPool } from "./transport/ssh";
@@ -36,6 +36,7 @@ const lifecycles = {
   Cluster: clusterLifecycle,
   PcsResource: pcsResourceLifecycle,
   Constraint: constraintLifecycle,
+  ClusterObjects: clusterObjectsLifecycle,
   StonithDevice: stonithLifecycle,
   DrbdConfig: drbdConfigLifecycle,
   DrSite: drSiteLifecycle,
@@ -91,26 +92,35 @@ export async function check(
   };
 }
 
+/** A kind's agent questions for its inputs: one per object it declares (none for most kinds). */
+function agentQuestionsOf(lifecycle: (typeof lifecycles)[Kind], inputs: Props): AgentQuestionOf[] {
+  if ("agentQuestions" in lifecycle) return lifecycle.agentQuestions(inputs);
+  if ("agentQuestion" in lifecycle) return [lifecycle.agentQuestion(inputs)];
+  return [];
+}
+
+const questionKey = (q: AgentQuestionOf): string =>
+  JSON.stringify([q.runOn.host, normalQuestion(q.question)]);
+
 /**
  * What the node's pcs says of the agent-dependent inputs (agent, attribute names, operation
- * names), asked only when they are new or changed: names pcs took before are not asked again.
+ * names), asked only when they are new or changed: names pcs took before are not asked again,
+ * and the objects of one resource that ask the same are asked once (failures go to the first).
  */
 async function agentFailures(kind: string, olds: Props, inputs: Props): Promise<CheckFailure[]> {
   const lifecycle = lifecycleOf(kind);
-  if (!("agentQuestion" in lifecycle)) return [];
-  const question = (i: Props): AgentQuestionOf => lifecycle.agentQuestion(i);
-  const asked = question(inputs);
   const before = lifecycle.schema.safeParse(olds);
-  if (before.success) {
-    const was = question(before.data);
-    if (
-      was.runOn.host === asked.runOn.host &&
-      same(normalQuestion(was.question), normalQuestion(asked.question))
-    )
-      return [];
+  const askedBefore = new Set(
+    before.success ? agentQuestionsOf(lifecycle, before.data).map(questionKey) : [],
+  );
+  const toAsk = new Map<string, AgentQuestionOf>();
+  for (const q of agentQuestionsOf(lifecycle, inputs)) {
+    const key = questionKey(q);
+    if (!askedBefore.has(key) && !toAsk.has(key)) toAsk.set(key, q);
   }
-  const verdict = await judgeAgent(targetOf(asked.runOn), asked.question);
-  return verdict ? verdictFailures(verdict, asked.attributesField) : [];
+  const asked = [...toAsk.values()];
+  const verdicts = await Promise.all(asked.map((q) => judgeAgent(targetOf(q.runOn), q.question)));
+  return verdicts.flatMap((v, i) => (v ? verdictFailures(v, asked[i].attributesField, asked[i].at) : []));
 }
 
 /**

@@ -88,6 +88,7 @@ export const SECRET_INPUTS = {
   Cluster: ["runOn"],
   PcsResource: ["runOn"],
   Constraint: ["runOn"],
+  ClusterObjects: ["runOn"],
   StonithDevice: ["runOn", "secretParameters"],
   DrbdConfig: ["nodes"],
   DrSite: ["runOn", "recoveryRunOn"],

@@ -25,6 +25,8 @@ export interface AgentQuestionOf {
   runOn: Connection;
   question: AgentQuestion;
   attributesField: string;
+  /** Where the object's inputs are, for its failures' properties: "" or an item's, "resources[3]". */
+  at?: string;
 }
 
 /** pcs's messages, by what they are about; `agent`: the full name pcs found, null if none. */
@@ -122,10 +124,10 @@ async function ask(pool: SshPool, target: SshTarget, questions: AgentQuestion[])
 }
 
 /** The verdict as check failures, each on its field, in pcs's words, naming the host asked. */
-export function verdictFailures(verdict: AgentVerdict, attributesField: string): CheckFailure[] {
+export function verdictFailures(verdict: AgentVerdict, attributesField: string, at = ""): CheckFailure[] {
   const said = (property: string, messages: string[]) =>
     messages.map((m) => ({
-      property,
+      property: at ? `${at}.${property}` : property,
       reason: `pcs on ${verdict.host} refuses it: ${m.replace(/\s*\n\s*/g, " ").trim()}`,
     }));
   return [

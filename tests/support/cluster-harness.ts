@@ -51,7 +51,7 @@ export function clearObjects(): void {
 }
 
 export interface ObjectSpec {
-  kind: "PcsResource" | "Constraint" | "StonithDevice" | "DrbdVolume" | "DrSite";
+  kind: "PcsResource" | "Constraint" | "ClusterObjects" | "StonithDevice" | "DrbdVolume" | "DrSite";
   name: string;
   args: Record<string, unknown>;
   dependsOn?: string[];

@@ -36,6 +36,7 @@ test("every kind of the runtime has its list of secret inputs", () => {
     [
       "Cluster",
       "ClusterAuth",
+      "ClusterObjects",
       "Constraint",
       "DrSite",
       "DrbdConfig",

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { corosyncCluster } from "../../../../providers/cib/corosync-conf";
-import { parseLive } from "../../../../providers/cib/live";
+import { cibOf, parseLive } from "../../../../providers/cib/live";
 import { activeOn, parseCrmMon } from "../../../../providers/cib/status";
 
 const fixture = (name: string): string => readFileSync(path.join(__dirname, "fixtures", name), "utf8");
@@ -64,4 +64,22 @@ test("the one-round-trip reader splits its sections, and tells a node without a 
   expect(live.status?.dc).toBe("node2.example.com");
   expect(live.enabled).toBe(true);
   expect(parseLive(mark + mark + mark)).toEqual({ corosync: null, cib: null, status: null, enabled: false });
+});
+
+test("the CIB from its root element and its configuration, read apart (no status section)", () => {
+  const root =
+    '<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="247" num_updates="2884" admin_epoch="0" ' +
+    'cib-last-written="Wed Nov 25 18:47:15 2026" have-quorum="1" dc-uuid="2"/>\n';
+  const configuration =
+    '<configuration><crm_config/><nodes/><resources><primitive id="d1" class="ocf" provider="pacemaker" type="Dummy"/>' +
+    "</resources><constraints/></configuration>\n";
+  const apart = cibOf(root + configuration);
+  expect(apart?.version).toBe("0.247.2884");
+  expect([...(apart?.resources.keys() ?? [])]).toEqual(["d1"]);
+  // the same CIB read whole, as the writer's fallback and older callers give it
+  const whole = cibOf(root.replace("/>", ">") + configuration + "<status/></cib>");
+  expect(whole).toEqual(apart);
+  // the cluster stopped between the two queries, or not running at all: no CIB
+  expect(cibOf(root)).toBeNull();
+  expect(cibOf("")).toBeNull();
 });
