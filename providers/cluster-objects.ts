@@ -34,6 +34,7 @@ import {
   PcsResourceOutputs,
   resourceAsLive,
 } from "./pcs-resource";
+import { same } from "./primitive";
 import { SshPool } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -71,10 +72,11 @@ export const clusterObjectsInputsSchema = z
 export type ClusterObjectsInputs = z.infer<typeof clusterObjectsInputsSchema>;
 type ResourceItem = Omit<PcsResourceInputs, "runOn">;
 type ConstraintItem = Omit<ConstraintInputs, "runOn">;
-type ResourceItemOut = Omit<PcsResourceOutputs, "runOn">;
+/** Configuration only: where a resource runs (runningOn, role) is not read for a set (see read). */
+type ResourceItemOut = Omit<PcsResourceOutputs, "runOn" | "runningOn" | "role">;
 type ConstraintItemOut = Omit<ConstraintOutputs, "runOn">;
 
-/** As state records it: each item as the live CIB has it, with its kind's facts (runningOn, role…). */
+/** As state records it: each item as the live CIB has it, with agentResolved and held. */
 export interface ClusterObjectsOutputs {
   runOn: Connection;
   resources: ResourceItemOut[];
@@ -87,6 +89,65 @@ function withoutRunOn<T extends { runOn: Connection }>(full: T): Omit<T, "runOn"
   const { runOn: _runOn, ...item } = full;
   return item;
 }
+
+/**
+ * A recorded resource item as PcsResource's outputs, for its remove and update: they read the
+ * item's configuration and agentResolved, never the placement a set does not record.
+ */
+const asKindOutputs = (r: ResourceItemOut, runOn: Connection) => ({ ...r, runOn }) as PcsResourceOutputs;
+
+/** A resource item as recorded: its kind's outputs without the connection and the placement. */
+function resourceItem(full: PcsResourceOutputs): ResourceItemOut {
+  const { runOn: _runOn, runningOn: _runningOn, role: _role, ...item } = full;
+  return item;
+}
+
+// ---- the state's form: items without the fields at their defaults ------------------------------
+// The engine passes a set's whole state in every call (read, check, diff: twice each in a
+// `preview --refresh`) and walks it several times: at 300 resources with a constraint each, the
+// defaults (adopt, empty attributes and operations, held, ruleResolved) are a third of it, and
+// cost a third of a second more on each refresh. Inputs are stored as the program gave them
+// (storesGivenInputs) and parsed where used; outputs are stored without the defaults and
+// expanded where used.
+
+const RESOURCE_DEFAULTS = {
+  adopt: false,
+  instanceAttributes: {},
+  metaAttributes: {},
+  operations: [],
+  held: false,
+};
+const CONSTRAINT_DEFAULTS = { adopt: false, ruleResolved: null };
+
+/** The fields of `item` that are not at their default. */
+function withoutDefaults<T extends object>(item: T, defaults: object): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(item).filter(
+      ([k, v]) => !(k in defaults) || !same(v, defaults[k as keyof typeof defaults]),
+    ),
+  ) as Partial<T>;
+}
+
+/** The outputs as the state keeps them. */
+export function compactOutputs(o: ClusterObjectsOutputs): ClusterObjectsOutputs {
+  return {
+    runOn: o.runOn,
+    resources: o.resources.map((r) => withoutDefaults(r, RESOURCE_DEFAULTS) as ResourceItemOut),
+    constraints: o.constraints.map((k) => withoutDefaults(k, CONSTRAINT_DEFAULTS) as ConstraintItemOut),
+  };
+}
+
+/** The outputs with every field, from the state's form (or from a state that kept them all). */
+export function expandOutputs(o: ClusterObjectsOutputs): ClusterObjectsOutputs {
+  return {
+    runOn: o.runOn,
+    resources: (o.resources ?? []).map((r) => ({ ...RESOURCE_DEFAULTS, ...r })),
+    constraints: (o.constraints ?? []).map((k) => ({ ...CONSTRAINT_DEFAULTS, ...k })),
+  };
+}
+
+/** Inputs as stored (as the program gave them), with the schema's defaults and derived ids. */
+const parsed = (given: unknown): ClusterObjectsInputs => clusterObjectsInputsSchema.parse(given);
 
 // ---- plan: what an update does to each item ----------------------------------------------------
 
@@ -162,7 +223,7 @@ const isEmpty = (p: Plan): boolean => Object.values(p).every((items: unknown[]) 
 
 /** Changed when an item is, or when the connection is (no item then changes on the cluster). */
 export function clusterObjectsDiff(olds: ClusterObjectsOutputs, news: ClusterObjectsInputs) {
-  const changes = !isEmpty(planOf(olds, news)) || JSON.stringify(olds.runOn) !== JSON.stringify(news.runOn);
+  const changes = !isEmpty(planOf(olds, news)) || !same(olds.runOn, news.runOn);
   return { changes, replaces: [] as string[], deleteBeforeReplace: true };
 }
 
@@ -172,7 +233,7 @@ export function clusterObjectsDiff(olds: ClusterObjectsOutputs, news: ClusterObj
 export function objectsAsLive(live: LiveCluster, props: ClusterObjectsOutputs): ClusterObjectsOutputs {
   const resources = props.resources.flatMap((r) => {
     const found = resourceAsLive(live, withRunOn(r, props.runOn), r.agentResolved);
-    return found ? [withoutRunOn(found)] : [];
+    return found ? [resourceItem(found)] : [];
   });
   const constraints = props.constraints.flatMap((k) => {
     const found = constraintAsLive(live, withRunOn(k, props.runOn));
@@ -185,16 +246,15 @@ export function objectsAsLive(live: LiveCluster, props: ClusterObjectsOutputs): 
 
 /**
  * Runs every item's operation at once (the write queue makes them one batch) and waits for all;
- * the made ones' results, and one error naming every item that failed, with pcs's words.
+ * the done ones' results, and one error naming every item that failed (each kind's error names
+ * its item, the host and pcs's words).
  */
 async function allItems<T>(
   what: string,
-  operations: { owner: string; run: () => Promise<T> }[],
-): Promise<{ done: { owner: string; value: T }[]; error: Error | null }> {
-  const settled = await Promise.allSettled(operations.map((o) => o.run()));
-  const done = settled.flatMap((s, i) =>
-    s.status === "fulfilled" ? [{ owner: operations[i].owner, value: s.value }] : [],
-  );
+  operations: (() => Promise<T>)[],
+): Promise<{ done: T[]; error: Error | null }> {
+  const settled = await Promise.allSettled(operations.map((run) => run()));
+  const done = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   const failed = settled.flatMap((s) => (s.status === "rejected" ? [(s.reason as Error).message] : []));
   if (!failed.length) return { done, error: null };
   const shown = failed.slice(0, 10).join("; ");
@@ -207,24 +267,16 @@ async function allItems<T>(
   };
 }
 
-const resourceOwner = (r: { resourceId: string }) => `PcsResource '${r.resourceId}'`;
-const constraintOwner = (c: { constraintId: string }) => `Constraint '${c.constraintId}'`;
-
+/** The items' deletes (a resource's takes its constraints with it; one already gone is fine). */
 function deletions(
   pool: SshPool,
   runOn: Connection,
   resources: ResourceItemOut[],
   constraints: ConstraintItemOut[],
-) {
+): (() => Promise<void>)[] {
   return [
-    ...constraints.map((k) => ({
-      owner: constraintOwner(k),
-      run: () => constraintLifecycle.remove(pool, k.constraintId, withRunOn(k, runOn)),
-    })),
-    ...resources.map((r) => ({
-      owner: resourceOwner(r),
-      run: () => pcsResourceLifecycle.remove(pool, r.resourceId, withRunOn(r, runOn)),
-    })),
+    ...constraints.map((k) => () => constraintLifecycle.remove(pool, k.constraintId, withRunOn(k, runOn))),
+    ...resources.map((r) => () => pcsResourceLifecycle.remove(pool, r.resourceId, asKindOutputs(r, runOn))),
   ];
 }
 
@@ -235,19 +287,13 @@ function creations(
   runOn: Connection,
   resources: ResourceItem[],
   constraints: ConstraintItem[],
-) {
+): (() => Promise<Made>)[] {
   return [
-    ...resources.map((r) => ({
-      owner: resourceOwner(r),
-      run: async (): Promise<Made> => ({
-        resource: withoutRunOn((await pcsResourceLifecycle.create(pool, withRunOn(r, runOn))).outs),
-      }),
+    ...resources.map((r) => async () => ({
+      resource: resourceItem((await pcsResourceLifecycle.create(pool, withRunOn(r, runOn))).outs),
     })),
-    ...constraints.map((k) => ({
-      owner: constraintOwner(k),
-      run: async (): Promise<Made> => ({
-        constraint: withoutRunOn((await constraintLifecycle.create(pool, withRunOn(k, runOn))).outs),
-      }),
+    ...constraints.map((k) => async () => ({
+      constraint: withoutRunOn((await constraintLifecycle.create(pool, withRunOn(k, runOn))).outs),
     })),
   ];
 }
@@ -273,6 +319,7 @@ function outputsOf(
 
 export const clusterObjectsLifecycle = {
   schema: clusterObjectsInputsSchema,
+  storesGivenInputs: true,
 
   /** What the node's pcs is asked at preview, per resource (alike questions are asked once). */
   agentQuestions: (c: ClusterObjectsInputs): AgentQuestionOf[] =>
@@ -282,10 +329,11 @@ export const clusterObjectsLifecycle = {
     })),
 
   /** All items in one batch; when some fail, those made are deleted again: nothing half-made. */
-  async create(pool: SshPool, c: ClusterObjectsInputs) {
+  async create(pool: SshPool, given: ClusterObjectsInputs) {
+    const c = parsed(given);
     const made = await allItems("create", creations(pool, c.runOn, c.resources, c.constraints));
     if (made.error) {
-      const values = made.done.map((d) => d.value);
+      const values = made.done;
       const undo = await allItems(
         "undoing the create",
         deletions(
@@ -304,79 +352,69 @@ export const clusterObjectsLifecycle = {
     return {
       // the set has no name on the cluster; its items are named by their own ids
       id: randomUUID(),
-      outs: outputsOf(
-        c,
-        null,
-        made.done.map((d) => d.value),
-      ),
+      outs: compactOutputs(outputsOf(c, null, made.done)),
     };
   },
 
+  /**
+   * One read of the cluster's configuration: a set records no placement (runningOn, role), so
+   * its refresh runs no crm_mon, whose scheduler run over every resource is most of the read at
+   * hundreds of resources (pcs status shows where they run).
+   */
   async read(pool: SshPool, id: string, props: ClusterObjectsOutputs) {
-    return { id, props: objectsAsLive(await runningCluster(pool, targetOf(props.runOn)), props) };
+    const live = await runningCluster(pool, targetOf(props.runOn), { status: false });
+    return { id, props: compactOutputs(objectsAsLive(live, expandOutputs(props))) };
   },
 
-  diff: (_id: string, olds: ClusterObjectsOutputs, news: ClusterObjectsInputs) =>
-    clusterObjectsDiff(olds, news),
+  diff(_id: string, olds: ClusterObjectsOutputs, news: ClusterObjectsInputs) {
+    const given = clusterObjectsInputsSchema.safeParse(news);
+    // a value unknown until apply (preview) may change any item
+    if (!given.success) return { changes: true, replaces: [] as string[], deleteBeforeReplace: true };
+    return clusterObjectsDiff(expandOutputs(olds), given.data);
+  },
 
   /**
    * Deletions first (a replaced item's new one takes the same id), then creates and changes, each
    * group in one batch. A failure leaves what was done done and names each item that failed; the
    * next refresh reads the cluster as it is.
    */
-  async update(pool: SshPool, _id: string, olds: ClusterObjectsOutputs, news: ClusterObjectsInputs) {
+  async update(pool: SshPool, _id: string, stored: ClusterObjectsOutputs, given: ClusterObjectsInputs) {
+    const [olds, news] = [expandOutputs(stored), parsed(given)];
     const plan = planOf(olds, news);
     const removed = await allItems(
       "delete",
       deletions(pool, news.runOn, plan.deleteResources, plan.deleteConstraints),
     );
     if (removed.error) throw removed.error;
-    const changes = [
+    const changes: (() => Promise<Made>)[] = [
       ...creations(pool, news.runOn, plan.createResources, plan.createConstraints),
-      ...plan.updateResources.map(({ old, new: r }) => ({
-        owner: resourceOwner(r),
-        run: async (): Promise<Made> => ({
-          resource: withoutRunOn(
-            (
-              await pcsResourceLifecycle.update(
-                pool,
-                r.resourceId,
-                withRunOn(old, news.runOn),
-                withRunOn(r, news.runOn),
-              )
-            ).outs,
-          ),
-        }),
-      })),
-      ...plan.updateConstraints.map(({ old, new: k }) => ({
-        owner: constraintOwner(k),
-        run: async (): Promise<Made> => ({
-          constraint: withoutRunOn(
-            (
-              await constraintLifecycle.update(
-                pool,
-                k.constraintId,
-                withRunOn(old, news.runOn),
-                withRunOn(k, news.runOn),
-              )
-            ).outs,
-          ),
-        }),
-      })),
+      ...plan.updateResources.map(({ old, new: r }) => async () => {
+        const { outs } = await pcsResourceLifecycle.update(
+          pool,
+          r.resourceId,
+          asKindOutputs(old, news.runOn),
+          withRunOn(r, news.runOn),
+        );
+        return { resource: resourceItem(outs) };
+      }),
+      ...plan.updateConstraints.map(({ old, new: k }) => async () => {
+        const { outs } = await constraintLifecycle.update(
+          pool,
+          k.constraintId,
+          withRunOn(old, news.runOn),
+          withRunOn(k, news.runOn),
+        );
+        return { constraint: withoutRunOn(outs) };
+      }),
     ];
     const done = await allItems("update", changes);
     if (done.error) throw done.error;
-    return {
-      outs: outputsOf(
-        news,
-        olds,
-        done.done.map((d) => d.value),
-      ),
-    };
+    return { outs: compactOutputs(outputsOf(news, olds, done.done)) };
   },
 
   /** Every item in one batch (a resource's delete takes its constraints with it). */
-  async remove(pool: SshPool, _id: string, props: ClusterObjectsOutputs) {
+  async remove(pool: SshPool, _id: string, stored: ClusterObjectsOutputs) {
+    const props = expandOutputs(stored);
     const done = await allItems("delete", deletions(pool, props.runOn, props.resources, props.constraints));
     if (done.error) throw done.error;
   },
@@ -387,7 +425,7 @@ export const clusterObjectsLifecycle = {
 export type ClusterObjectsArgs = ArgsOf<typeof clusterObjectsInputsSchema>;
 
 export class ClusterObjects extends DynamicResource {
-  /** Each resource as the cluster has it, with agentResolved, runningOn, role. */
+  /** Each resource as the cluster has it, with agentResolved (no placement: see read). */
   declare readonly resources: pulumi.Output<ResourceItemOut[]>;
   declare readonly constraints: pulumi.Output<ConstraintItemOut[]>;
 

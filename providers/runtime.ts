@@ -84,10 +84,13 @@ export async function check(
   olds: Props,
   news: Props,
 ): Promise<{ inputs: Props; failures: CheckFailure[] }> {
-  const { inputs, failures } = checkInputs(lifecycleOf(kind).schema, own(news));
+  const lifecycle = lifecycleOf(kind);
+  const { inputs, failures } = checkInputs(lifecycle.schema, own(news));
   const agentRefusals = inputs && !failures.length ? await agentFailures(kind, own(olds), inputs) : [];
+  // a kind that stores its inputs as given (no defaults: a smaller state) parses them where it uses them
+  const stored = inputs && !("storesGivenInputs" in lifecycle) ? inputs : own(news);
   return {
-    inputs: withoutUndefined(inputs ?? own(news)),
+    inputs: withoutUndefined(stored),
     failures: [...failures, ...agentRefusals].map((f) => refusal(kind, f)),
   };
 }
@@ -105,16 +108,18 @@ const questionKey = (q: AgentQuestionOf): string =>
 /**
  * What the node's pcs says of the agent-dependent inputs (agent, attribute names, operation
  * names), asked only when they are new or changed: names pcs took before are not asked again,
- * and the objects of one resource that ask the same are asked once (failures go to the first).
+ * and the items of one resource that ask the same are asked once (failures go to the first).
  */
 async function agentFailures(kind: string, olds: Props, inputs: Props): Promise<CheckFailure[]> {
   const lifecycle = lifecycleOf(kind);
+  const questions = agentQuestionsOf(lifecycle, inputs);
+  if (!questions.length) return [];
   const before = lifecycle.schema.safeParse(olds);
   const askedBefore = new Set(
     before.success ? agentQuestionsOf(lifecycle, before.data).map(questionKey) : [],
   );
   const toAsk = new Map<string, AgentQuestionOf>();
-  for (const q of agentQuestionsOf(lifecycle, inputs)) {
+  for (const q of questions) {
     const key = questionKey(q);
     if (!askedBefore.has(key) && !toAsk.has(key)) toAsk.set(key, q);
   }

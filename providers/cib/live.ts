@@ -19,23 +19,30 @@ export interface LiveCluster {
 }
 
 const MARK = "@@pcmk-lab-section@@";
-const READ_LIVE = [
-  "cat /etc/corosync/corosync.conf 2>/dev/null",
-  `echo ${MARK}`,
-  // crm_mon runs the scheduler (a quarter of a second with 300 resources): beside the CIB's reads;
-  // its sections this reader uses only (not each resource's operation history)
-  'mon=$(mktemp) && { crm_mon -1 --output-as=xml --include=none,summary,nodes,resources >"$mon" 2>/dev/null & }',
-  // the CIB without its status section (every operation's history on every node: three quarters
-  // of a full query at 300 resources, and unused here), its root first: a change made between the
-  // two queries shows as an older version than the configuration read, never a newer one
-  "cibadmin --query --xpath /cib --no-children 2>/dev/null",
-  "cibadmin --query --scope configuration 2>/dev/null",
-  `echo ${MARK}`,
-  'wait; cat "$mon" 2>/dev/null; rm -f "$mon"',
-  `echo ${MARK}`,
-  "systemctl is-enabled corosync >/dev/null 2>&1 && systemctl is-enabled pacemaker >/dev/null 2>&1 && echo enabled",
-  "true",
-].join("; ");
+/** The read's shell text; without `status`, no crm_mon (its section is empty: no status). */
+function readLiveText(status: boolean): string {
+  return [
+    "cat /etc/corosync/corosync.conf 2>/dev/null",
+    `echo ${MARK}`,
+    // crm_mon runs the scheduler (a quarter of a second with 300 resources): beside the CIB's
+    // reads; its sections this reader uses only (not each resource's operation history)
+    ...(status
+      ? [
+          'mon=$(mktemp) && { crm_mon -1 --output-as=xml --include=none,summary,nodes,resources >"$mon" 2>/dev/null & }',
+        ]
+      : []),
+    // the CIB without its status section (every operation's history on every node: three quarters
+    // of a full query at 300 resources, and unused here), its root first: a change made between
+    // the two queries shows as an older version than the configuration read, never a newer one
+    "cibadmin --query --xpath /cib --no-children 2>/dev/null",
+    "cibadmin --query --scope configuration 2>/dev/null",
+    `echo ${MARK}`,
+    ...(status ? ['wait; cat "$mon" 2>/dev/null; rm -f "$mon"'] : []),
+    `echo ${MARK}`,
+    "systemctl is-enabled corosync >/dev/null 2>&1 && systemctl is-enabled pacemaker >/dev/null 2>&1 && echo enabled",
+    "true",
+  ].join("; ");
+}
 
 /**
  * The CIB from the reader's two queries (its root element alone, then its configuration), or from
@@ -59,12 +66,22 @@ export function parseLive(text: string): LiveCluster {
   };
 }
 
-/** The one command that reads it all; the pcs batch writer runs it too, after pushing. */
-export const READ_LIVE_ARGV: readonly string[] = ["sh", "-c", READ_LIVE];
+/** The one command that reads it all. */
+export const READ_LIVE_ARGV: readonly string[] = ["sh", "-c", readLiveText(true)];
+/** The same but the status (crm_mon). */
+const READ_CONFIGURATION_ARGV: readonly string[] = ["sh", "-c", readLiveText(false)];
 
-export async function readLive(pool: SshPool, target: SshTarget): Promise<LiveCluster> {
+/**
+ * The live state in one round trip; without `status` (what a configuration-only reader needs),
+ * no crm_mon: status is null.
+ */
+export async function readLive(
+  pool: SshPool,
+  target: SshTarget,
+  { status = true } = {},
+): Promise<LiveCluster> {
   const t0 = Date.now();
-  const text = await pool.run(target, READ_LIVE_ARGV);
+  const text = await pool.run(target, status ? READ_LIVE_ARGV : READ_CONFIGURATION_ARGV);
   const t1 = Date.now();
   const live = parseLive(text);
   stat(`read ms=${t1 - t0} parse=${Date.now() - t1} bytes=${text.length}`);

@@ -14,20 +14,53 @@ interface Entry {
 export const MAX_AGE_MS = 30_000;
 
 const entries = new Map<string, Entry>();
+/** Reads without the status (crm_mon), by target: for readers of the configuration only. */
+const configurationEntries = new Map<string, Entry>();
 
-export function sharedLive(pool: SshPool, target: SshTarget, now = Date.now()): Promise<LiveCluster> {
-  const key = keyOf(target);
-  const cached = entries.get(key);
+function cachedRead(
+  cache: Map<string, Entry>,
+  key: string,
+  now: number,
+  read: () => Promise<LiveCluster>,
+): Promise<LiveCluster> {
+  const cached = cache.get(key);
   if (cached && now - cached.at < MAX_AGE_MS) return cached.live;
-  const live = readLive(pool, target);
-  entries.set(key, { live, at: now });
-  live.catch(() => entries.get(key)?.live === live && entries.delete(key));
+  const live = read();
+  cache.set(key, { live, at: now });
+  live.catch(() => cache.get(key)?.live === live && cache.delete(key));
   return live;
 }
 
-/** The shared read of a cluster that must be running: objects inside it live in its CIB. */
-export async function runningCluster(pool: SshPool, target: SshTarget): Promise<LiveCluster> {
-  const live = await sharedLive(pool, target);
+export function sharedLive(pool: SshPool, target: SshTarget, now = Date.now()): Promise<LiveCluster> {
+  return cachedRead(entries, keyOf(target), now, () => readLive(pool, target));
+}
+
+/**
+ * The shared read for a reader of the configuration alone: a full read still fresh, else one
+ * without the status. crm_mon runs the scheduler over every resource (a quarter of a second, most
+ * of a refresh's read, at 300 resources), for facts such a reader does not record.
+ */
+export function sharedConfiguration(
+  pool: SshPool,
+  target: SshTarget,
+  now = Date.now(),
+): Promise<LiveCluster> {
+  const key = keyOf(target);
+  const full = entries.get(key);
+  if (full && now - full.at < MAX_AGE_MS) return full.live;
+  return cachedRead(configurationEntries, key, now, () => readLive(pool, target, { status: false }));
+}
+
+/**
+ * The shared read of a cluster that must be running: objects inside it live in its CIB. With
+ * `status: false`, the configuration alone is needed (sharedConfiguration).
+ */
+export async function runningCluster(
+  pool: SshPool,
+  target: SshTarget,
+  { status = true } = {},
+): Promise<LiveCluster> {
+  const live = await (status ? sharedLive(pool, target) : sharedConfiguration(pool, target));
   if (!live.cib) throw new Error(`${target.label}: no running cluster to read (is pacemaker running there?)`);
   return live;
 }
@@ -40,6 +73,7 @@ export async function runningCluster(pool: SshPool, target: SshTarget): Promise<
  */
 export function rememberCib(target: SshTarget, cib: Cib | null, now = Date.now()): Promise<LiveCluster> {
   const key = keyOf(target);
+  configurationEntries.delete(key); // the next configuration reader takes this one
   const previous = entries.get(key)?.live ?? Promise.reject(new Error("nothing read"));
   const merged = previous.then(
     (before) => ({ ...before, cib: newer(before.cib, cib) }),
@@ -61,4 +95,5 @@ function newer(a: Cib | null, b: Cib | null): Cib | null {
 /** A change made outside the writer (pcs run directly): the next reader must ask the node. */
 export function forgetLive(target: SshTarget): void {
   entries.delete(keyOf(target));
+  configurationEntries.delete(keyOf(target));
 }

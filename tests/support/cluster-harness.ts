@@ -85,6 +85,15 @@ export async function previewIsClean(stack: TestStack): Promise<{ clean: boolean
   return { clean: r.status === 0, output: r.stdout + r.stderr };
 }
 
+/** Nodes of the 3-node lab where the resource's start was ever recorded (the CIB status keeps the history). */
+export const startedOn = (rsc: string): string[] =>
+  ["node1", "node2", "node3"].filter((n) =>
+    onNode(
+      "node1",
+      `cibadmin --query --scope status --xpath "//node_state[@uname='${fqdn(n)}']//lrm_resource[@id='${rsc}']/lrm_rsc_op[@operation='start']"`,
+    ).stdout.includes("lrm_rsc_op"),
+  );
+
 /** pcs's view of the cluster, for test failure messages. */
 export const clusterView = (): string => onNode("node1", "pcs status --full; pcs constraint --full").stdout;
 

@@ -10,6 +10,7 @@ import {
   ObjectSpec,
   objectsStack,
   previewIsClean,
+  startedOn,
 } from "../../support/cluster-harness";
 import { TestStack } from "../../support/stack-harness";
 
@@ -40,14 +41,6 @@ const set = (args: Record<string, unknown>, name = "objects"): ObjectSpec => ({
   args,
 });
 
-/** Nodes where the resource's start was ever recorded (the CIB status keeps the history). */
-const startedOn = (rsc: string): string[] =>
-  ["node1", "node2", "node3"].filter((n) =>
-    onNode(
-      "node1",
-      `cibadmin --query --scope status --xpath "//node_state[@uname='${fqdn(n)}']//lrm_resource[@id='${rsc}']/lrm_rsc_op[@operation='start']"`,
-    ).stdout.includes("lrm_rsc_op"),
-  );
 const cibConstraints = () => onNodeOk("node1", "cibadmin --query --scope constraints");
 const resourceList = () => onNode("node1", "crm_resource --list-raw").stdout;
 
@@ -119,17 +112,18 @@ test("drift by hand shows on the item, and up --refresh repairs it", async () =>
   expect((await previewIsClean(stack)).clean).toBe(true);
 });
 
+/** The set after the update: o-b gone, o-a changed, o-c another agent, o-d new; their constraints. */
+const updated = set({
+  resources: [
+    dummy("o-a", { instanceAttributes: { fake: "x" } }),
+    dummy("o-c", { agent: "ocf:pacemaker:Stateful" }),
+    dummy("o-d"),
+  ],
+  constraints: [prefers("o-a", "node2"), prefers("o-d", "node1")],
+});
+
 test("one update adds, removes and changes items, and replaces one whose agent changed", async () => {
-  await stack.setObjects([
-    set({
-      resources: [
-        dummy("o-a", { instanceAttributes: { fake: "x" } }),
-        dummy("o-c", { agent: "ocf:pacemaker:Stateful" }),
-        dummy("o-d"),
-      ],
-      constraints: [prefers("o-a", "node2"), prefers("o-d", "node1")],
-    }),
-  ]);
+  await stack.setObjects([updated]);
   const up = await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
   expect(up.stdout).toMatch(/~ 1 updated/);
   const list = resourceList();
@@ -144,14 +138,7 @@ test("one update adds, removes and changes items, and replaces one whose agent c
 
 test("a create pcs refuses in part fails with pcs's words, and leaves none of its items", async () => {
   await stack.setObjects([
-    set({
-      resources: [
-        dummy("o-a", { instanceAttributes: { fake: "x" } }),
-        dummy("o-c", { agent: "ocf:pacemaker:Stateful" }),
-        dummy("o-d"),
-      ],
-      constraints: [prefers("o-a", "node2"), prefers("o-d", "node1")],
-    }),
+    updated,
     set({ resources: [dummy("o-x")], constraints: [prefers("o-missing", "node1")] }, "broken"),
   ]);
   const r = await stack.pulumi(["up", "--yes", "--skip-preview"]);

@@ -10,6 +10,7 @@ import {
   ObjectSpec,
   objectsStack,
   previewIsClean,
+  startedOn,
 } from "../../support/cluster-harness";
 import { TestStack } from "../../support/stack-harness";
 
@@ -44,15 +45,6 @@ const objects: ObjectSpec[] = [
     sets: [{ resources: ["c-c", "c-a"], options: { sequential: "true" } }],
   }),
 ];
-
-/** Nodes where the resource's start was ever recorded (the CIB status keeps the history). */
-const startedOn = (rsc: string): string[] =>
-  ["node1", "node2", "node3"].filter((n) =>
-    onNode(
-      "node1",
-      `cibadmin --query --scope status --xpath "//node_state[@uname='${fqdn(n)}']//lrm_resource[@id='${rsc}']/lrm_rsc_op[@operation='start']"`,
-    ).stdout.includes("lrm_rsc_op"),
-  );
 
 let stack: TestStack & { setObjects(o: ObjectSpec[]): Promise<void> };
 

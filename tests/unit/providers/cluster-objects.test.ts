@@ -8,6 +8,8 @@ import {
   clusterObjectsInputsSchema,
   clusterObjectsLifecycle,
   ClusterObjectsOutputs,
+  compactOutputs,
+  expandOutputs,
   objectsAsLive,
   planOf,
 } from "../../../providers/cluster-objects";
@@ -44,8 +46,6 @@ function created(inputs: ClusterObjectsInputs): ClusterObjectsOutputs {
     resources: inputs.resources.map((r) => ({
       ...r,
       agentResolved: agentResolved[r.resourceId] ?? r.agent,
-      runningOn: [],
-      role: "Stopped",
       held: false,
     })),
     constraints: inputs.constraints.map((k) => ({ ...k, ruleResolved: null })),
@@ -111,6 +111,9 @@ describe("ClusterObjects plan and diff", () => {
     const news = parse({ resources: [vip, dummy1], constraints: [order, location] });
     expect(Object.values(planOf(before, news)).flat()).toEqual([]);
     expect(clusterObjectsDiff(before, news)).toMatchObject({ changes: false, replaces: [] });
+    // the state's connection in the engine's key order is the same connection
+    const reordered = Object.fromEntries(Object.entries(before.runOn).reverse()) as typeof before.runOn;
+    expect(clusterObjectsDiff({ ...before, runOn: reordered }, news).changes).toBe(false);
   });
 
   it("an added item is created, a missing one deleted, a changed one updated in place", () => {
@@ -174,14 +177,16 @@ describe("ClusterObjects plan and diff", () => {
 describe("ClusterObjects read", () => {
   const declared = created(parse({ resources: [dummy1, vip], constraints: [location, order] }));
 
-  it("reads every item as the lab's CIB has it, with its facts", () => {
+  it("reads every item as the lab's CIB has it", () => {
     const read = objectsAsLive(liveFrom(), declared);
     expect(read.resources.map((r) => [r.resourceId, r.agent, r.held])).toEqual([
       ["dummy1", "ocf:pacemaker:Dummy", false],
       ["vip", "IPaddr2", false],
     ]);
     expect(read.resources[1].metaAttributes).toEqual({ "resource-stickiness": "100" });
-    expect(read.resources[0].runningOn.length).toBeGreaterThan(0);
+    // configuration only: where each runs is not recorded (its read runs no crm_mon)
+    expect(read.resources[0]).not.toHaveProperty("runningOn");
+    expect(read.resources[0]).not.toHaveProperty("role");
     expect(read.constraints).toEqual(declared.constraints);
     expect(
       clusterObjectsDiff(read, parse({ resources: [dummy1, vip], constraints: [location, order] })).changes,
@@ -282,5 +287,44 @@ describe("ClusterObjects check asks the node's pcs once per distinct question", 
       ["resources[0]", "ocf:pacemaker:Dummy", "instanceAttributes"],
       ["resources[1]", "IPaddr2", "instanceAttributes"],
     ]);
+  });
+});
+
+describe("ClusterObjects in the state: without the fields at their defaults", () => {
+  const full = created(
+    parse({ resources: [dummy1, { resourceId: "held", agent: "Dummy" }], constraints: [location] }),
+  );
+  full.resources[1].held = true;
+
+  it("outputs lose their defaults and get them back", () => {
+    const compact = compactOutputs(full);
+    expect(compact.resources[0]).toEqual({
+      resourceId: "dummy1",
+      agent: "ocf:pacemaker:Dummy",
+      agentResolved: "ocf:pacemaker:Dummy",
+      operations: [{ ...dummy1.operations[0], options: {} }],
+    });
+    expect(compact.resources[1]).toMatchObject({ held: true });
+    expect(compact.constraints[0]).toEqual({
+      constraintId: "location-dummy1-node1.example.com-100",
+      constraint: { ...location.constraint },
+    });
+    expect(expandOutputs(compact)).toEqual(full);
+    expect(expandOutputs(full)).toEqual(full); // a state that kept them all
+    const items = (o: ClusterObjectsOutputs) => JSON.stringify([o.resources, o.constraints]).length;
+    expect(items(compact)).toBeLessThan(items(full) * 0.75);
+  });
+
+  it("the check stores the inputs as the program gave them; the diff parses them", async () => {
+    const given = { runOn, resources: [dummy1], constraints: [location] };
+    const { inputs, failures } = await check("ClusterObjects", given, given);
+    expect(failures).toEqual([]);
+    expect(inputs).toEqual(given);
+    const d = clusterObjectsLifecycle.diff("id", compactOutputs(created(parse(given))), inputs);
+    expect(d.changes).toBe(false);
+    expect(
+      clusterObjectsLifecycle.diff("id", compactOutputs(created(parse(given))), { ...inputs, resources: [] })
+        .changes,
+    ).toBe(true);
   });
 });

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseCib } from "../../../../providers/cib/parse";
-import { forgetLive, rememberCib, sharedLive } from "../../../../providers/cib/snapshot";
+import { forgetLive, rememberCib, sharedConfiguration, sharedLive } from "../../../../providers/cib/snapshot";
 import { Secret } from "../../../../providers/secrets";
 import { SshPool } from "../../../../providers/transport/ssh";
 
@@ -12,13 +12,16 @@ const fixture = (name: string): string => readFileSync(path.join(__dirname, "fix
 const target = { host: "192.0.2.1", privateKey: new Secret("k"), label: "node1" };
 const cib = fixture("cib-objects.xml");
 /** A node answering the one read: corosync.conf, the CIB, crm_mon, enabled (as live.ts reads them). */
-function fakePool(): { pool: SshPool; reads: () => number } {
+function fakePool(): { pool: SshPool; reads: () => number; commands: string[] } {
   let reads = 0;
   const answer = [fixture("corosync.conf"), cib, fixture("crm_mon.xml"), "enabled\n"].join(
     "@@pcmk-lab-section@@\n",
   );
-  const pool = { run: async () => (reads++, answer) } as unknown as SshPool;
-  return { pool, reads: () => reads };
+  const commands: string[] = [];
+  const pool = {
+    run: async (_t: unknown, argv: string[]) => (reads++, commands.push(argv.join(" ")), answer),
+  } as unknown as SshPool;
+  return { pool, reads: () => reads, commands };
 }
 
 afterEach(() => forgetLive(target));
@@ -57,4 +60,29 @@ test("of two batches' read-backs, the later CIB stays, whichever comes back last
   const merged = await rememberCib(target, at(90)); // read before the other batch's push
   expect(merged.cib?.version).toBe(at(100).version);
   expect((await rememberCib(target, at(101))).cib?.version).toBe(at(101).version);
+});
+
+test("a configuration reader runs no crm_mon, takes a fresh full read, and a write's configuration", async () => {
+  const { pool, reads, commands } = fakePool();
+  await sharedConfiguration(pool, target);
+  await sharedConfiguration(pool, target);
+  expect(reads()).toBe(1);
+  expect(commands[0]).toContain("cibadmin --query --scope configuration");
+  expect(commands[0]).not.toContain("crm_mon");
+  // a full read (with the status) serves configuration readers too
+  forgetLive(target);
+  await sharedLive(pool, target);
+  expect(commands[1]).toContain("crm_mon");
+  await sharedConfiguration(pool, target);
+  expect(reads()).toBe(2);
+  // after a write, configuration readers see what it pushed
+  const pushed = parseCib(
+    cib.replace(
+      /<resources>/,
+      '<resources><primitive id="new" class="ocf" provider="pacemaker" type="Dummy"/>',
+    ),
+  );
+  await rememberCib(target, pushed);
+  expect((await sharedConfiguration(pool, target)).cib?.resources.has("new")).toBe(true);
+  expect(reads()).toBe(2);
 });
