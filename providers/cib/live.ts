@@ -66,10 +66,11 @@ export function parseLive(text: string): LiveCluster {
   };
 }
 
-/** The one command that reads it all. */
-export const READ_LIVE_ARGV: readonly string[] = ["sh", "-c", readLiveText(true)];
-/** The same but the status (crm_mon). */
-const READ_CONFIGURATION_ARGV: readonly string[] = ["sh", "-c", readLiveText(false)];
+/** The read's command: with the status (crm_mon), and without. */
+const READ_ARGV = {
+  withStatus: ["sh", "-c", readLiveText(true)],
+  configurationOnly: ["sh", "-c", readLiveText(false)],
+};
 
 /**
  * The live state in one round trip; without `status` (what a configuration-only reader needs),
@@ -81,7 +82,7 @@ export async function readLive(
   { status = true } = {},
 ): Promise<LiveCluster> {
   const t0 = Date.now();
-  const text = await pool.run(target, status ? READ_LIVE_ARGV : READ_CONFIGURATION_ARGV);
+  const text = await pool.run(target, status ? READ_ARGV.withStatus : READ_ARGV.configurationOnly);
   const t1 = Date.now();
   const live = parseLive(text);
   stat(`read ms=${t1 - t0} parse=${Date.now() - t1} bytes=${text.length}`);

@@ -17,6 +17,9 @@ const entries = new Map<string, Entry>();
 /** Reads without the status (crm_mon), by target: for readers of the configuration only. */
 const configurationEntries = new Map<string, Entry>();
 
+const isFresh = (entry: Entry | undefined, now: number): entry is Entry =>
+  entry !== undefined && now - entry.at < MAX_AGE_MS;
+
 function cachedRead(
   cache: Map<string, Entry>,
   key: string,
@@ -24,7 +27,7 @@ function cachedRead(
   read: () => Promise<LiveCluster>,
 ): Promise<LiveCluster> {
   const cached = cache.get(key);
-  if (cached && now - cached.at < MAX_AGE_MS) return cached.live;
+  if (isFresh(cached, now)) return cached.live;
   const live = read();
   cache.set(key, { live, at: now });
   live.catch(() => cache.get(key)?.live === live && cache.delete(key));
@@ -47,7 +50,7 @@ export function sharedConfiguration(
 ): Promise<LiveCluster> {
   const key = keyOf(target);
   const full = entries.get(key);
-  if (full && now - full.at < MAX_AGE_MS) return full.live;
+  if (isFresh(full, now)) return full.live;
   return cachedRead(configurationEntries, key, now, () => readLive(pool, target, { status: false }));
 }
 
