@@ -5,7 +5,10 @@ import { loadLabConfig } from "./config";
 import { Lab } from "./lab";
 
 const usage = `usage: npm run lab -- <command>
-  up [--nodes N] [--fresh]   boot N nodes (default 3); --fresh wipes the nodes' disks first
+  up [--nodes N] [--fresh] [--release R]
+                             boot N nodes (default 3); --fresh wipes the nodes' disks first;
+                             R: the generation, bookworm (the host's packages) or trixie (Debian 13
+                             root, built once); default LAB_RELEASE, else the disks', else bookworm
   down [--keep-disks]        power everything off; remove namespaces, bridge, hypervisor and disks
   status                     JSON for stacks and tests: nodes, addresses, keys, fingerprints
   boot NODE [--no-wait] [--power-on-delay S]
@@ -42,7 +45,8 @@ function passthrough(argv: string[]): number {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  const lab = new Lab(loadLabConfig());
+  const release = command === "up" ? takeOption(args, "--release") : undefined;
+  const lab = new Lab(loadLabConfig(release ? { ...process.env, LAB_RELEASE: release } : process.env));
   const log = (line: string): void => console.error(`lab: ${line}`);
   switch (command) {
     case "up": {

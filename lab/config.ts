@@ -11,9 +11,22 @@ const labConfigSchema = z.object({
   domain: z.string().regex(/^[a-z0-9.-]+$/),
   haclusterPassword: z.string().min(1),
   fencePowerOnDelaySeconds: z.number().int().min(0).max(300),
+  /** Debian packages the host needs, and the bookworm nodes run (they share the host's /usr). */
   packages: z.array(z.string()),
+  /**
+   * The generation the nodes run: the host's own packages, or a Debian root of their own. Unset:
+   * the generation the nodes' disks were made for, else DEFAULT_RELEASE.
+   */
+  release: z.enum(["bookworm", "trixie"]).optional(),
+  /** Where the roots of the other generations are kept, built once (outside the repository). */
+  rootCache: z.string().startsWith("/"),
+  /** The generations that run from a root of their own: what their root holds. */
+  generations: z.record(z.string(), z.object({ packages: z.array(z.string()).min(1) })),
 });
 export type LabConfig = z.infer<typeof labConfigSchema>;
+export type Release = NonNullable<LabConfig["release"]>;
+export const RELEASES: readonly Release[] = labConfigSchema.shape.release.unwrap().options;
+export const DEFAULT_RELEASE: Release = "bookworm";
 
 /** Sources of the lab (node scripts, hypervisor files): the repository's lab/ folder. */
 export const labSourceDir = path.join(repoRoot, "lab");
@@ -23,11 +36,15 @@ export const labSourceDir = path.join(repoRoot, "lab");
 const overlaidByNodes = ["/etc", "/var", "/root"];
 
 export function loadLabConfig(env: NodeJS.ProcessEnv = process.env): LabConfig {
+  if (env.LAB_RELEASE && !(RELEASES as readonly string[]).includes(env.LAB_RELEASE))
+    throw new Error(`LAB_RELEASE=${env.LAB_RELEASE}: the lab's generations are ${RELEASES.join(", ")}`);
   const file = JSON.parse(readFileSync(path.join(labSourceDir, "lab.config.json"), "utf8"));
   const config = labConfigSchema.parse({
     ...file,
     ...(env.LAB_DIR ? { stateDir: env.LAB_DIR } : {}),
     ...(env.LAB_HACLUSTER_PASSWORD ? { haclusterPassword: env.LAB_HACLUSTER_PASSWORD } : {}),
+    ...(env.LAB_RELEASE ? { release: env.LAB_RELEASE } : {}),
+    ...(env.PCMK_LAB_ROOT_CACHE ? { rootCache: env.PCMK_LAB_ROOT_CACHE } : {}),
   });
   const clash = overlaidByNodes.find((d) => config.stateDir === d || config.stateDir.startsWith(d + "/"));
   if (clash)

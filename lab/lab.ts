@@ -18,20 +18,25 @@ import {
 import * as net from "node:net";
 import * as path from "node:path";
 import {
+  DEFAULT_RELEASE,
   hypervisorAddress,
   LabConfig,
   labSourceDir,
   NodeIdentity,
   nodeIdentity,
   nodeIndex,
+  Release,
   vipAddress,
 } from "./config";
 import { repoRoot } from "../common/repo-root";
 import { childrenOf, isOurs, run, sleep, tryRun, waitFor } from "./host";
 import { ensureKeyPair, fingerprintOfFile } from "./keys";
 import { ensurePackages } from "./packages";
+import { ensureRoot, rootOf, StackVersions, versionsIn } from "./roots";
 
 export interface NodeStatus extends NodeIdentity {
+  release: Release;
+  versions: StackVersions;
   sshPort: number;
   hostKeyFingerprint: string | null;
   running: boolean;
@@ -40,6 +45,9 @@ export interface NodeStatus extends NodeIdentity {
 export interface LabStatus {
   stateDir: string;
   running: boolean;
+  /** The generation the nodes run, and its versions. */
+  release: Release;
+  versions: StackVersions;
   bridge: string;
   subnet: string;
   domain: string;
@@ -101,12 +109,23 @@ export class Lab {
 
   // ---- the commands -------------------------------------------------------------------------
 
-  /** Boots `count` nodes. Idempotent; first clears what a crashed run left. fresh: wipe disks first. */
+  /**
+   * Boots `count` nodes of the configured generation. Idempotent; first clears what a crashed run
+   * left. fresh: wipe disks first. Disks of another generation are wiped: a node's disk is an
+   * upper layer over its generation's files, meaningless over another's.
+   */
   async up(count: number, options: { fresh?: boolean; log?: (line: string) => void } = {}): Promise<void> {
     const log = options.log ?? (() => undefined);
     if (count < 1 || count > 9) throw new Error(`--nodes must be 1..9, got ${count}`);
     ensurePackages(this.config.packages, log);
-    if (options.fresh) await this.down({ wipe: true });
+    const disks = this.disksRelease();
+    const release = this.config.release ?? disks ?? DEFAULT_RELEASE;
+    if (options.fresh || (disks !== undefined && disks !== release)) {
+      if (!options.fresh) log(`the nodes' disks are of ${disks}: wiping them for ${release}`);
+      await this.down({ wipe: true });
+    }
+    ensureRoot(this.config, release, log);
+    this.targetRelease = release;
     await this.clearStale();
     // `up --nodes 3` on a 4-node lab: the lab is then 3 nodes.
     for (const name of this.knownNodeNames()) if (nodeIndex(name) > count) await this.kill(name);
@@ -116,7 +135,11 @@ export class Lab {
     const nodes = Array.from({ length: count }, (_, i) => nodeIdentity(this.config, i + 1));
     for (const node of nodes) this.boot(node.name);
     await Promise.all(nodes.map((node) => this.waitUsable(node)));
-    log(`${count} node(s) up: ${nodes.map((n) => `${n.fqdn} ${n.address}`).join(", ")}`);
+    const v = versionsIn(this.ownRoot ?? "/");
+    log(
+      `${count} ${release} node(s) up (pcs ${v.pcs}, pacemaker ${v.pacemaker}, corosync ${v.corosync}): ` +
+        nodes.map((n) => `${n.fqdn} ${n.address}`).join(", "),
+    );
   }
 
   /** Powers every node off and removes namespaces, bridge and the hypervisor; wipe: node disks too. */
@@ -183,12 +206,16 @@ export class Lab {
 
   status(): LabStatus {
     const count = this.nodeCount();
+    const release = this.release;
+    const versions = versionsIn(this.ownRoot ?? "/");
     const hvKey = this.p("hypervisor", "ssh_host_ed25519_key.pub");
     const nodes: NodeStatus[] = Array.from({ length: count }, (_, i) => {
       const id = nodeIdentity(this.config, i + 1);
       const key = this.hostKeyPath(id.name) + ".pub";
       return {
         ...id,
+        release,
+        versions,
         sshPort: SSH_PORT,
         hostKeyFingerprint: existsSync(key) ? fingerprintOfFile(key) : null,
         running: this.isRunning(id.name),
@@ -197,6 +224,8 @@ export class Lab {
     return {
       stateDir: this.config.stateDir,
       running: nodes.some((n) => n.running),
+      release,
+      versions,
       bridge: this.config.bridge,
       subnet: `${this.config.subnet}.0/24`,
       domain: this.config.domain,
@@ -304,6 +333,7 @@ export class Lab {
       chmodSync(this.p("hypervisor", dst), mode);
     }
     writeFileSync(this.p("run", "lab.json"), JSON.stringify({ nodes: count }) + "\n");
+    writeFileSync(this.releaseFile, this.release + "\n");
     const nodes = Array.from({ length: count }, (_, i) => nodeIdentity(this.config, i + 1));
     for (const node of nodes) this.provision(node, nodes);
     this.writeKnownHosts(nodes);
@@ -311,8 +341,8 @@ export class Lab {
 
   /** Stages a node's identity in its disk before it boots: host key, sshd config, root's keys, hosts. */
   private provision(node: NodeIdentity, all: NodeIdentity[]): void {
-    const etc = this.p("nodes", node.name, "etc-upper");
-    const root = this.p("nodes", node.name, "root");
+    const etc = this.etcOf(node.name);
+    const root = this.homeOf(node.name);
     mkdirSync(path.join(etc, "ssh", "sshd_config.d"), { recursive: true });
     mkdirSync(path.join(root, ".ssh"), { recursive: true, mode: 0o700 });
     chmodSync(root, 0o700);
@@ -361,7 +391,41 @@ export class Lab {
   }
 
   private hostKeyPath(name: string): string {
-    return this.p("nodes", name, "etc-upper", "ssh", "ssh_host_ed25519_key");
+    return path.join(this.etcOf(name), "ssh", "ssh_host_ed25519_key");
+  }
+
+  /** The generation of the nodes: their disks', else the configured one. */
+  private get release(): Release {
+    return this.targetRelease ?? this.disksRelease() ?? this.config.release ?? DEFAULT_RELEASE;
+  }
+  /** Set by up: the generation it boots, before the disks say so. */
+  private targetRelease: Release | undefined;
+  /** The root the nodes run from, when not the host's. */
+  private get ownRoot(): string | null {
+    return rootOf(this.config, this.release);
+  }
+
+  /** The generation the nodes' disks were made for (undefined: no disks). */
+  private disksRelease(): Release | undefined {
+    try {
+      return readFileSync(this.releaseFile, "utf8").trim() as Release;
+    } catch {
+      return undefined;
+    }
+  }
+  private get releaseFile(): string {
+    return this.p("nodes", ".release"); // hidden: the hypervisor lists the nodes' disks as its domains
+  }
+
+  /**
+   * Where a node's disk keeps its /etc and root's home: upper layers over the host's /etc and a
+   * home of its own, or, with a root of its own, the one upper layer over that whole root.
+   */
+  private etcOf(name: string): string {
+    return this.ownRoot ? this.p("nodes", name, "root-upper", "etc") : this.p("nodes", name, "etc-upper");
+  }
+  private homeOf(name: string): string {
+    return this.ownRoot ? this.p("nodes", name, "root-upper", "root") : this.p("nodes", name, "root");
   }
 
   private bridgeUp(): void {
@@ -402,6 +466,7 @@ export class Lab {
         node.fqdn,
         this.config.stateDir,
         String(powerOnDelaySeconds),
+        this.ownRoot ?? "",
       ],
       { detached: true, cwd: "/", stdio: ["ignore", console, console] },
     );

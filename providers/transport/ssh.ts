@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { StringDecoder } from "node:string_decoder";
 import { Client, ClientChannel } from "ssh2";
 import { redact, Secret } from "../secrets";
+import { errorsFirst } from "./messages";
 import { shellLine } from "./shell";
 
 export interface SshTarget {
@@ -187,7 +188,7 @@ export class SshPool {
     if (r.exitCode !== 0) {
       const secrets = secretsOf(options);
       const command = redact(shellLine(argv), secrets);
-      const stderr = redact((r.stderr || r.stdout).trim(), secrets);
+      const stderr = redact(errorsFirst((r.stderr || r.stdout).trim()), secrets);
       throw new RemoteCommandError(
         nameOf(target),
         command,

@@ -10,6 +10,7 @@ import { LiveCluster } from "../cib/live";
 import { Cib } from "../cib/model";
 import { rememberCib, sharedLive } from "../cib/snapshot";
 import { keyOf, SshPool, SshTarget } from "../transport/ssh";
+import { errorsFirst } from "../transport/messages";
 import { stat } from "../stats";
 import { BatchRunner, PcsError, PcsStep, pcsBatchRunner, stepError } from "./pcs-batch";
 
@@ -322,7 +323,7 @@ export class ClusterWriter {
         const result = outcome.results[i];
         if (!result.ok) p.reject(stepError(p.step, result, this.target));
         else if (!result.skipped && outcome.pushed && !outcome.pushed.ok) {
-          p.reject(new Error(`${p.step.owner}: the CIB push was refused: ${outcome.pushed.stderr.trim()}`));
+          p.reject(new Error(`${p.step.owner}: the CIB push was refused: ${errorsFirst(outcome.pushed.stderr.trim())}`));
         } else p.resolve({ skipped: result.skipped, live });
       });
     } catch (err) {

@@ -255,12 +255,27 @@ function tryCount(node: string, tag: string): { resources: number; constraints: 
   }
 }
 
-const errorLines = (out: string): string[] =>
-  out
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => /error:/i.test(l))
-    .filter((l, i, all) => all.indexOf(l) === i);
+/**
+ * The error messages of a pulumi run, each whole: a line with "error:" and the lines under it that
+ * continue it (pcs's message spans several, its warnings often before its error), never only its
+ * first line.
+ */
+const errorLines = (out: string): string[] => {
+  const messages: string[] = [];
+  const indent = (l: string) => l.length - l.trimStart().length;
+  let current: { indent: number; lines: string[] } | null = null;
+  for (const line of out.split("\n")) {
+    const continues =
+      current !== null && line.trim() !== "" && indent(line) >= current.indent && !/(^|\s)error:/.test(line);
+    if (continues) current!.lines.push(line.trim());
+    else {
+      if (current) messages.push(current.lines.join("\n"));
+      current = /error:/i.test(line) ? { indent: indent(line), lines: [line.trim()] } : null;
+    }
+  }
+  if (current) messages.push(current.lines.join("\n"));
+  return messages.filter((m, i, all) => all.indexOf(m) === i);
+};
 
 // ---- the lab ----------------------------------------------------------------------------------
 
