@@ -2,14 +2,17 @@
 // options, started and enabled, cluster properties; waits, bounded, until every node is online.
 // Members are added and removed in place (`pcs cluster node add/remove`).
 // Read from corosync.conf, the CIB and crm_mon in one round trip. Delete: `pcs cluster destroy --all`.
+// Totem options and cluster properties are checked at preview against what the node's pcs and
+// Pacemaker accept (node-facts.ts), or the built-in lists when it cannot be asked.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { isUnicodeText, NOT_UNICODE } from "./check";
+import { CheckFailure, isUnicodeText, NOT_UNICODE, propertyName, UNKNOWN } from "./check";
 import { CorosyncCluster } from "./cib/corosync-conf";
 import { LiveCluster, readLive } from "./cib/live";
 import { sharedLive } from "./cib/snapshot";
-import { CLUSTER_PROPERTIES, TOTEM_OPTIONS, typedOptions } from "./pcs-options";
+import { CLUSTER_PROPERTIES, optionIssues, TOTEM_OPTIONS, ValueType } from "./pcs-options";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
+import { notice, OptionFacts, optionFactsOf, withinMs } from "./node-facts";
 import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
 import { xmlValue } from "./primitive";
 import { SshPool, SshTarget } from "./transport/ssh";
@@ -43,8 +46,9 @@ export const clusterInputsSchema = z
       .min(1)
       .refine((ns) => new Set(ns.map((n) => n.name)).size === ns.length, "each node name once"),
     transport: z.enum(["knet", "udp", "udpu"]).default("knet"),
-    totem: typedOptions(TOTEM_OPTIONS, "totem options", optionValue).default({}),
-    properties: typedOptions(CLUSTER_PROPERTIES, "cluster properties", xmlValue(1024)).default({}),
+    // names and types: the node's (optionFailures)
+    totem: z.record(z.string(), optionValue).default({}),
+    properties: z.record(z.string(), xmlValue(1024)).default({}),
     start: z.boolean().default(true),
     enable: z.boolean().default(true),
     waitOnlineSeconds: z.number().int().min(0).max(3600).default(180),
@@ -137,6 +141,70 @@ export function clusterFacts(live: LiveCluster, declared: ClusterInputs): Cluste
 
 async function readCluster(pool: SshPool, target: SshTarget, declared: ClusterInputs): Promise<ClusterFacts> {
   return clusterFacts(await readLive(pool, target), declared);
+}
+
+// ---- check against the node's pcs and Pacemaker ----------------------------------------------------
+
+/** How long a check waits for a node's answer before it uses the built-in lists. */
+export const FACTS_WAIT_MS = 10_000;
+
+type Options = Record<string, string>;
+
+/** A raw input's string entries (a map not known yet, or not a map, has none). */
+const entriesOf = (raw: unknown): Options =>
+  raw !== null && typeof raw === "object" && !Array.isArray(raw)
+    ? Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === "string"))
+    : {};
+
+/** Entries new or changed since the last inputs: what the node took before is not asked again. */
+function changedOptions(olds: unknown, news: unknown): Options {
+  const before = entriesOf(olds);
+  return Object.fromEntries(Object.entries(entriesOf(news)).filter(([k, v]) => before[k] !== v));
+}
+
+const judged = (
+  field: "totem" | "properties",
+  known: Record<string, ValueType>,
+  what: string,
+  options: Options,
+  who: string,
+): CheckFailure[] =>
+  optionIssues(known, what, options, who).map((i) => ({
+    property: propertyName([field, i.name]),
+    reason: i.message,
+  }));
+
+export const builtInNotice = (cluster: string, why: string): string =>
+  `Cluster '${cluster}': ${why}: its totem options and cluster properties were checked against the ` +
+  "lists built in (pcs 0.11.5 and 0.12.0.2, Pacemaker 2.1.5 and 3.0.0); the node's pcs judges them at up";
+
+/**
+ * Totem options and cluster properties that are new or changed, judged by what runOn's pcs and
+ * Pacemaker accept; by the built-in lists when the node cannot be asked, which the user is told.
+ * Takes the raw inputs: runOn may not be known until apply while these are.
+ */
+export async function optionFailures(
+  pool: SshPool,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<CheckFailure[]> {
+  const totem = changedOptions(olds.totem, news.totem);
+  const properties = changedOptions(olds.properties, news.properties);
+  if (!Object.keys(totem).length && !Object.keys(properties).length) return [];
+  const runOn = connectionSchema.safeParse(news.runOn);
+  const facts: OptionFacts | null = runOn.success
+    ? await withinMs(optionFactsOf(pool, targetOf(runOn.data)), FACTS_WAIT_MS)
+    : null;
+  if (!facts) {
+    const cluster = news.name === UNKNOWN ? "(name not known yet)" : String(news.name);
+    const why = runOn.success ? `${runOn.data.host} could not be asked` : "runOn is not known until apply";
+    notice(builtInNotice(cluster, why));
+  }
+  const who = facts ? `pcs ${facts.pcs.version} on ${facts.pcs.host}` : "pcs";
+  return [
+    ...judged("totem", facts?.totem ?? TOTEM_OPTIONS, "totem options", totem, who),
+    ...judged("properties", facts?.properties ?? CLUSTER_PROPERTIES, "cluster properties", properties, who),
+  ];
 }
 
 // ---- diff -------------------------------------------------------------------------------------
@@ -276,6 +344,8 @@ async function converge(
 
 export const clusterLifecycle = {
   schema: clusterInputsSchema,
+
+  checkOnNode: optionFailures,
 
   async create(pool: SshPool, c: ClusterInputs) {
     const target = targetOf(c.runOn);

@@ -1,7 +1,8 @@
 // Constraint: location (a node and a score, or a rule), order (first/then, actions, kind),
 // colocation (score, roles) and order/colocation resource sets — each with a stable id given to
 // pcs explicitly. pcs cannot edit a constraint, so an update deletes and re-adds it under the same
-// id in one CIB push. Read from the shared live CIB.
+// id in one CIB push. Read from the shared live CIB. Written in the form the node's pcs wants: pcs
+// 0.12 deprecates a bare score and a rule given as several arguments, which pcs 0.11 requires.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -11,8 +12,9 @@ import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, dnsName, targetOf } from "./connection";
 import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
 import { interruptedHolds, madeByHeldRuns } from "./holds";
+import { PcsFacts, pcsFactsOf } from "./node-facts";
 import { COLOCATION_SET_OPTIONS, ORDER_SET_OPTIONS, SET_OPTIONS, typedOptions } from "./pcs-options";
-import { attributeValue, normalRole, pacemakerId, pairs, role, same } from "./primitive";
+import { attributeValue, pacemakerId, pairs, role, same } from "./primitive";
 import { SshPool } from "./transport/ssh";
 import { writerFor } from "./writer/cluster-writer";
 import { readInCluster } from "./writer/in-cluster";
@@ -186,12 +188,44 @@ export function defaultId(c: ConstraintSpec): string {
 
 // ---- pcs commands -----------------------------------------------------------------------------
 
-export function createArgv(id: string, c: ConstraintSpec): string[] {
+/**
+ * How a node's pcs takes a score and a rule (pcs/constraint.py, pcs/cli/constraint/location at
+ * 0.11.5 and 0.12.0.2): pcs 0.11 takes `location add`'s score only as a bare argument and a rule
+ * only as words, one argument each; pcs 0.12 takes score= and a rule as one argument, and warns
+ * that the other forms are deprecated. Its capability ids say which (`pcs --version --full`).
+ */
+export interface ConstraintSyntax {
+  locationScoreOption: boolean;
+  colocationScoreOption: boolean;
+  ruleAsOneArgument: boolean;
+}
+
+/** What every pcs from 0.11.5 on takes (0.12 with deprecation warnings). */
+export const PCS_0_11_SYNTAX: ConstraintSyntax = {
+  locationScoreOption: false,
+  colocationScoreOption: false,
+  ruleAsOneArgument: false,
+};
+
+/** The syntax a pcs says it takes; pcs 0.11's when it could not be asked. */
+export function constraintSyntax(pcs: PcsFacts | null): ConstraintSyntax {
+  const has = (id: string) => pcs?.capabilities.has(id) ?? false;
+  return {
+    locationScoreOption: has("pcmk.constraint.location.simple.options.score"),
+    colocationScoreOption: has("pcmk.constraint.colocation.simple.options.score"),
+    ruleAsOneArgument: has("pcmk.constraint.location.simple.rule.rule-as-one-argument"),
+  };
+}
+
+const scoreArg = (score: string, asOption: boolean): string => (asOption ? `score=${score}` : score);
+
+export function createArgv(id: string, c: ConstraintSpec, syntax = PCS_0_11_SYNTAX): string[] {
   switch (c.type) {
     case "location":
       if (c.node) {
         const discovery = c.resourceDiscovery ? [`resource-discovery=${c.resourceDiscovery}`] : [];
-        return ["constraint", "location", "add", id, c.resource, c.node, c.score, ...discovery];
+        const score = scoreArg(c.score, syntax.locationScoreOption);
+        return ["constraint", "location", "add", id, c.resource, c.node, score, ...discovery];
       }
       return [
         "constraint",
@@ -203,7 +237,7 @@ export function createArgv(id: string, c: ConstraintSpec): string[] {
         ...(c.resourceDiscovery ? [`resource-discovery=${c.resourceDiscovery}`] : []),
         ...(c.role ? [`role=${c.role}`] : []),
         `score=${c.score}`,
-        ...ruleWords(c.rule!),
+        ...(syntax.ruleAsOneArgument ? [ruleWords(c.rule!).join(" ")] : ruleWords(c.rule!)),
       ];
     case "order":
       return [
@@ -228,7 +262,7 @@ export function createArgv(id: string, c: ConstraintSpec): string[] {
         "with",
         ...(c.withRole ? [c.withRole] : []),
         c.withResource,
-        c.score,
+        scoreArg(c.score, syntax.colocationScoreOption),
         `id=${id}`,
       ];
     default:
@@ -283,9 +317,8 @@ export function constraintAsLive(live: LiveCluster, declared: ConstraintOutputs)
         ...(text !== undefined
           ? { rule: text === declared.ruleResolved && d.type === "location" && d.rule ? d.rule : text }
           : {}),
-        ...(normalRole(rule?.role ?? c.role)
-          ? { role: normalRole(rule?.role ?? c.role) as z.infer<typeof role> }
-          : {}),
+        // roles as the reader gives them: Promoted/Unpromoted, whatever spelling the CIB has
+        ...((rule?.role ?? c.role) ? { role: (rule?.role ?? c.role) as z.infer<typeof role> } : {}),
         ...(d.type === "location" && d.resourceDiscovery ? { resourceDiscovery: d.resourceDiscovery } : {}),
       };
     }
@@ -319,12 +352,8 @@ export function constraintAsLive(live: LiveCluster, declared: ConstraintOutputs)
         resource: c.rsc ?? "",
         withResource: c.withRsc ?? "",
         score: keepSpelling(d, "score", normalScore(c.score) ?? "INFINITY"),
-        ...(normalRole(c.rscRole) && normalRole(c.rscRole) !== "Started"
-          ? { resourceRole: normalRole(c.rscRole) as "Promoted" }
-          : {}),
-        ...(normalRole(c.withRscRole) && normalRole(c.withRscRole) !== "Started"
-          ? { withRole: normalRole(c.withRscRole) as "Promoted" }
-          : {}),
+        ...(c.rscRole && c.rscRole !== "Started" ? { resourceRole: c.rscRole as "Promoted" } : {}),
+        ...(c.withRscRole && c.withRscRole !== "Started" ? { withRole: c.withRscRole as "Promoted" } : {}),
       };
   }
 }
@@ -403,10 +432,11 @@ export const constraintLifecycle = {
     // an existing one on resources still held is an interrupted run's (pushed, its reply lost):
     // taken over, as with adopt
     const takeOver = madeByHeldRuns(before, resourcesOf(c.constraint));
+    const syntax = constraintSyntax(await pcsFactsOf(pool, target));
     let outcome = await writer.create(
       {
         owner: owner(c),
-        argvs: [createArgv(c.constraintId, c.constraint)],
+        argvs: [createArgv(c.constraintId, c.constraint, syntax)],
         phase: 1,
         needs: resourcesOf(c.constraint),
       },
@@ -421,7 +451,7 @@ export const constraintLifecycle = {
     ) {
       outcome = await writer.submit({
         owner: owner(c),
-        argvs: [deleteArgv(c.constraintId), createArgv(c.constraintId, c.constraint)],
+        argvs: [deleteArgv(c.constraintId), createArgv(c.constraintId, c.constraint, syntax)],
         phase: 1,
       });
       ruleResolved = ruleResolvedOf(outcome.live, c.constraintId);
@@ -440,11 +470,12 @@ export const constraintLifecycle = {
   async update(pool: SshPool, _id: string, _olds: ConstraintOutputs, news: ConstraintInputs) {
     const target = targetOf(news.runOn);
     const exists = (await sharedLive(pool, target)).cib?.constraints.some((c) => c.id === news.constraintId);
+    const syntax = constraintSyntax(await pcsFactsOf(pool, target));
     const outcome = await writerFor(pool, target).submit({
       owner: owner(news),
       argvs: [
         ...(exists ? [deleteArgv(news.constraintId)] : []),
-        createArgv(news.constraintId, news.constraint),
+        createArgv(news.constraintId, news.constraint, syntax),
       ],
       phase: 1,
       needs: resourcesOf(news.constraint),

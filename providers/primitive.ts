@@ -5,6 +5,7 @@ import { OPERATION_OPTIONS, typedOptions } from "./pcs-options";
 import { z } from "zod";
 import { isUnicodeText, NOT_UNICODE } from "./check";
 import { NvPairs, Operation, Primitive } from "./cib/model";
+import { normalRole } from "./cib/roles";
 import { HOLD_MARK } from "./writer/cluster-writer";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -108,10 +109,6 @@ export function durationMs(text: string): number {
   const m = DURATION.exec(text.trim());
   return m ? Number(m[1]) * UNIT_MS[m[2] ?? "s"] : NaN;
 }
-
-/** Pacemaker ≥2.1 names roles Promoted/Unpromoted; the CIB may still say Master/Slave. */
-export const normalRole = (r: string | undefined): string | undefined =>
-  r === "Master" ? "Promoted" : r === "Slave" ? "Unpromoted" : r;
 
 export function operationKey(op: { name: string; interval: string; role?: string }): string {
   return `${op.name}/${durationMs(op.interval)}/${normalRole(op.role) ?? ""}`;

@@ -86,12 +86,16 @@ export async function check(
 ): Promise<{ inputs: Props; failures: CheckFailure[] }> {
   const lifecycle = lifecycleOf(kind);
   const { inputs, failures } = checkInputs(lifecycle.schema, own(news));
-  const agentRefusals = inputs && !failures.length ? await agentFailures(kind, own(olds), inputs) : [];
+  const [agentRefusals, nodeRefusals] = await Promise.all([
+    inputs && !failures.length ? agentFailures(kind, own(olds), inputs) : [],
+    // what depends on the node's pcs and Pacemaker (raw inputs: runOn may not be known yet)
+    !failures.length && "checkOnNode" in lifecycle ? lifecycle.checkOnNode(pool, own(olds), own(news)) : [],
+  ]);
   // a kind that stores its inputs as given (no defaults: a smaller state) parses them where it uses them
   const stored = inputs && !("storesGivenInputs" in lifecycle) ? inputs : own(news);
   return {
     inputs: withoutUndefined(stored),
-    failures: [...failures, ...agentRefusals].map((f) => refusal(kind, f)),
+    failures: [...failures, ...agentRefusals, ...nodeRefusals].map((f) => refusal(kind, f)),
   };
 }
 

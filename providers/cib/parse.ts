@@ -12,6 +12,7 @@ import {
   ResourceSet,
   Rule,
 } from "./model";
+import { normalRole, withNormalTargetRole } from "./roles";
 
 // Elements that may repeat are always arrays, so one shape serves one or many.
 const repeated = new Set([
@@ -84,7 +85,14 @@ function operation(op: Xml): Operation {
   delete rest.instance_attributes;
   const options: NvPairs = {};
   for (const [k, v] of Object.entries(rest)) if (typeof v === "string") options[k] = v;
-  return { id, name, interval, ...(timeout ? { timeout } : {}), ...(role ? { role } : {}), options };
+  return {
+    id,
+    name,
+    interval,
+    ...(timeout ? { timeout } : {}),
+    ...(role ? { role: normalRole(role) } : {}),
+    options,
+  };
 }
 
 function primitive(x: Xml, parent?: string): Primitive {
@@ -94,7 +102,7 @@ function primitive(x: Xml, parent?: string): Primitive {
     id: x.id,
     agent,
     instance: nvpairs(x.instance_attributes),
-    meta: nvpairs(x.meta_attributes),
+    meta: withNormalTargetRole(nvpairs(x.meta_attributes)),
     operations: list(x.operations?.op).map(operation),
     ...(parent ? { parent } : {}),
   };
@@ -109,7 +117,7 @@ function resources(root: Xml): Map<string, CibResource> {
       kind: "group",
       id: g.id,
       members: members.map((m) => m.id),
-      meta: nvpairs(g.meta_attributes),
+      meta: withNormalTargetRole(nvpairs(g.meta_attributes)),
       ...(parent ? { parent } : {}),
     });
     return g.id;
@@ -121,7 +129,7 @@ function resources(root: Xml): Map<string, CibResource> {
     ...list(root?.clone).map((c) => [c, false]),
     ...list(root?.master).map((c) => [c, true]),
   ]) {
-    const meta = nvpairs(c.meta_attributes);
+    const meta = withNormalTargetRole(nvpairs(c.meta_attributes));
     let child: string;
     const inner = list(c.primitive)[0];
     if (inner) {
@@ -141,6 +149,7 @@ function sets(x: Xml): ResourceSet[] {
     const { id, resource_ref, ...rest } = s;
     const options: NvPairs = {};
     for (const [k, v] of Object.entries(rest)) if (typeof v === "string") options[k] = v;
+    if (options.role !== undefined) options.role = normalRole(options.role);
     return { id, resources: list(resource_ref).map((r) => r.id), options };
   });
 }
@@ -149,7 +158,7 @@ function rules(x: Xml): Rule[] {
   return list(x.rule).map((r) => ({
     id: r.id,
     ...(r.score !== undefined ? { score: r.score } : {}),
-    ...(r.role !== undefined ? { role: r.role } : {}),
+    ...(r.role !== undefined ? { role: normalRole(r.role) } : {}),
     ...(r["boolean-op"] ? { booleanOp: r["boolean-op"] } : {}),
     expressions: [...list(r.expression), ...list(r.date_expression)].map((e) => {
       const out: NvPairs = {};
@@ -172,7 +181,7 @@ function constraints(root: Xml): Constraint[] {
       ...opt("rscPattern", c["rsc-pattern"]),
       ...opt("node", c.node),
       ...opt("score", c.score),
-      ...opt("role", c.role),
+      ...opt("role", normalRole(c.role)),
       rules: rules(c),
       sets: sets(c),
     });
@@ -197,8 +206,8 @@ function constraints(root: Xml): Constraint[] {
       ...opt("rsc", c.rsc),
       ...opt("withRsc", c["with-rsc"]),
       ...opt("score", c.score),
-      ...opt("rscRole", c["rsc-role"]),
-      ...opt("withRscRole", c["with-rsc-role"]),
+      ...opt("rscRole", normalRole(c["rsc-role"])),
+      ...opt("withRscRole", normalRole(c["with-rsc-role"])),
       sets: sets(c),
     });
   }

@@ -1,5 +1,6 @@
 // `crm_mon --output-as=xml`: who is online, the DC, quorum, and where resources run.
 import { XMLParser } from "fast-xml-parser";
+import { normalRole } from "./roles";
 
 export interface ClusterStatus {
   dc: string | null;
@@ -23,7 +24,7 @@ function collect(resources: Record<string, { node: string; role: string }[]>, r:
   // clone instances are reported as "id:0"…; the configured id is before the colon
   const id = String(r.id).replace(/:\d+$/, "");
   for (const n of r.node ?? []) {
-    if (r.active === "true") (resources[id] ??= []).push({ node: n.name, role: r.role });
+    if (r.active === "true") (resources[id] ??= []).push({ node: n.name, role: normalRole(r.role) });
   }
 }
 

@@ -1,7 +1,11 @@
 // Constraint without a cluster: inputs and default ids, the pcs argv for every form, and how the
 // constraints pcs wrote on a lab cluster (cib-objects.xml) read back — as declared, with drift on
 // the right field. Rule and set constraints are in the XML `pcs -f` (0.11) wrote for these argv.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { checkInputs } from "../../../providers/check";
+import { parseCib } from "../../../providers/cib/parse";
+import { parseOptionFacts } from "../../../providers/node-facts";
 import { cibXml, liveFrom, runOn } from "../../support/cib-fixtures";
 import {
   constraintAsLive,
@@ -9,10 +13,13 @@ import {
   ConstraintInputs,
   constraintInputsSchema,
   ConstraintOutputs,
+  ConstraintSpec,
+  constraintSyntax,
   createArgv,
   defaultId,
   deleteArgv,
   normalScore,
+  PCS_0_11_SYNTAX,
   ruleAsText,
   ruleResolvedOf,
   score,
@@ -621,5 +628,95 @@ describe("diff", () => {
     expect(
       constraintDiff(current, { ...declared.order, runOn: { ...declared.order.runOn, port: 2222 } }),
     ).toEqual(inPlace);
+  });
+});
+
+describe("the form each pcs wants", () => {
+  // Captured: these specs' createArgv for each pcs, run with `pcs -f` on a file from `cibadmin
+  // --empty` (Debian 12: pcs 0.11.5; a Debian 13 root: pcs 0.12.0.2), each command with what pcs
+  // printed, then the constraints pcs wrote. The syntax comes from the node's capability ids.
+  const specs: [string, ConstraintSpec][] = [
+    ["L1", { type: "location", resource: "A", node: "node1", score: "100" }],
+    ["L2", { type: "location", resource: "A", node: "node2", score: "-50", resourceDiscovery: "never" }],
+    ["R1", { type: "location", resource: "A", rule: "#uname eq node1 and pingd gt 0", score: "10" }],
+    [
+      "R2",
+      {
+        type: "location",
+        resource: "B-clone",
+        rule: "#uname  eq node2",
+        score: "INFINITY",
+        role: "Promoted",
+      },
+    ],
+    ["C1", { type: "colocation", resource: "A", withResource: "B-clone", withRole: "Promoted", score: "50" }],
+    [
+      "C2",
+      {
+        type: "colocation",
+        resource: "A",
+        withResource: "B-clone",
+        resourceRole: "Unpromoted",
+        withRole: "Promoted",
+        score: "-20",
+      },
+    ],
+    [
+      "O1",
+      {
+        type: "order",
+        first: "B-clone",
+        then: "A",
+        firstAction: "promote",
+        thenAction: "start",
+        kind: "Mandatory",
+        symmetrical: true,
+      },
+    ],
+  ];
+  const fixture = (dir: string, name: string) =>
+    readFileSync(path.join(__dirname, "fixtures", dir, name), "utf8");
+  const captured = (version: string) => {
+    const text = fixture("constraints", `pcs-${version}.txt`);
+    const commands = text
+      .split("\n")
+      .filter((l) => l.startsWith("== pcs "))
+      .map((l) => [...l.slice("== pcs ".length).matchAll(/'([^']*)'/g)].map((m) => m[1]));
+    const xml = text.slice(text.indexOf("<constraints>"));
+    return { text, commands, cib: parseCib(`<cib><configuration>${xml}</configuration></cib>`) };
+  };
+  const syntaxOf = (facts: string) =>
+    constraintSyntax(parseOptionFacts("node1", fixture("node-facts", facts))!.pcs);
+
+  test.each([
+    ["0.11.5", "pcs-0.11.5-pacemaker-2.1.5.txt", PCS_0_11_SYNTAX],
+    [
+      "0.12.0.2",
+      "pcs-0.12.0.2-pacemaker-3.0.0.txt",
+      { locationScoreOption: true, colocationScoreOption: true, ruleAsOneArgument: true },
+    ],
+  ])("pcs %s: the argv built, what pcs made of it", (version, facts, expected) => {
+    const syntax = syntaxOf(facts);
+    expect(syntax).toEqual(expected);
+    const { text, commands, cib } = captured(version);
+    expect(specs.map(([id, c]) => createArgv(id, c, syntax))).toEqual(commands);
+    // pcs 0.12's deprecations are not met; pcs 0.11 takes a bare negative number with a warning
+    expect(text).not.toMatch(/standalone value is deprecated|rule as multiple arguments is deprecated/);
+    expect(text).not.toMatch(/^Error/m);
+    const live = { corosync: null, cib, status: null, enabled: true };
+    for (const [id, c] of specs) {
+      const declaredHere: ConstraintOutputs = {
+        ...parse({ constraintId: id, constraint: c }),
+        ruleResolved: null,
+      };
+      const ruleResolved = ruleResolvedOf(live, id);
+      const read = constraintAsLive(live, { ...declaredHere, ruleResolved });
+      // as declared, the rule's own spelling included
+      expect([id, read]).toEqual([id, c]);
+    }
+  });
+
+  test("a pcs that could not be asked gets the form every pcs takes", () => {
+    expect(constraintSyntax(null)).toEqual(PCS_0_11_SYNTAX);
   });
 });
