@@ -1,6 +1,9 @@
 // Node: one cluster machine reached over ssh. Pins its host key, and prepares it the way the
 // course does: hostname, /etc/hosts entries for the cluster, packages, the high-availability
-// firewalld service, the hacluster password, pcsd enabled and running.
+// firewalld service, the hacluster password, pcsd enabled and running. Packages come the way each
+// family ships them: on the RHEL family from the High Availability repository, enabled for the
+// install as the course does (`dnf --enablerepo=highavailability install pacemaker pcs`); fence
+// agents from their own packages where they are split (RHEL, Debian 13), else from fence-agents.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isUnicodeText, NOT_UNICODE } from "./check";
@@ -18,6 +21,8 @@ import { SshPool, SshTarget } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
 
+const FENCE_AGENT = /^fence_[a-z0-9_]{1,64}$/;
+
 export const nodeInputsSchema = z
   .object({
     ...connectionFields,
@@ -28,6 +33,14 @@ export const nodeInputsSchema = z
         z
           .string()
           .regex(/^[a-z0-9][a-z0-9+.-]{0,254}$/, "a Debian or RPM package name (255 characters at most)"),
+      )
+      .default([]),
+    /** Fence agents the node needs (fence_virsh, fence_ipmilan…): installed from the family's package. */
+    fenceAgents: z
+      .array(
+        z
+          .string()
+          .regex(FENCE_AGENT, "a fence agent's name such as fence_virsh (fence_, then a-z, 0-9, '_')"),
       )
       .default([]),
     openFirewall: z.boolean().default(true),
@@ -50,7 +63,12 @@ export interface NodeFacts {
   os: string;
   liveHostname: string;
   liveHosts: { address: string; names: string[] }[];
+  /** The declared packages installed (fence-agents: or the family's package of every agent). */
   packagesInstalled: string[];
+  /** The declared fence agents present in /usr/sbin. */
+  fenceAgentsInstalled: string[];
+  /** How the node installs packages: "rhel" (dnf), "debian" (apt), "" (neither found). */
+  packageFamily: PackageFamily;
   pcsVersion: string;
   pacemakerVersion: string;
   corosyncVersion: string;
@@ -64,15 +82,58 @@ export interface NodeFacts {
 
 export type NodeOutputs = NodeInputs & NodeFacts;
 
+// ---- package families ----------------------------------------------------------------------------
+
+export type PackageFamily = "rhel" | "debian" | "";
+
+/**
+ * Fence agents shipped in a package not named after them (fence-agents.spec.in at 4.16, whose
+ * names RHEL and Debian 13 use); the others are in fence-agents-NAME (fence_ilo_ssh: ilo-ssh).
+ */
+const AGENT_PACKAGES: Record<string, string> = {
+  fence_tripplite_snmp: "apc-snmp",
+  fence_evacuate: "compute",
+  fence_epsr2: "eps",
+  fence_ilo: "ilo2",
+  fence_ilo3_ssh: "ilo-ssh",
+  fence_ilo4_ssh: "ilo-ssh",
+  fence_ilo5_ssh: "ilo-ssh",
+  fence_idrac: "ipmilan",
+  fence_ilo3: "ipmilan",
+  fence_ilo4: "ipmilan",
+  fence_ilo5: "ipmilan",
+  fence_imm: "ipmilan",
+  fence_ipmilanplus: "ipmilan",
+  fence_zvmip: "zvm",
+};
+
+/** The split package that ships an agent: fence_virsh is in fence-agents-virsh. */
+export const splitAgentPackage = (agent: string): string =>
+  `fence-agents-${Object.hasOwn(AGENT_PACKAGES, agent) ? AGENT_PACKAGES[agent] : agent.slice("fence_".length).replace(/_/g, "-")}`;
+
+/** RHEL has no fence-agents package: its fence-agents-all installs every agent, as Debian's does. */
+const rhelPackage = (p: string): string => (p === "fence-agents" ? "fence-agents-all" : p);
+
+/** The names the read asks about: the declared ones, and the RHEL family's name of each. */
+const packagesToRead = (packages: string[]): string[] => [
+  ...new Set([...packages, ...packages.map(rhelPackage)]),
+];
+
+/** Whether a declared package is installed on a node of this family. */
+export const packageInstalled = (family: PackageFamily, p: string, installed: string[]): boolean =>
+  installed.includes(family === "rhel" ? rhelPackage(p) : p) || installed.includes(p);
+
 // ---- remote commands ----------------------------------------------------------------------------
 
 const HOSTS_BEGIN = "# BEGIN pcmk-lab managed hosts";
 const HOSTS_END = "# END pcmk-lab managed hosts";
 
-// Reads every fact in one round trip. Package names arrive as "$@"; the declared password, if
-// any, on stdin: it is compared on the node with the shadow hash, which never leaves the node.
+// Reads every fact in one round trip. Package names arrive as "$@" ("package:NAME"), fence agents
+// as "agent:NAME"; the declared password, if any, on stdin: it is compared on the node with the
+// shadow hash, which never leaves the node.
 const READ_SCRIPT = `
 . /etc/os-release 2>/dev/null; echo "os=$PRETTY_NAME"
+if command -v dnf >/dev/null; then echo family=rhel; elif command -v apt-get >/dev/null; then echo family=debian; fi
 echo "hostname=$(hostname -f 2>/dev/null || hostname)"
 echo "pcs=$(pcs --version 2>/dev/null)"
 echo "pacemaker=$(pacemakerd --version 2>/dev/null | sed -n '1s/^Pacemaker //p')"
@@ -83,9 +144,13 @@ if command -v firewall-cmd >/dev/null && firewall-cmd --state >/dev/null 2>&1; t
 else echo firewalld=absent; fi
 systemctl is-enabled pcsd >/dev/null 2>&1 && echo pcsdEnabled=true
 systemctl is-active pcsd >/dev/null 2>&1 && echo pcsdRunning=true
-for p in "$@"; do
-  if dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || rpm -q "$p" >/dev/null 2>&1
-  then echo "installed=$p"; fi
+for a in "$@"; do
+  case "$a" in
+  package:*) p=\${a#package:}
+    if dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || rpm -q "$p" >/dev/null 2>&1
+    then echo "installed=$p"; fi ;;
+  agent:*) [ -x "/usr/sbin/\${a#agent:}" ] && echo "agent=\${a#agent:}" ;;
+  esac
 done
 sed -n '/^${HOSTS_BEGIN}$/,/^${HOSTS_END}$/p' /etc/hosts | sed '1d;$d' | sed 's/^/hosts=/'
 if IFS= read -r pw; then
@@ -112,9 +177,25 @@ sed '/^${HOSTS_BEGIN}$/,/^${HOSTS_END}$/d' /etc/hosts >"$tmp" &&
 if [ -n "$block" ]; then printf '%s\\n%s\\n%s\\n' '${HOSTS_BEGIN}' "$block" '${HOSTS_END}' >>"$tmp"; fi &&
 cat "$tmp" >/etc/hosts; rc=$?; rm -f "$tmp"; exit $rc`;
 
-const INSTALL_PACKAGES = `
-if command -v dnf >/dev/null; then dnf install -y "$@"
-else DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"; fi`;
+// The High Availability repository, off by default: "highavailability" on CentOS Stream, Rocky and
+// Alma 9 and 10, rhel-N-for-ARCH-highavailability-rpms on RHEL (its subscription's repository file);
+// Fedora has none (pcs is in its own repositories). A fence agent is asked for by its file, which
+// dnf resolves to the package that ships it.
+const DNF_INSTALL = `
+ha=$(dnf -q repolist --all 2>/dev/null | awk '{print $1}' |
+  grep -E '^(highavailability|rhel-[0-9]+-for-[a-z0-9_]+-highavailability-rpms)$' | paste -sd, -)
+dnf install -y \${ha:+"--enablerepo=$ha"} "$@"`;
+
+// Arguments up to "--" are packages; after it, each agent's split package (fence-agents-virsh…),
+// which only releases that split fence-agents have (Debian 13, not 12): else fence-agents.
+const APT_INSTALL = `
+seen=; for a in "$@"; do
+  shift
+  if [ "$a" = -- ]; then seen=1; continue; fi
+  if [ -z "$seen" ] || apt-cache show "$a" >/dev/null 2>&1; then set -- "$@" "$a"
+  else case " $* " in *" fence-agents "*) ;; *) set -- "$@" fence-agents ;; esac; fi
+done
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"`;
 
 const OPEN_FIREWALL = `firewall-cmd --permanent --add-service=high-availability && firewall-cmd --add-service=high-availability`;
 
@@ -126,12 +207,21 @@ export interface NodeCommand {
   stdin: string | Secret;
 }
 
-/** The read of every fact: package names as arguments, the declared password on stdin. */
+/** The read of every fact: packages and agents as arguments, the declared password on stdin. */
 export const readCommand = (inputs: NodeInputs): NodeCommand => ({
-  argv: sh(READ_SCRIPT, ...inputs.packages),
+  argv: sh(
+    READ_SCRIPT,
+    ...packagesToRead(inputs.packages).map((p) => `package:${p}`),
+    ...inputs.fenceAgents.map((a) => `agent:${a}`),
+  ),
   stdin: inputs.haclusterPassword ? new Secret(inputs.haclusterPassword + "\n") : "",
 });
-export const installArgv = (packages: string[]): string[] => sh(INSTALL_PACKAGES, ...packages);
+/** Packages and fence agents installed the family's way (apt's when the family is not known). */
+export function installArgv(packages: string[], agents: string[] = [], family: PackageFamily = ""): string[] {
+  if (family === "rhel")
+    return sh(DNF_INSTALL, ...packages.map(rhelPackage), ...agents.map((a) => `/usr/sbin/${a}`));
+  return sh(APT_INSTALL, ...packages, "--", ...agents.map(splitAgentPackage));
+}
 export const hostnameArgv = (hostname: string): string[] => sh(SET_HOSTNAME, hostname);
 /** The managed block of /etc/hosts, written from stdin (empty hosts: the block is removed). */
 export const hostsCommand = (hosts: NodeInputs["hosts"]): NodeCommand => ({
@@ -154,6 +244,8 @@ export function parseFacts(text: string): Omit<NodeFacts, "hostKeyFingerprint"> 
     liveHostname: "",
     liveHosts: [],
     packagesInstalled: [],
+    fenceAgentsInstalled: [],
+    packageFamily: "",
     pcsVersion: "",
     pacemakerVersion: "",
     corosyncVersion: "",
@@ -198,6 +290,12 @@ export function parseFacts(text: string): Omit<NodeFacts, "hostKeyFingerprint"> 
       case "installed":
         facts.packagesInstalled.push(value);
         break;
+      case "agent":
+        facts.fenceAgentsInstalled.push(value);
+        break;
+      case "family":
+        facts.packageFamily = value === "rhel" || value === "debian" ? value : "";
+        break;
       case "hosts": {
         const [addr, ...names] = value.trim().split(/\s+/);
         if (addr) facts.liveHosts.push({ address: addr, names });
@@ -215,8 +313,9 @@ export async function readNode(pool: SshPool, inputs: NodeInputs, pinned?: strin
   const target = targetOf(inputs, pinned);
   const hostKeyFingerprint = await pool.hostKeyFingerprint(target);
   const { argv, stdin } = readCommand(inputs);
-  const out = await pool.run(target, argv, { stdin });
-  return { hostKeyFingerprint, ...parseFacts(out) };
+  const facts = parseFacts(await pool.run(target, argv, { stdin }));
+  const installed = (p: string) => packageInstalled(facts.packageFamily, p, facts.packagesInstalled);
+  return { hostKeyFingerprint, ...facts, packagesInstalled: inputs.packages.filter(installed) };
 }
 
 // ---- diff and lifecycle ----------------------------------------------------------------------------
@@ -230,6 +329,8 @@ export function nodeDrift(live: Partial<NodeOutputs>, declared: NodeInputs): (ke
   if (declared.hostname && live.liveHostname !== declared.hostname) drift.push("hostname");
   if (hostsText(live.liveHosts ?? []) !== hostsText(declared.hosts)) drift.push("hosts");
   if (declared.packages.some((p) => !(live.packagesInstalled ?? []).includes(p))) drift.push("packages");
+  if (declared.fenceAgents.some((a) => !(live.fenceAgentsInstalled ?? []).includes(a)))
+    drift.push("fenceAgents");
   if (declared.openFirewall && live.firewalld === "running" && !live.haServiceOpen)
     drift.push("openFirewall");
   if (declared.pcsd && !(live.pcsdEnabled && live.pcsdRunning)) drift.push("pcsd");
@@ -254,8 +355,11 @@ export function nodeDiff(olds: NodeOutputs, news: NodeInputs): { changes: boolea
 async function converge(pool: SshPool, inputs: NodeInputs, live: NodeFacts): Promise<void> {
   const target = targetOf(inputs, live.hostKeyFingerprint);
   const todo = nodeDrift(live, inputs);
-  const missing = inputs.packages.filter((p) => !live.packagesInstalled.includes(p));
-  if (todo.includes("packages")) await pool.run(target, installArgv(missing), { timeoutMs: 1_800_000 });
+  if (todo.includes("packages") || todo.includes("fenceAgents")) {
+    const packages = inputs.packages.filter((p) => !live.packagesInstalled.includes(p));
+    const agents = inputs.fenceAgents.filter((a) => !live.fenceAgentsInstalled.includes(a));
+    await pool.run(target, installArgv(packages, agents, live.packageFamily), { timeoutMs: 1_800_000 });
+  }
   if (todo.includes("hostname")) await pool.run(target, hostnameArgv(inputs.hostname!));
   if (todo.includes("hosts")) {
     const { argv, stdin } = hostsCommand(inputs.hosts);
@@ -321,6 +425,8 @@ export class Node extends DynamicResource {
   declare readonly hostKeyFingerprint: pulumi.Output<string>;
   declare readonly os: pulumi.Output<string>;
   declare readonly liveHostname: pulumi.Output<string>;
+  declare readonly packageFamily: pulumi.Output<string>;
+  declare readonly fenceAgentsInstalled: pulumi.Output<string[]>;
   declare readonly pcsVersion: pulumi.Output<string>;
   declare readonly pacemakerVersion: pulumi.Output<string>;
   declare readonly corosyncVersion: pulumi.Output<string>;
@@ -353,6 +459,8 @@ export class Node extends DynamicResource {
       hostKeyFingerprint: undefined,
       os: undefined,
       liveHostname: undefined,
+      packageFamily: undefined,
+      fenceAgentsInstalled: undefined,
       pcsVersion: undefined,
       pacemakerVersion: undefined,
       corosyncVersion: undefined,
