@@ -12,7 +12,7 @@ import { LiveCluster, readLive } from "./cib/live";
 import { sharedLive } from "./cib/snapshot";
 import { CLUSTER_PROPERTIES, optionIssues, TOTEM_OPTIONS, ValueType } from "./pcs-options";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
-import { notice, OptionFacts, optionFactsOf, withinMs } from "./node-facts";
+import { Answer, notice, optionFactsOf, withinMs } from "./node-facts";
 import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
 import { xmlValue } from "./primitive";
 import { SshPool, SshTarget } from "./transport/ssh";
@@ -175,7 +175,7 @@ const judged = (
   }));
 
 export const builtInNotice = (cluster: string, why: string): string =>
-  `Cluster '${cluster}': ${why}: its totem options and cluster properties were checked against the ` +
+  `pcmk-lab: Cluster '${cluster}': ${why}: its totem options and cluster properties were checked against the ` +
   "lists built in (pcs 0.11.5 and 0.12.0.2, Pacemaker 2.1.5 and 3.0.0); the node's pcs judges them at up";
 
 /**
@@ -192,13 +192,19 @@ export async function optionFailures(
   const properties = changedOptions(olds.properties, news.properties);
   if (!Object.keys(totem).length && !Object.keys(properties).length) return [];
   const runOn = connectionSchema.safeParse(news.runOn);
-  const facts: OptionFacts | null = runOn.success
-    ? await withinMs(optionFactsOf(pool, targetOf(runOn.data)), FACTS_WAIT_MS)
-    : null;
-  if (!facts) {
+  const late: Answer = { facts: null, why: `no answer within ${FACTS_WAIT_MS / 1000} s` };
+  const answer: Answer = runOn.success
+    ? await withinMs(optionFactsOf(pool, targetOf(runOn.data)), FACTS_WAIT_MS, late)
+    : { facts: null, why: "runOn is not known until apply" };
+  const facts = answer.facts;
+  if (!answer.facts) {
     const cluster = news.name === UNKNOWN ? "(name not known yet)" : String(news.name);
-    const why = runOn.success ? `${runOn.data.host} could not be asked` : "runOn is not known until apply";
-    notice(builtInNotice(cluster, why));
+    notice(
+      builtInNotice(
+        cluster,
+        runOn.success ? `${runOn.data.host} could not be asked (${answer.why})` : answer.why,
+      ),
+    );
   }
   const who = facts ? `pcs ${facts.pcs.version} on ${facts.pcs.host}` : "pcs";
   return [

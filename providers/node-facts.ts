@@ -11,7 +11,7 @@ import {
   TOTEM_OPTIONS,
   ValueType,
 } from "./pcs-options";
-import { keyOf, nameOf, SshPool, SshTarget } from "./transport/ssh";
+import { keyOf, nameOf, RemoteCommandError, SshPool, SshTarget } from "./transport/ssh";
 
 /** pcs's version and what it says it can do (pcsd/capabilities.xml's in-pcs ids). */
 export interface PcsFacts {
@@ -141,9 +141,13 @@ export function parseOptionFacts(host: string, text: string): OptionFacts | null
 /** Who is asked for a host's facts (tests without nodes answer none). */
 export type OptionFactsSource = (pool: SshPool, target: SshTarget) => Promise<OptionFacts | null>;
 
-async function askNode(pool: SshPool, target: SshTarget): Promise<OptionFacts | null> {
+/** The facts command over ssh (a connection or command failure rejects). */
+export async function askNode(pool: SshPool, target: SshTarget): Promise<OptionFacts | null> {
   return parseOptionFacts(nameOf(target), await pool.run(target, FACTS_ARGV));
 }
+
+/** The facts, or why there are none (for the user: the check then uses the built-in lists). */
+export type Answer = { facts: OptionFacts } | { facts: null; why: string };
 
 let source: OptionFactsSource = askNode;
 let notify = (line: string): void => void process.stderr.write(`warning: ${line}\n`);
@@ -160,7 +164,7 @@ export function useNodeFacts(answer: OptionFactsSource, notices?: (line: string)
   noticed.clear();
 }
 
-const optionFacts = new Map<string, Promise<OptionFacts | null>>();
+const optionFacts = new Map<string, Promise<Answer>>();
 const pcsFacts = new Map<string, Promise<PcsFacts | null>>();
 const noticed = new Set<string>();
 
@@ -171,15 +175,24 @@ export function notice(line: string): void {
   notify(line);
 }
 
-/** A host's option facts, asked once per process; null when it could not be asked. */
-export function optionFactsOf(pool: SshPool, target: SshTarget): Promise<OptionFacts | null> {
+/** Why a node could not be asked, in a line (not the facts command's text, which is long). */
+const whyNot = (err: Error): string =>
+  err instanceof RemoteCommandError
+    ? `the facts command failed${err.stderr ? `: ${err.stderr.trim().split("\n")[0]}` : ""}`
+    : err.message.trim().split("\n")[0];
+
+/** A host's option facts, asked once per process, or why it could not be asked. */
+export function optionFactsOf(pool: SshPool, target: SshTarget): Promise<Answer> {
   const key = keyOf(target);
-  let facts = optionFacts.get(key);
-  if (!facts) {
-    facts = source(pool, target).catch(() => null);
-    optionFacts.set(key, facts);
+  let answer = optionFacts.get(key);
+  if (!answer) {
+    answer = source(pool, target).then(
+      (facts): Answer => (facts ? { facts } : { facts: null, why: "its pcs did not answer `pcs --version`" }),
+      (err: Error): Answer => ({ facts: null, why: whyNot(err) }),
+    );
+    optionFacts.set(key, answer);
   }
-  return facts;
+  return answer;
 }
 
 /**
@@ -189,7 +202,7 @@ export function optionFactsOf(pool: SshPool, target: SshTarget): Promise<OptionF
 export async function pcsFactsOf(pool: SshPool, target: SshTarget): Promise<PcsFacts | null> {
   const key = keyOf(target);
   const options = await optionFacts.get(key);
-  if (options) return options.pcs;
+  if (options?.facts) return options.facts.pcs;
   let facts = pcsFacts.get(key);
   if (!facts) {
     facts = pool
@@ -203,10 +216,10 @@ export async function pcsFactsOf(pool: SshPool, target: SshTarget): Promise<PcsF
   return answer;
 }
 
-/** The answer, or null once `ms` have passed (a node that does not answer holds no check up). */
-export const withinMs = <T>(p: Promise<T | null>, ms: number): Promise<T | null> =>
+/** The answer, or `late` once `ms` have passed (a node that does not answer holds no check up). */
+export const withinMs = <T>(p: Promise<T>, ms: number, late: T): Promise<T> =>
   new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(null), ms);
+    const timer = setTimeout(() => resolve(late), ms);
     void p.then((v) => {
       clearTimeout(timer);
       resolve(v);

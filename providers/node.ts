@@ -177,8 +177,8 @@ sed '/^${HOSTS_BEGIN}$/,/^${HOSTS_END}$/d' /etc/hosts >"$tmp" &&
 if [ -n "$block" ]; then printf '%s\\n%s\\n%s\\n' '${HOSTS_BEGIN}' "$block" '${HOSTS_END}' >>"$tmp"; fi &&
 cat "$tmp" >/etc/hosts; rc=$?; rm -f "$tmp"; exit $rc`;
 
-// The High Availability repository, off by default: "highavailability" on CentOS Stream, Rocky and
-// Alma 9 and 10, rhel-N-for-ARCH-highavailability-rpms on RHEL (its subscription's repository file);
+// The High Availability repository, off by default: "highavailability" on CentOS Stream 9 and 10
+// (and the rebuilds that follow it), rhel-N-for-ARCH-highavailability-rpms on RHEL 9 and 10;
 // Fedora has none (pcs is in its own repositories). A fence agent is asked for by its file, which
 // dnf resolves to the package that ships it.
 const DNF_INSTALL = `

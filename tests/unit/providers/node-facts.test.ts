@@ -2,10 +2,12 @@
 // command's own output (FACTS_ARGV), captured on Debian 12 (pcs 0.11.5, Pacemaker 2.1.5: no
 // `pcs property describe`, so the daemons' metadata) and in a Debian 13 root (pcs 0.12.0.2,
 // Pacemaker 3.0.0: pcs's JSON description).
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { builtInNotice, optionFailures } from "../../../providers/cluster";
 import {
+  askNode,
   OptionFacts,
   optionFactsOf,
   parseOptionFacts,
@@ -16,6 +18,7 @@ import {
 import { CLUSTER_PROPERTIES, TOTEM_OPTIONS } from "../../../providers/pcs-options";
 import { Secret } from "../../../providers/secrets";
 import { SshPool, SshTarget } from "../../../providers/transport/ssh";
+import { LoopbackSshd, startLoopbackSshd } from "../../support/loopback-sshd";
 
 const fixture = (name: string): string =>
   readFileSync(path.join(__dirname, "fixtures", "node-facts", name), "utf8");
@@ -149,7 +152,9 @@ describe("cluster properties and totem options at preview", () => {
     ]);
     await reasons({}, news);
     expect(asked).toEqual(["10.77.0.11"]); // once per host and process
-    expect(notices).toEqual([builtInNotice("c", "10.77.0.11 could not be asked")]);
+    expect(notices).toEqual([
+      builtInNotice("c", "10.77.0.11 could not be asked (its pcs did not answer `pcs --version`)"),
+    ]);
   });
 
   test("runOn not known until apply: the built-in lists, said so", async () => {
@@ -197,5 +202,56 @@ describe("asking", () => {
     expect((await pcsFactsOf(pool, other))?.version).toBe("0.11.5");
     expect(await pcsFactsOf(pool, other)).toBeTruthy();
     expect(commands).toEqual([["pcs", "--version", "--full"]]);
+  });
+});
+
+describe("over ssh, on this host's pcs (a loopback sshd)", () => {
+  let sshd: LoopbackSshd;
+  let pool: SshPool;
+  let target: SshTarget;
+  const hostPcs = spawnSync("pcs", ["--version"], { encoding: "utf8" }).stdout.trim();
+
+  beforeAll(async () => {
+    sshd = await startLoopbackSshd();
+    pool = new SshPool({ connectRetries: 0 });
+    target = { host: "127.0.0.1", port: sshd.port, privateKey: sshd.clientKey, label: "node1" };
+  });
+  afterAll(async () => {
+    pool.close();
+    await sshd.close();
+  });
+
+  test("one command gives pcs's version, its properties and its totem options", async () => {
+    const notices: string[] = [];
+    useNodeFacts(askNode, (line) => notices.push(line));
+    const answer = await optionFactsOf(pool, target);
+    expect(answer.facts?.pcs.version).toBe(hostPcs);
+    expect(answer.facts?.totem).toEqual(TOTEM_OPTIONS);
+    expect(Object.keys(answer.facts?.properties ?? {})).toContain("stonith-enabled");
+    expect(await pcsFactsOf(pool, target)).toBe(answer.facts?.pcs);
+    expect(sshd.commands).toHaveLength(1);
+    // the check judges by them, and nothing is said
+    const failures = await optionFailures(
+      pool,
+      {},
+      {
+        ...cluster({ "stonith-enabled": "no" }),
+        runOn: { host: "127.0.0.1", port: sshd.port, privateKey: sshd.clientKey.reveal() },
+      },
+    );
+    expect(failures).toEqual([]);
+    expect(notices).toEqual([]);
+  });
+
+  test("a node that refuses the connection: why, in the notice", async () => {
+    const notices: string[] = [];
+    useNodeFacts(askNode, (line) => notices.push(line));
+    const closed = { host: "127.0.0.1", port: 1, privateKey: sshd.clientKey.reveal() };
+    await optionFailures(pool, {}, { ...cluster({ "stonith-enabled": "no" }), runOn: closed });
+    expect(notices).toEqual([
+      expect.stringMatching(
+        /^pcmk-lab: Cluster 'c': 127\.0\.0\.1 could not be asked \(cannot connect to 127\.0\.0\.1 port 1/,
+      ),
+    ]);
   });
 });
