@@ -255,3 +255,15 @@ describe("over ssh, on this host's pcs (a loopback sshd)", () => {
     ]);
   });
 });
+
+test("the learned names are the ones each pcs lets `pcs property set` change (its own error lists them)", () => {
+  const allowed = (file: string) => {
+    const text = fixture(file);
+    const list = /allowed options are: ([^\n]*), use --force/.exec(text)![1];
+    return [...list.matchAll(/'([^']+)'/g)].map((m) => m[1]).sort();
+  };
+  expect(allowed("property-set-pcs-0.11.5.txt")).toEqual(Object.keys(bookworm.properties).sort());
+  expect(allowed("property-set-pcs-0.12.0.2.txt")).toEqual(Object.keys(trixie.properties).sort());
+  expect(fixture("property-set-pcs-0.12.0.2.txt")).toMatch(/'poweroff' is not a valid stonith-action value/);
+  expect(fixture("property-set-pcs-0.11.5.txt")).toMatch(/'fence' is not a valid no-quorum-policy value/);
+});
