@@ -5,7 +5,7 @@ import { OPERATION_OPTIONS, typedOptions } from "./pcs-options";
 import { z } from "zod";
 import { isUnicodeText, NOT_UNICODE } from "./check";
 import { NvPairs, Operation, Primitive } from "./cib/model";
-import { normalRole } from "./cib/roles";
+import { isLegacyRole, normalRole } from "./cib/roles";
 import { HOLD_MARK } from "./writer/cluster-writer";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -44,7 +44,15 @@ export const attributeValue = xmlValue(4096).min(
   "not empty: pcs reads name= as 'remove name' (leave the key out)",
 );
 
-export const attributes = z.record(attributeName, attributeValue);
+// the reader gives Master/Slave as Promoted/Unpromoted (cib/roles.ts): declared so, it would drift
+export const attributes = z.record(attributeName, attributeValue).superRefine((a, ctx) => {
+  if (Object.hasOwn(a, "target-role") && isLegacyRole(a["target-role"]))
+    ctx.addIssue({
+      code: "custom",
+      path: ["target-role"],
+      message: "Promoted or Unpromoted: Pacemaker 3.0 no longer takes Master or Slave",
+    });
+});
 
 // Spaces only between number and unit: a newline or tab would not survive the XML attribute.
 const DURATION = /^(\d{1,9}) *(ms|msec|us|usec|s|sec|m|min|h|hr)?$/;

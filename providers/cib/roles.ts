@@ -1,17 +1,14 @@
 // Role names as Pacemaker 2.1 and later write them. Pacemaker 3.0 accepts only Promoted and
 // Unpromoted; a CIB written by an older Pacemaker (or by hand) may still say Master and Slave, in
-// any case (Pacemaker reads role names without regard to case). The reader gives every role in the
-// current spelling, so nothing compares an old name with a new one.
-const CURRENT: Record<string, string> = {
-  master: "Promoted",
-  slave: "Unpromoted",
-  promoted: "Promoted",
-  unpromoted: "Unpromoted",
-  started: "Started",
-  stopped: "Stopped",
-};
+// any case (Pacemaker reads role names without regard to case). The reader gives these in the
+// current names, so nothing compares an old name with a new one; other values stay as written
+// (a target-role given as "started" reads back as given).
+const CURRENT: Record<string, string> = { master: "Promoted", slave: "Unpromoted" };
 
-/** A role in the current spelling; a text that is no role is kept as it is. */
+/** Whether a text is one of the names Pacemaker 3.0 dropped (Master, Slave, in any case). */
+export const isLegacyRole = (role: string): boolean => Object.hasOwn(CURRENT, role.toLowerCase());
+
+/** A role in the current name: Master and Slave become Promoted and Unpromoted; others are kept. */
 export function normalRole(role: string): string;
 export function normalRole(role: string | undefined): string | undefined;
 export function normalRole(role: string | undefined): string | undefined {

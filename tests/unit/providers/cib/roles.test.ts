@@ -6,7 +6,9 @@ import * as path from "node:path";
 import { parseCib } from "../../../../providers/cib/parse";
 import { normalRole } from "../../../../providers/cib/roles";
 import { parseCrmMon } from "../../../../providers/cib/status";
+import { checkInputs } from "../../../../providers/check";
 import { constraintAsLive, constraintInputsSchema } from "../../../../providers/constraint";
+import { pcsResourceInputsSchema } from "../../../../providers/pcs-resource";
 
 const old = readFileSync(path.join(__dirname, "fixtures", "cib-old-roles.xml"), "utf8");
 const cib = parseCib(old);
@@ -66,8 +68,22 @@ test("target-role and crm_mon's roles too; any case; other words kept", () => {
   expect(["master", "SLAVE", "started", "Stopped", "Starting"].map((r) => normalRole(r))).toEqual([
     "Promoted",
     "Unpromoted",
-    "Started",
+    "started",
     "Stopped",
     "Starting",
+  ]);
+});
+
+test("what the providers write: a target-role of Master or Slave is refused at preview", () => {
+  const resource = (meta: Record<string, string>) =>
+    checkInputs(pcsResourceInputsSchema, {
+      runOn: { host: "10.77.0.11", privateKeyPath: "/dev/null" },
+      resourceId: "r",
+      agent: "ocf:pacemaker:Stateful",
+      metaAttributes: meta,
+    }).failures.filter((f) => f.property.startsWith("metaAttributes"));
+  expect(resource({ "target-role": "Promoted" })).toEqual([]);
+  expect(resource({ "target-role": "master" })).toEqual([
+    { property: "metaAttributes.target-role", reason: expect.stringMatching(/^Promoted or Unpromoted/) },
   ]);
 });
