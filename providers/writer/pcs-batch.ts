@@ -1,12 +1,22 @@
 // Runs batches of pcs steps on one node through one long-lived process (pcs_batch.py, fed on
-// stdin): each batch is applied to a copy of the CIB and pushed once (see the script).
+// stdin): each batch is applied to a copy of the CIB and pushed once (see the script). Which way
+// the process runs pcs (its fast or plain path) is pcs-path.ts's part.
 import { Cib } from "../cib/model";
 import { parseCib } from "../cib/parse";
 import { redact, Secret } from "../secrets";
-import { nameOf, RemoteProcess, SshPool, SshTarget } from "../transport/ssh";
+import { keyOf, nameOf, RemoteProcess, SshPool, SshTarget } from "../transport/ssh";
 import { pythonProgram } from "../transport/python-program";
 import { shellLine } from "../transport/shell";
 import { stat } from "../stats";
+import {
+  HelloListener,
+  helloLine,
+  helloOf,
+  PathHello,
+  pathAnnouncer,
+  RequestedPath,
+  requestedPath,
+} from "./pcs-path";
 
 export interface PcsStep {
   /** Who asks, for errors: e.g. "PcsResource 'vip'". */
@@ -136,11 +146,25 @@ interface BatchReply {
   ms?: Record<string, number>;
 }
 
+/** How a session's process is started and what it is asked for. */
+export interface SessionOptions {
+  /** What starts the process (tests start it with a stand-in pcs). */
+  argv?: readonly string[];
+  /** The path asked for in the process's hello. */
+  path?: RequestedPath;
+  /** Told of each process's hello. */
+  onHello?: (hello: PathHello) => void;
+}
+
+/** A hello is pcs's import and the fast path's self-test: seconds on a loaded node, not minutes. */
+const HELLO_TIMEOUT_MS = 120_000;
+
 /**
  * The batch process on one node, started on first use and kept for the life of the provider
- * process. One request at a time (the writer sends one batch at a time per cluster). When its
- * channel is lost, the request in flight fails (its push may or may not have happened: the next
- * read tells) and the next request starts a new process.
+ * process; its first request is the hello that chooses its path. One request at a time (the
+ * writer sends one batch at a time per cluster). When its channel is lost, the request in flight
+ * fails (its push may or may not have happened: the next read tells) and the next request starts
+ * a new process.
  */
 export class PcsSession {
   private process: Promise<RemoteProcess> | null = null;
@@ -150,13 +174,19 @@ export class PcsSession {
   private queue: Promise<unknown> = Promise.resolve();
   /** Counts the processes started: a batch staged in one is not open in the next. */
   generation = 0;
+  private readonly argv: readonly string[];
+  private readonly path: RequestedPath;
+  private readonly onHello: (hello: PathHello) => void;
 
   constructor(
     private readonly pool: SshPool,
     private readonly target: SshTarget,
-    /** What starts the process (tests start it with a stand-in pcs). */
-    private readonly argv: readonly string[] = SESSION_ARGV,
-  ) {}
+    { argv = SESSION_ARGV, path = "auto", onHello = () => undefined }: SessionOptions = {},
+  ) {
+    this.argv = argv;
+    this.path = path;
+    this.onHello = onHello;
+  }
 
   request(
     steps: readonly PcsStep[],
@@ -172,6 +202,16 @@ export class PcsSession {
 
   private async send(line: string, secrets: readonly Secret[], timeoutMs: number): Promise<BatchReply> {
     const proc = await (this.process ??= this.start());
+    return JSON.parse(await this.exchange(proc, line, secrets, timeoutMs)) as BatchReply;
+  }
+
+  /** Writes one request line and waits for its reply line. */
+  private async exchange(
+    proc: RemoteProcess,
+    line: string,
+    secrets: readonly Secret[],
+    timeoutMs: number,
+  ): Promise<string> {
     const reply = new Promise<string | Error>((resolve) => (this.waiting = resolve));
     const timer = setTimeout(() => {
       this.waiting?.(new Error(`no reply in ${timeoutMs / 1000} s`));
@@ -182,28 +222,40 @@ export class PcsSession {
     if (answer instanceof Error) {
       throw new Error(`${nameOf(this.target)}: the pcs batch process: ${redact(answer.message, secrets)}`);
     }
-    return JSON.parse(answer) as BatchReply;
+    return answer;
   }
 
-  private async start(): Promise<RemoteProcess> {
-    this.generation++;
-    const started = this.pool.spawn(this.target, this.argv, new Secret(sessionPrelude()));
-    const proc = await started.catch((err: Error) => {
-      this.process = null;
-      throw err;
+  /** A new process, once it has said which path it runs. */
+  private start(): Promise<RemoteProcess> {
+    const generation = ++this.generation;
+    const starting = this.launch(generation);
+    starting.catch(() => {
+      if (this.generation === generation) this.process = null;
     });
+    return starting;
+  }
+
+  private async launch(generation: number): Promise<RemoteProcess> {
+    const proc = await this.pool.spawn(this.target, this.argv, new Secret(sessionPrelude()));
     stat("session");
     this.buffered = "";
     proc.onStdout((chunk) => this.take(chunk));
     void proc.ended.then(({ exitCode, stderr }) => {
-      if (this.process === started) this.process = null;
+      if (this.generation === generation) this.process = null;
       const why = stderr.trim().split("\n").slice(-5).join("\n");
       this.waiting?.(
         new Error(`ended (exit ${exitCode ?? "unknown: connection lost?"})${why ? `: ${why}` : ""}`),
       );
       this.waiting = null;
     });
-    this.process = started;
+    let hello: PathHello;
+    try {
+      hello = helloOf(JSON.parse(await this.exchange(proc, helloLine(this.path), [], HELLO_TIMEOUT_MS)));
+    } catch (err) {
+      proc.close();
+      throw err;
+    }
+    this.onHello(hello);
     return proc;
   }
 
@@ -231,20 +283,33 @@ interface Staging {
 
 const phaseOf = (step: PcsStep): number => step.phase ?? 0;
 
-/**
- * The runner of a writer's batches on one node. `sideBySide`: the writer may run batches at once
- * (maxBatches > 1), so each push is read back (CommitFlags.readBack).
- */
+export interface RunnerOptions {
+  /** What starts each batch process (tests start it with a stand-in pcs). */
+  argv?: readonly string[];
+  /** The writer may run batches at once (maxBatches > 1): each push is read back (CommitFlags.readBack). */
+  sideBySide?: boolean;
+  /** The path asked for: by default as PCMK_LAB_WRITER_PATH says (pcs-path.ts). */
+  path?: RequestedPath;
+  /** Told of each process's path (by default pathAnnouncer: warns of a fallback once per host). */
+  announcer?: HelloListener;
+}
+
+/** The runner of a writer's batches on one node. */
 export function pcsBatchRunner(
   pool: SshPool,
   target: SshTarget,
-  { argv = SESSION_ARGV, sideBySide = false }: { argv?: readonly string[]; sideBySide?: boolean } = {},
+  { argv = SESSION_ARGV, sideBySide = false, path, announcer = pathAnnouncer }: RunnerOptions = {},
 ): BatchRunner {
+  const session: SessionOptions = {
+    argv,
+    path: path ?? requestedPath(),
+    onHello: (hello) => announcer.heard(keyOf(target), nameOf(target), hello),
+  };
   // one process per batch in flight (the writer runs at most maxBatches at once), kept for the next
   const idle: PcsSession[] = [];
   let staging: Staging | null = null;
   const sessionFor = (open: Staging | null) =>
-    open?.session ?? idle.pop() ?? new PcsSession(pool, target, argv);
+    open?.session ?? idle.pop() ?? new PcsSession(pool, target, session);
 
   const stage = (steps: readonly PcsStep[]): void => {
     if (!steps.length) return;

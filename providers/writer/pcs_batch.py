@@ -1,5 +1,6 @@
 # Runs on a cluster node as a long-lived process, one per batch in flight on the cluster during a
-# `pulumi` operation (one or two): pcs is imported once (~0.3-0.7 s) instead of once per batch.
+# `pulumi` operation (one or two): on its fast path pcs is imported once (~0.3-0.7 s) instead of
+# once per command (see "How pcs runs" below for its two paths).
 # The program arrives on stdin (its length on the first line, then the text), then one request per
 # line, each base64 JSON — so nothing in it, secrets included, is ever on a command line. A batch
 # of pcs commands (sent in one request, or staged over several) is applied to a copy of the CIB
@@ -23,8 +24,13 @@
 # STEP: {"argvs": [[...]], "ifAbsent": id?, "ifPresent": id?, "dropMeta": {"id": id, "names": [...]}?}
 # dropMeta is the writer's release of its own hold (target-role=Stopped and its mark on a resource
 # it created): removing two meta attributes is an edit of the copy, not worth a pcs command each.
+#
+# HELLO: {"op": "hello", "path": "auto" | "plain"}, the writer's first request: chooses how pcs
+# commands run (see "How pcs runs" below) and replies {"hello": {"path": "fast" | "plain",
+# "pcsVersion": ..., "fallback": why?, "ms": ...}}. A batch request before any hello chooses "auto".
 import base64
 import contextlib
+import importlib
 import io
 import json
 import os
@@ -35,11 +41,6 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
-
-sys.argv = ["pcs"]
-from pcs import app, utils  # noqa: E402  (pcs reads sys.argv on import)
-from pcs.cli.common import lib_wrapper  # noqa: E402
-from pcs.lib.external import CommandRunner  # noqa: E402
 
 REPLY_MARK = "@@pcmk-lab-reply@@ "
 
@@ -64,6 +65,8 @@ class CopyTools:
         self.metadata = {}
         self.pending = {}
         self.tmp = os.path.realpath(tempfile.gettempdir()) + os.sep
+        # during the fast path's self-test: a tool on anything but a copy (the cluster's CIB) is not run
+        self.sandboxed = False
 
     def serve(self, args, stdin, env, real, via="runner"):
         """(stdout, stderr, exit code) of args, or of real() when it is not ours to serve."""
@@ -71,7 +74,10 @@ class CopyTools:
         if tool == "crm_resource" and "--show-metadata" in rest or tool == "stonith_admin" and "--metadata" in rest:
             return self.cached((via, tool, *rest), real)
         cib_file = env.get("CIB_file")
-        if not self.enabled or not cib_file or not os.path.realpath(cib_file).startswith(self.tmp):
+        copy = bool(cib_file) and os.path.realpath(cib_file).startswith(self.tmp)
+        if self.sandboxed and not copy:
+            return "", f"pcmk-lab self-test: {tool} on {cib_file or 'the cluster'} not run\n", 1
+        if not self.enabled or not copy:
             return real()
         served = None
         if tool == "cibadmin":
@@ -147,54 +153,294 @@ class CopyTools:
 
 
 COPY = CopyTools()
-_real_runner_run = CommandRunner.run
-_real_utils_run = utils.run
 
 
-def runner_run(self, args, stdin_string=None, env_extend=None, binary_output=False):
-    env = {**self._env_vars, **(env_extend or {})}
-    return COPY.serve(
-        args, stdin_string, env, lambda: _real_runner_run(self, args, stdin_string, env_extend, binary_output)
+# =================================================================================================
+# How pcs runs: the fast path, the plain path, the fast path's self-test and the switch between
+# them. All this script knows of pcs's internals is in this part; the rest runs each pcs command
+# through `runner().run(argv)` and gets (exit code, stdout, stderr).
+#
+# fast:  pcs's own code in this process (`app.main`), its calls to pacemaker's tools on the copy
+#        served by CopyTools: pcs is imported once per process, not once per command. It leans on
+#        pcs's internals, so at its start it runs a behavioural self-test (self_test) and, when
+#        the fast path does not do what pcs does, the process takes the plain path instead.
+# plain: each command a `pcs` process of its own, as pcs's users run it: nothing private, and pcs
+#        not even imported here (an unknown pcs may break on import). Slower by a pcs start-up per
+#        command; the safety net for a pcs the fast path has not met.
+# The writer's hello asks for "auto" (fast if its self-test passes) or "plain" (forced).
+# =================================================================================================
+
+
+class PlainPcs:
+    """
+    pcs as its users run it: its executable, a process per command. Where the executable is a
+    Python script (pcs's entry point so far), the command's arguments reach it on stdin, read by a
+    line that then runs the script as its interpreter would: secrets stay off the node's process
+    list, as on the fast path. Otherwise they are its command line.
+    """
+
+    name = "plain"
+    # each write of the copy was cibadmin's own, schema validation included
+    writes_checked = True
+
+    ARGV_FROM_STDIN = (
+        "import json, runpy, sys; sys.argv = [sys.argv[1], *json.loads(sys.stdin.read())]; "
+        "runpy.run_path(sys.argv[0], run_name='__main__')"
     )
 
+    def __init__(self):
+        self.executable = shutil.which("pcs") or "pcs"
+        self.interpreter = python_interpreter_of(self.executable)
 
-def utils_run(args, ignore_stderr=False, string_for_stdin=None, env_extend=None, binary_output=False):
-    """utils.run's shape: (output, exit code), stderr within output unless ignored."""
-    env = {**(env_extend or {}), **({"CIB_file": utils.filename} if utils.usefile else {})}
-
-    def real():
-        output, code = _real_utils_run(args, ignore_stderr, string_for_stdin, env_extend, binary_output)
-        return output, "", code
-
-    out, err, code = COPY.serve(list(args), string_for_stdin, env, real, via="utils")
-    return (out if ignore_stderr else out + err), code
-
-
-CommandRunner.run = runner_run
-utils.run = utils_run
+    def run(self, argv):
+        if self.interpreter:
+            command, given = [*self.interpreter, "-c", self.ARGV_FROM_STDIN, self.executable], json.dumps(argv)
+        else:
+            command, given = [self.executable, *argv], ""
+        done = subprocess.run(command, input=given, capture_output=True, text=True)
+        return done.returncode, done.stdout, done.stderr
 
 
-def pcs(argv):
-    """One pcs command in this process: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    utils.usefile, utils.filename, app.usefile, app.filename = False, "", False, ""
-    # pcs keeps state for the life of its process, made for one command per process: its command
-    # runner with the environment of the first command (CIB_file: a push after `-f` commands would
-    # patch the file, not the cluster) and its library modules bound to the first command's
-    # environment (after one refused command, every later one fails "Errors have occurred").
-    utils.cmd_runner.cache_clear()
-    utils.get_service_manager.cache_clear()
-    utils.read_known_hosts_file.cache_clear()
-    lib_wrapper._CACHE.clear()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+def python_interpreter_of(executable):
+    """The interpreter and its options from a Python script's #! line; None when it is not one."""
+    try:
+        with open(executable, "rb") as f:
+            line = f.readline(200).decode("utf-8", "replace")
+    except OSError:
+        return None
+    words = line[2:].split() if line.startswith("#!") else []
+    return words if any(os.path.basename(w).startswith("python") for w in words) else None
+
+
+class FastPcs:
+    """
+    pcs's own code in this process. pcs keeps state for the life of its process, made for one
+    command per process; what of it this pcs has is reset before each command (found by what the
+    modules hold, not by pcs's version):
+    - its command runner, made with the first command's environment (CIB_file: a push after `-f`
+      commands would patch the file, not the cluster), and the service manager made with it:
+      lru_caches up to pcs 0.11.9.1 and in 0.12.0.x; from 0.11.10 and 0.12.1 on, cmd_runner is
+      made afresh per call;
+    - the known hosts read from disk (an lru_cache so far);
+    - its library modules bound to the first command's environment (after one refused command,
+      every later one fails "Errors have occurred"): lib_wrapper._CACHE, in pcs 0.11.5 only
+      (from 0.11.6 on pcs builds them afresh per command).
+    Raises when pcs does not import or has no `app.main`: the self-test tells the rest.
+    """
+
+    name = "fast"
+    # CopyTools writes the copy without cibadmin's schema validation: the push validates
+    writes_checked = False
+
+    RUNNER_CACHES = ("cmd_runner", "get_service_manager", "read_known_hosts_file")
+
+    def __init__(self):
+        sys.argv = ["pcs"]  # pcs reads sys.argv on import
+        from pcs import app, utils
+
+        if not callable(getattr(app, "main", None)):
+            raise ImportError("pcs.app has no main()")
+        self.app, self.utils = app, utils
+        cached = [getattr(utils, name, None) for name in self.RUNNER_CACHES]
+        self.resets = [f.cache_clear for f in cached if callable(getattr(f, "cache_clear", None))]
+        modules = getattr(optional_module("pcs.cli.common.lib_wrapper"), "_CACHE", None)
+        if isinstance(modules, dict):
+            self.resets.append(modules.clear)
+        serve_copies(getattr(optional_module("pcs.lib.external"), "CommandRunner", None), utils)
+
+    def run(self, argv):
+        out, err = io.StringIO(), io.StringIO()
+        code = 0
+        app, utils = self.app, self.utils
+        utils.usefile, utils.filename, app.usefile, app.filename = False, "", False, ""
+        for reset in self.resets:
+            reset()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                app.main(list(argv))
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            except Exception as e:  # pcs bug or unexpected input: report it as this step's failure
+                code, _ = 1, err.write(f"pcs raised {type(e).__name__}: {e}\n")
+        return code, out.getvalue(), err.getvalue()
+
+
+def optional_module(name):
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def serve_copies(runner_class, utils):
+    """
+    pcs's two ways of starting a pacemaker tool (its library's CommandRunner.run, its command
+    line's utils.run) go through COPY, where this pcs has them; what it lacks runs the real tools.
+    """
+    real_runner_run = getattr(runner_class, "run", None)
+    if callable(real_runner_run):
+
+        def runner_run(self, args, stdin_string=None, env_extend=None, binary_output=False):
+            # the runner's environment: a private attribute, or the property of pcs 0.12.3
+            base = getattr(self, "_env_vars", None) or getattr(self, "env_vars", None) or {}
+            env = {**base, **(env_extend or {})}
+            return COPY.serve(
+                args, stdin_string, env, lambda: real_runner_run(self, args, stdin_string, env_extend, binary_output)
+            )
+
+        runner_class.run = runner_run
+    real_utils_run = getattr(utils, "run", None)
+    if callable(real_utils_run):
+
+        def utils_run(args, ignore_stderr=False, string_for_stdin=None, env_extend=None, binary_output=False):
+            """utils.run's shape: (output, exit code), stderr within output unless ignored."""
+            env = {**(env_extend or {}), **({"CIB_file": utils.filename} if utils.usefile else {})}
+
+            def real():
+                output, code = real_utils_run(args, ignore_stderr, string_for_stdin, env_extend, binary_output)
+                return output, "", code
+
+            out, err, code = COPY.serve(list(args), string_for_stdin, env, real, via="utils")
+            return (out if ignore_stderr else out + err), code
+
+        utils.run = utils_run
+
+
+SELF_TEST = "pcmk-lab-self-test"
+
+
+def self_test(fast):
+    """
+    None when the fast path does what pcs does, else what it did wrong. Steps like a batch's, with
+    the copies served as in a batch, on scratch copies of an empty CIB; then each copy's XML is
+    checked. On the first copy: a resource made; the same again, refused; after that refusal
+    another resource (pcs's library, bound to the refused command, would fail it) and a location
+    constraint (pcs's command-line code). Then pushes (pcs's own push, which a batch ends with) and
+    a resource, each on a copy of its own: a runner or library bound to an earlier command's file
+    would write that file instead (and make the real push a write of the batch's copy). A pacemaker
+    tool pcs runs on anything but a copy (the cluster's CIB, were a pcs to push there despite
+    `-f`) is refused, never run (COPY.sandboxed).
+    """
+    tmp = tempfile.mkdtemp(prefix="pcmk-lab-self-test-")
+    try:
+        empty = subprocess.run(["cibadmin", "--empty"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if empty.returncode != 0:
+            return f"cibadmin --empty: {first_line(empty.stderr)}"
+        files = {}
+        for name in ("original", "first", "second", "third", "fourth"):
+            files[name] = os.path.join(tmp, name + ".xml")
+            with open(files[name], "w") as f:
+                f.write(empty.stdout)
+        a, b, c = (f"{SELF_TEST}-{x}" for x in "abc")
+
+        def push(name):
+            return ["cluster", "cib-push", files[name], "diff-against=" + files["original"]]
+
+        # each step: the copy it runs on, its argv, and None when pcs accepts it, else what pcs's
+        # refusal must name
+        steps = [
+            ("first", create_dummy(a), None),
+            ("first", create_dummy(a), a),
+            ("first", create_dummy(b), None),
+            ("first", ["constraint", "location", b, "prefers", "node1=50"], None),
+            ("second", push("first"), None),
+            ("third", create_dummy(c), None),
+            ("fourth", push("third"), None),
+        ]
+        two = f"{a} (ocf:pacemaker:Dummy); {b} (ocf:pacemaker:Dummy); {b} on node1 50"
+        one = f"{c} (ocf:pacemaker:Dummy)"
+        made = {"first": two, "second": two, "third": one, "fourth": one}
+        COPY.enabled = COPY.sandboxed = True
         try:
-            app.main(list(argv))
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-        except Exception as e:  # pcs bug or unexpected input: report it as this step's failure
-            code, _ = 1, err.write(f"pcs raised {type(e).__name__}: {e}\n")
-    return code, out.getvalue(), err.getvalue()
+            wrong = self_test_steps([(files[name], argv, refusal) for name, argv, refusal in steps], fast)
+        finally:
+            COPY.enabled = COPY.sandboxed = False
+            COPY.pending.clear()
+        for name, expected in made.items():
+            found = made_in(files[name])
+            if not wrong and found != expected:
+                wrong = f"the {name} copy holds {found}, not {expected}"
+        return wrong
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def create_dummy(resource_id):
+    return ["resource", "create", resource_id, "ocf:pacemaker:Dummy"]
+
+
+def self_test_steps(steps, fast):
+    for path, argv, refusal in steps:
+        result = run_step({"argvs": [argv]}, path, fast)
+        said = first_line(result.get("stderr") or result.get("stdout") or "")
+        command = "pcs " + " ".join(argv)
+        if result["ok"] != (refusal is None):
+            return f"`{command}` was {'accepted' if refusal else 'refused'}" + (f": {said}" if said else "")
+        if refusal and refusal not in said:
+            return f"`{command}` was refused without naming {refusal}: {said}"
+    return None
+
+
+def made_in(path):
+    """What a self-test copy holds, in short: its primitives and location constraints."""
+    configuration = ET.parse(path).getroot().find("configuration")
+    primitives = [
+        f"{p.get('id')} ({p.get('class')}:{p.get('provider')}:{p.get('type')})" for p in configuration.iter("primitive")
+    ]
+    locations = [f"{x.get('rsc')} on {x.get('node')} {x.get('score')}" for x in configuration.iter("rsc_location")]
+    return "; ".join(sorted(primitives) + sorted(locations)) or "nothing"
+
+
+def first_line(text):
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    # pcs may warn before its error: the error is the line that says so
+    errors = [line for line in lines if line.startswith("Error")]
+    return (errors or lines or [""])[0][:300]
+
+
+def pcs_version(pcs):
+    code, out, _ = pcs.run(["--version"])
+    lines = out.split()
+    return lines[0] if code == 0 and lines else "unknown"
+
+
+PCS = None
+HELLO = None
+
+
+def choose(requested):
+    """Sets the path of this process (PCS); returns what the writer is told of it (HELLO)."""
+    global PCS, HELLO
+    clock = time.monotonic()
+    fallback = None
+    if requested == "plain":
+        PCS = PlainPcs()
+    else:
+        try:
+            fast = FastPcs()
+            fallback = self_test(fast)
+        except Exception as e:  # pcs does not import, or not as the fast path needs
+            fallback = f"{type(e).__name__}: {e}"
+        PCS = PlainPcs() if fallback else fast
+    HELLO = {"path": PCS.name, "pcsVersion": pcs_version(PCS)}
+    if fallback:
+        HELLO["fallback"] = fallback
+    HELLO["ms"] = round((time.monotonic() - clock) * 1000)
+    return HELLO
+
+
+def runner():
+    """
+    The path chosen. Imported as a module, by tests/support/pcs-copy-compare.py, which compares
+    the fast path's served copy with pacemaker's tools: the fast path, unchosen and untested.
+    """
+    global PCS
+    if PCS is None:
+        PCS = FastPcs()
+    return PCS
+
+
+# ============================== end of how pcs runs ==============================================
 
 
 def configured(root):
@@ -230,7 +476,8 @@ def drop_meta(work, steps):
     return results
 
 
-def run_steps(steps, work):
+def run_steps(steps, work, pcs=None):
+    pcs = pcs or runner()
     results, i = [], 0
     while i < len(steps):
         if steps[i].get("dropMeta"):
@@ -240,12 +487,12 @@ def run_steps(steps, work):
             results += drop_meta(work, steps[i:j])
             i = j
         else:
-            results.append(run_step(steps[i], work))
+            results.append(run_step(steps[i], work, pcs))
             i += 1
     return results
 
 
-def run_step(step, work):
+def run_step(step, work, pcs):
     if step.get("ifAbsent") and has_id(work, step["ifAbsent"]):
         return {"ok": True, "skipped": "exists"}
     if step.get("ifPresent") and not has_id(work, step["ifPresent"]):
@@ -253,7 +500,7 @@ def run_step(step, work):
     before = work + ".step"
     shutil.copyfile(work, before)
     for argv in step["argvs"]:
-        code, out, err = pcs(["-f", work, *argv])
+        code, out, err = pcs.run(["-f", work, *argv])
         if code != 0:
             shutil.copyfile(before, work)
             return {"ok": False, "argv": argv, "code": code, "stdout": out, "stderr": err}
@@ -318,6 +565,10 @@ def discard():
 
 
 def handle(request):
+    if request.get("op") == "hello":
+        return {"hello": HELLO or choose(request.get("path"))}
+    if PCS is None:
+        choose("auto")
     try:
         batch = opened()
     except QueryError as e:
@@ -336,7 +587,7 @@ def handle(request):
         reply = commit(batch, read_back)
     finally:
         discard()
-    if reply.get("pushed") and not reply["pushed"]["ok"]:
+    if reply.get("pushed") and not reply["pushed"]["ok"] and not PCS.writes_checked:
         # the copy's writes were not validated step by step: run the batch again with the real
         # tools, so that a refused step fails alone, with pcs's own message, and the rest goes in
         steps = batch.steps
@@ -366,7 +617,7 @@ def commit(batch, read_back=False):
     results, work, original = batch.results, batch.work, batch.original
     pushed = None
     if any(r["ok"] and not r.get("skipped") for r in results):
-        code, out, err = pcs(["cluster", "cib-push", work, "diff-against=" + original])
+        code, out, err = runner().run(["cluster", "cib-push", work, "diff-against=" + original])
         pushed = {"ok": code == 0, "stdout": out, "stderr": err}
     lap("push")
     # The configuration after the push: what the callers' outputs and the next reads rest on.

@@ -2,7 +2,8 @@
 // crm_diff or crm_resource started per step). Checked against the real thing: every kind of pcs
 // command the providers build runs once with pacemaker's tools and once served, on this machine's
 // pcs and pacemaker (the lab's own packages), and both give the same CIB and the same results,
-// refusals and pcs's messages included.
+// refusals and pcs's messages included. Likewise the fast path (pcs in process, chosen by its
+// self-test on this pcs) against the plain path (a pcs process per command).
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { createArgv as constraintArgv, ConstraintSpec } from "../../../../providers/constraint";
@@ -13,6 +14,7 @@ import { releaseStep } from "../../../../providers/writer/cluster-writer";
 
 const writerDir = join(__dirname, "..", "..", "..", "..", "providers", "writer");
 const compareScript = join(__dirname, "..", "..", "..", "support", "pcs-copy-compare.py");
+const pathCompareScript = join(__dirname, "pcs-path-compare.py");
 
 interface Run {
   results: { ok: boolean; stderr?: string; stdout?: string }[];
@@ -168,4 +170,61 @@ test("a release of the writer's hold edits both copies alike", () => {
   expect(out.diffExit).toBe(0);
   expect(out.served.cib).not.toContain("target-role");
   expect(out.served.cib).toContain('id="h"');
+});
+
+interface PathRun extends Run {
+  hello: { path: string; pcsVersion: string; fallback?: string };
+}
+
+function comparePaths(argvs: string[][]): { auto: PathRun; plain: PathRun; diffExit: number; diff: string } {
+  const r = spawnSync("/usr/bin/python3", ["-EsB", pathCompareScript, writerDir], {
+    input: JSON.stringify({ steps: argvs.map((argv) => ({ argvs: [argv] })) }),
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  if (r.status !== 0) throw new Error(`pcs-path-compare.py exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+test("the plain path (a pcs process per command) gives the same results and CIB as the fast path", () => {
+  const { auto, plain, diffExit, diff } = comparePaths([
+    ["property", "set", "stonith-enabled=false"],
+    resource({
+      resourceId: "a",
+      instanceAttributes: { state: "/run/a.state" },
+      metaAttributes: { "resource-stickiness": "100" },
+      operations: [{ name: "monitor", interval: "10s", timeout: "20s" }],
+    } as never),
+    resource({ resourceId: "a" }), // exists
+    resource({ resourceId: "x", agent: "ocf:pacemaker:NoSuchAgent" }),
+    resource({ resourceId: "c", clone: { id: "c-clone", promotable: false, meta: { "clone-max": "2" } } }),
+    resource({ resourceId: "g1", group: "g" }),
+    stonithArgv(stonith),
+    constraint("loc-a", { type: "location", resource: "a", node: "node1", score: "100" }),
+    constraint("loc-rule", { type: "location", resource: "g", rule: "#uname eq node1", score: "50" }),
+    constraint("ord", {
+      type: "order",
+      first: "a",
+      firstAction: "start",
+      then: "g",
+      thenAction: "start",
+      kind: "Mandatory",
+      symmetrical: "true",
+    }),
+    constraint("loc-missing", { type: "location", resource: "missing", node: "node1", score: "10" }),
+    ["resource", "update", "a", "state=/run/a2.state"],
+    ["resource", "meta", "g1", "resource-stickiness=5"],
+    ["constraint", "delete", "loc-a"],
+    ["resource", "delete", "c"],
+  ]);
+  expect(auto.hello).toMatchObject({ path: "fast" });
+  expect(auto.hello.fallback).toBeUndefined();
+  expect(plain.hello).toEqual({ ...auto.hello, path: "plain", ms: expect.any(Number) });
+  expect(plain.results.map((r) => r.ok)).toEqual([
+    ...[true, true, false, false, true, true, true, true, true, true, false],
+    ...[true, true, true, true],
+  ]);
+  expect(plain.results).toEqual(auto.results);
+  expect({ diffExit, diff }).toEqual({ diffExit: 0, diff: "" });
+  expect(plain.cib).toContain('id="loc-rule"');
 });

@@ -8,6 +8,10 @@ class CommandRunner:
     def __init__(self, env_vars):
         self._env_vars = dict(env_vars)
 
+    @property
+    def env_vars(self):
+        return dict(self._env_vars)
+
     def run(self, args, stdin_string=None, env_extend=None, binary_output=False):
         env = {**os.environ, **self._env_vars, **(env_extend or {})}
         p = subprocess.run(args, input=stdin_string, capture_output=True, text=True, env=env)
