@@ -12,10 +12,10 @@ import { sharedLive } from "./cib/snapshot";
 import { connectionSchema, dnsName, targetOf } from "./connection";
 import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
 import { interruptedHolds, madeByHeldRuns } from "./holds";
-import { PcsFacts, pcsFactsOf } from "./node-facts";
+import { pcsFactsOf } from "./node-facts";
 import { COLOCATION_SET_OPTIONS, ORDER_SET_OPTIONS, SET_OPTIONS, typedOptions } from "./pcs-options";
 import { attributeValue, pacemakerId, pairs, role, same } from "./primitive";
-import { SshPool } from "./transport/ssh";
+import { SshPool, SshTarget } from "./transport/ssh";
 import { writerFor } from "./writer/cluster-writer";
 import { readInCluster } from "./writer/in-cluster";
 
@@ -207,14 +207,28 @@ export const PCS_0_11_SYNTAX: ConstraintSyntax = {
   ruleAsOneArgument: false,
 };
 
-/** The syntax a pcs says it takes; pcs 0.11's when it could not be asked. */
-export function constraintSyntax(pcs: PcsFacts | null): ConstraintSyntax {
-  const has = (id: string) => pcs?.capabilities.has(id) ?? false;
+/** The syntax a pcs says it takes (its capability ids); pcs 0.11's when it could not be asked. */
+export function constraintSyntax(capabilities: Iterable<string> | null): ConstraintSyntax {
+  const ids = new Set(capabilities ?? []);
+  const has = (id: string) => ids.has(id);
   return {
     locationScoreOption: has("pcmk.constraint.location.simple.options.score"),
     colocationScoreOption: has("pcmk.constraint.colocation.simple.options.score"),
     ruleAsOneArgument: has("pcmk.constraint.location.simple.rule.rule-as-one-argument"),
   };
+}
+
+/**
+ * The syntax of runOn's pcs: from the live read (pcsd's capability list, read beside the CIB), or
+ * else from `pcs --version --full`, asked once per host and process.
+ */
+async function syntaxOn(
+  pool: SshPool,
+  target: SshTarget,
+  live: LiveCluster | null,
+): Promise<ConstraintSyntax> {
+  if (live?.pcsCapabilities) return constraintSyntax(live.pcsCapabilities);
+  return constraintSyntax((await pcsFactsOf(pool, target))?.capabilities ?? null);
 }
 
 const scoreArg = (score: string, asOption: boolean): string => (asOption ? `score=${score}` : score);
@@ -432,7 +446,7 @@ export const constraintLifecycle = {
     // an existing one on resources still held is an interrupted run's (pushed, its reply lost):
     // taken over, as with adopt
     const takeOver = madeByHeldRuns(before, resourcesOf(c.constraint));
-    const syntax = constraintSyntax(await pcsFactsOf(pool, target));
+    const syntax = await syntaxOn(pool, target, before);
     let outcome = await writer.create(
       {
         owner: owner(c),
@@ -469,8 +483,9 @@ export const constraintLifecycle = {
 
   async update(pool: SshPool, _id: string, _olds: ConstraintOutputs, news: ConstraintInputs) {
     const target = targetOf(news.runOn);
-    const exists = (await sharedLive(pool, target)).cib?.constraints.some((c) => c.id === news.constraintId);
-    const syntax = constraintSyntax(await pcsFactsOf(pool, target));
+    const live = await sharedLive(pool, target);
+    const exists = live.cib?.constraints.some((c) => c.id === news.constraintId);
+    const syntax = await syntaxOn(pool, target, live);
     const outcome = await writerFor(pool, target).submit({
       owner: owner(news),
       argvs: [

@@ -1,6 +1,6 @@
 // The live state of a cluster, as seen from one node, in one round trip: corosync.conf, the CIB's
-// configuration (`cibadmin --query`) and the status (`crm_mon --output-as=xml`). No pcs start-up
-// (~0.5 s each).
+// configuration (`cibadmin --query`) and the status (`crm_mon --output-as=xml`), and the node's pcs
+// constraint capabilities (how it wants constraints written). No pcs start-up (~0.5 s each).
 import { stat } from "../stats";
 import { SshPool, SshTarget } from "../transport/ssh";
 import { corosyncCluster, CorosyncCluster } from "./corosync-conf";
@@ -16,9 +16,20 @@ export interface LiveCluster {
   status: ClusterStatus | null;
   /** corosync and pacemaker enabled at boot on this node */
   enabled: boolean;
+  /** pcs's constraint capability ids (pcmk.constraint.*); absent when pcsd's list was not found */
+  pcsCapabilities?: readonly string[];
 }
 
 const MARK = "@@pcmk-lab-section@@";
+const CAPABILITIES_FOUND = "pcs-capabilities";
+
+// What `pcs --version --full` prints comes from pcsd's capabilities.xml (pcs/settings.py:
+// pcsd_exec_location, /usr/share/pcsd on Debian, /usr/lib/pcsd on the RHEL family): read here,
+// the constraint ones only, without starting pcs.
+const PCS_CAPABILITIES =
+  "for f in /usr/share/pcsd/capabilities.xml /usr/lib/pcsd/capabilities.xml /usr/lib64/pcsd/capabilities.xml; " +
+  `do if [ -r "$f" ]; then echo ${CAPABILITIES_FOUND}; ` +
+  `sed -n 's/.*<capability id="\\(pcmk\\.constraint\\.[^"]*\\)" in-pcs="1".*/\\1/p' "$f"; break; fi; done`;
 /** The read's shell text; without `status`, no crm_mon (its section is empty: no status). */
 function readLiveText(status: boolean): string {
   return [
@@ -40,6 +51,8 @@ function readLiveText(status: boolean): string {
     ...(status ? ['wait; cat "$mon" 2>/dev/null; rm -f "$mon"'] : []),
     `echo ${MARK}`,
     "systemctl is-enabled corosync >/dev/null 2>&1 && systemctl is-enabled pacemaker >/dev/null 2>&1 && echo enabled",
+    `echo ${MARK}`,
+    PCS_CAPABILITIES,
     "true",
   ].join("; ");
 }
@@ -57,12 +70,14 @@ export function cibOf(text: string): Cib | null {
 }
 
 export function parseLive(text: string): LiveCluster {
-  const [conf = "", cib = "", mon = "", enabled = ""] = text.split(`${MARK}\n`);
+  const [conf = "", cib = "", mon = "", enabled = "", capabilities = ""] = text.split(`${MARK}\n`);
+  const [found, ...ids] = capabilities.trim().split("\n");
   return {
     corosync: conf.trim() ? corosyncCluster(conf) : null,
     cib: cibOf(cib),
     status: mon.includes("<pacemaker-result") && mon.includes("<nodes") ? parseCrmMon(mon) : null,
     enabled: enabled.trim() === "enabled",
+    ...(found === CAPABILITIES_FOUND ? { pcsCapabilities: ids.filter(Boolean) } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { checkInputs } from "../../../providers/check";
+import { parseLive } from "../../../providers/cib/live";
 import { parseCib } from "../../../providers/cib/parse";
 import { parseOptionFacts } from "../../../providers/node-facts";
 import { cibXml, liveFrom, runOn } from "../../support/cib-fixtures";
@@ -686,7 +687,7 @@ describe("the form each pcs wants", () => {
     return { text, commands, cib: parseCib(`<cib><configuration>${xml}</configuration></cib>`) };
   };
   const syntaxOf = (facts: string) =>
-    constraintSyntax(parseOptionFacts("node1", fixture("node-facts", facts))!.pcs);
+    constraintSyntax(parseOptionFacts("node1", fixture("node-facts", facts))!.pcs.capabilities);
 
   test.each([
     ["0.11.5", "pcs-0.11.5-pacemaker-2.1.5.txt", PCS_0_11_SYNTAX],
@@ -713,6 +714,16 @@ describe("the form each pcs wants", () => {
       const read = constraintAsLive(live, { ...declaredHere, ruleResolved });
       // as declared, the rule's own spelling included
       expect([id, read]).toEqual([id, c]);
+    }
+  });
+
+  test("pcsd's list read beside the CIB says the same as pcs --version --full", () => {
+    for (const [version, facts] of [
+      ["0.11.5", "pcs-0.11.5-pacemaker-2.1.5.txt"],
+      ["0.12.0.2", "pcs-0.12.0.2-pacemaker-3.0.0.txt"],
+    ]) {
+      const live = parseLive(fixture("live", `no-cluster-pcs-${version}.txt`));
+      expect(constraintSyntax(live.pcsCapabilities ?? null)).toEqual(syntaxOf(facts));
     }
   });
 

@@ -83,3 +83,24 @@ test("the CIB from its root element and its configuration, read apart (no status
   expect(cibOf(root)).toBeNull();
   expect(cibOf("")).toBeNull();
 });
+
+test("pcs's constraint capabilities, read beside the CIB from pcsd's list; absent without one", () => {
+  // the read's output on a node without a cluster (corosync.conf left out): Debian 12's pcs 0.11.5
+  // and a Debian 13 root's pcs 0.12.0.2
+  const read = (name: string) => readFileSync(path.join(__dirname, "..", "fixtures", "live", name), "utf8");
+  const bookworm = parseLive(read("no-cluster-pcs-0.11.5.txt"));
+  const trixie = parseLive(read("no-cluster-pcs-0.12.0.2.txt"));
+  expect(bookworm).toMatchObject({ corosync: null, cib: null, status: null });
+  expect(bookworm.pcsCapabilities).toContain("pcmk.constraint.location.simple");
+  expect(bookworm.pcsCapabilities).not.toContain("pcmk.constraint.location.simple.options.score");
+  expect(trixie.pcsCapabilities).toEqual(
+    expect.arrayContaining([
+      "pcmk.constraint.location.simple.options.score",
+      "pcmk.constraint.colocation.simple.options.score",
+      "pcmk.constraint.location.simple.rule.rule-as-one-argument",
+    ]),
+  );
+  const mark = "@@pcmk-lab-section@@\n";
+  expect(parseLive(`${mark}${mark}${mark}enabled\n`).pcsCapabilities).toBeUndefined();
+  expect(parseLive(`${mark}${mark}${mark}enabled\n${mark}`).pcsCapabilities).toBeUndefined();
+});
