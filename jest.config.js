@@ -1,11 +1,18 @@
 // unit (no network, no root), engine (the real pulumi CLI), lab (real clusters), integration (both),
 // e2e (the stacks of this repository), adversarial (secrets, faults, concurrency, through the real CLI on the lab).
+const { existsSync } = require("node:fs");
+const path = require("node:path");
+
+// docs/COMPATIBILITY.md from each run on the lab (built by `npm run build`, as scripts/test.sh does)
+const compatibilityReporter = path.join(__dirname, "dist", "tests", "support", "compatibility-report.js");
+
 const common = {
   preset: "ts-jest",
   testEnvironment: "node",
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: { warnOnly: false } }] },
 };
 module.exports = {
+  reporters: existsSync(compatibilityReporter) ? ["default", compatibilityReporter] : ["default"],
   projects: [
     {
       ...common,

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The lab-in-a-box's command line: npm run lab -- <command>.
 import { spawnSync } from "node:child_process";
-import { loadLabConfig } from "./config";
+import { loadLabConfig, RELEASES } from "./config";
+import { ensureRoot, rootOf } from "./roots";
 import { Lab } from "./lab";
 
 const usage = `usage: npm run lab -- <command>
@@ -9,6 +10,8 @@ const usage = `usage: npm run lab -- <command>
                              boot N nodes (default 3); --fresh wipes the nodes' disks first;
                              R: the generation, bookworm (the host's packages) or trixie (Debian 13
                              root, built once); default LAB_RELEASE, else the disks', else bookworm
+  prepare [--release R]      make the root of generation R (default: every generation with a root
+                             of its own) when it is missing or out of date; nothing is booted
   down [--keep-disks]        power everything off; remove namespaces, bridge, hypervisor and disks
   status                     JSON for stacks and tests: nodes, addresses, keys, fingerprints
   boot NODE [--no-wait] [--power-on-delay S]
@@ -45,7 +48,7 @@ function passthrough(argv: string[]): number {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  const release = command === "up" ? takeOption(args, "--release") : undefined;
+  const release = command === "up" || command === "prepare" ? takeOption(args, "--release") : undefined;
   const lab = new Lab(loadLabConfig(release ? { ...process.env, LAB_RELEASE: release } : process.env));
   const log = (line: string): void => console.error(`lab: ${line}`);
   switch (command) {
@@ -55,6 +58,11 @@ async function main(argv: string[]): Promise<number> {
       const t0 = Date.now();
       await lab.up(nodes, { fresh, log });
       log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      return 0;
+    }
+    case "prepare": {
+      const releases = release ? [lab.config.release!] : RELEASES.filter((r) => rootOf(lab.config, r));
+      for (const r of releases) log(`${r}: ${ensureRoot(lab.config, r, log) ?? "the host's own packages"}`);
       return 0;
     }
     case "down":

@@ -13,8 +13,9 @@ export function ensurePackages(packages: string[], log: (line: string) => void):
   if (missing.length === 0) return;
   log(`installing Debian packages: ${missing.join(" ")}`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  run("apt-get", ["update", "-q"], { env, stdio: ["ignore", "ignore", "pipe"] });
-  run("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], {
+  const wait = ["-o", "DPkg::Lock::Timeout=600"]; // another apt run holds the lock for a while
+  run("apt-get", [...wait, "update", "-q"], { env, stdio: ["ignore", "ignore", "pipe"] });
+  run("apt-get", [...wait, "install", "-y", "-q", "--no-install-recommends", ...missing], {
     env,
     stdio: ["ignore", "ignore", "pipe"],
   });

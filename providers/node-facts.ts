@@ -12,6 +12,7 @@ import {
   ValueType,
 } from "./pcs-options";
 import { keyOf, nameOf, RemoteCommandError, SshPool, SshTarget } from "./transport/ssh";
+import { Warn, warnUser } from "./warnings";
 
 /** pcs's version and what it says it can do (pcsd/capabilities.xml's in-pcs ids). */
 export interface PcsFacts {
@@ -150,13 +151,10 @@ export async function askNode(pool: SshPool, target: SshTarget): Promise<OptionF
 export type Answer = { facts: OptionFacts } | { facts: null; why: string };
 
 let source: OptionFactsSource = askNode;
-let notify = (line: string): void => void process.stderr.write(`warning: ${line}\n`);
+let notify: Warn = warnUser;
 
-/**
- * Who answers, and where notices go: the provider process's stderr, which the engine shows under
- * the stack's diagnostics in `pulumi preview` and `up`.
- */
-export function useNodeFacts(answer: OptionFactsSource, notices?: (line: string) => void): void {
+/** Who answers, and where notices go (default: a warning in the `pulumi preview`/`up` output). */
+export function useNodeFacts(answer: OptionFactsSource, notices?: Warn): void {
   source = answer;
   if (notices) notify = notices;
   optionFacts.clear();

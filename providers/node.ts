@@ -154,9 +154,12 @@ for a in "$@"; do
 done
 sed -n '/^${HOSTS_BEGIN}$/,/^${HOSTS_END}$/p' /etc/hosts | sed '1d;$d' | sed 's/^/hosts=/'
 if IFS= read -r pw; then
-  printf '%s' "$pw" | python3 -c 'import crypt, subprocess, sys
-h = subprocess.run(["getent", "shadow", "hacluster"], capture_output=True, text=True).stdout.split(":")[1]
-print("passwordInSync=" + ("true" if crypt.crypt(sys.stdin.read(), h) == h else "false"))' 2>/dev/null
+  # libcrypt through ctypes: Python 3.13 (Debian 13) has no crypt module any more
+  printf '%s' "$pw" | python3 -c 'import ctypes, ctypes.util, subprocess, sys
+lib = ctypes.CDLL(ctypes.util.find_library("crypt") or "libcrypt.so.1")
+lib.crypt.restype, lib.crypt.argtypes = ctypes.c_char_p, [ctypes.c_char_p, ctypes.c_char_p]
+h = subprocess.run(["getent", "shadow", "hacluster"], capture_output=True, text=True).stdout.split(":")[1].encode()
+print("passwordInSync=" + ("true" if lib.crypt(sys.stdin.read().encode(), h) == h else "false"))' 2>/dev/null
 fi
 `;
 

@@ -12,17 +12,18 @@ command -v node >/dev/null || { say "Node.js 20 or newer is required"; exit 1; }
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
     { say "Node.js 20 or newer is required (found $(node --version))"; exit 1; }
 
-# Debian packages: the lab's (lab/lab.config.json) and the tests' own.
+# Debian packages: the lab's (lab/lab.config.json), the tests' own, and debootstrap for the lab roots.
 packages=$(node -p 'require("./lab/lab.config.json").packages.join(" ")')
 missing=()
-for p in $packages strace git; do
+for p in $packages strace git debootstrap; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
     say "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >/dev/null
-    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+    # another apt run (unattended upgrades, a second setup) holds the lock for a while: wait for it
+    apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # npm packages, exactly as locked (again only when the lock file changed).
@@ -35,5 +36,12 @@ fi
 ln -sfn .. node_modules/pcmk-lab
 say "building"
 npm run --silent build
+# PCMK_PREPARE_ROOTS=1: the lab generations' roots are made (when missing) while the engine builds,
+# one mostly downloading, the other compiling; the caller waits for PREPARE_ROOTS_PID.
+if [ -n "${PCMK_PREPARE_ROOTS:-}" ]; then
+    node dist/lab/cli.js prepare >/tmp/pcmk-lab-prepare.log 2>&1 &
+    PREPARE_ROOTS_PID=$!
+    export PREPARE_ROOTS_PID
+fi
 ENGINE_DIR=$(bash engine/ensure-engine.sh)
 export ENGINE_DIR

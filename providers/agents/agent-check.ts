@@ -13,6 +13,7 @@ import { Connection } from "../connection";
 import { SshPool, SshTarget, keyOf, nameOf } from "../transport/ssh";
 import { PythonProgram, pythonProgram } from "../transport/python-program";
 import { stat } from "../stats";
+import { Warn, warnUser } from "../warnings";
 
 /** What pcs is asked of one object: names only, never values (which may be secrets). */
 export interface AgentQuestion {
@@ -72,11 +73,8 @@ export interface RemoteJudgeOptions {
   gatherMs: number;
   /** How long a check waits for its answer before passing unjudged (an unreachable node). */
   waitMs: number;
-  /**
-   * Where the user is told what the check could not do as usual (default: the provider's stderr,
-   * which the engine shows in the operation's output).
-   */
-  warn?: (line: string) => void;
+  /** Where the user is told what the check could not do as usual (default: a warning in the output). */
+  warn?: Warn;
   /** Judge from the agents' metadata even where pcs's library would do (its tests; PCMK_LAB_AGENT_CHECK=metadata). */
   forceMetadata?: boolean;
   /** The program run on the node (tests: one that simulates another pcs). */
@@ -84,13 +82,12 @@ export interface RemoteJudgeOptions {
 }
 
 const DEFAULTS: RemoteJudgeOptions = { gatherMs: 50, waitMs: 10_000 };
-const toStderr = (line: string) => void process.stderr.write(`${line}\n`);
 
 /** The judge that asks each node, one remote command per gathered group of questions. */
 export function remoteAgentJudge(pool: SshPool, options: RemoteJudgeOptions = DEFAULTS): AgentJudge {
   const verdicts = new Map<string, Promise<AgentVerdict | null>>();
   const gathering = new Map<string, { target: SshTarget; waiting: Waiting[] }>();
-  const tell = once(options.warn ?? toStderr);
+  const tell = once(options.warn ?? warnUser);
   const asking: Asking = {
     program: options.program ?? AGENT_CHECK,
     forceMetadata: options.forceMetadata ?? process.env.PCMK_LAB_AGENT_CHECK === "metadata",
@@ -131,7 +128,7 @@ export function remoteAgentJudge(pool: SshPool, options: RemoteJudgeOptions = DE
 }
 
 /** Each distinct line once per provider process: a host's state is said once, not per resource. */
-function once(warn: (line: string) => void): (line: string) => void {
+function once(warn: Warn): Warn {
   const said = new Set<string>();
   return (line) => {
     if (said.has(line)) return;
@@ -142,7 +139,7 @@ function once(warn: (line: string) => void): (line: string) => void {
 }
 
 const notJudged = (target: SshTarget, why: string, what = "these inputs"): string =>
-  `warning: pcmk-lab agent check: could not judge ${what} on ${nameOf(target)} (${why}); ` +
+  `pcmk-lab agent check: could not judge ${what} on ${nameOf(target)} (${why}); ` +
   "pcs judges them at create";
 
 const withinMs = <T>(p: Promise<T | null>, ms: number, late: () => void): Promise<T | null> =>
@@ -210,7 +207,7 @@ function verdictsOf(
     }
     if (r.via !== "pcs-library")
       tell(
-        `warning: pcmk-lab agent check: on ${nameOf(target)} (${pcs}) agents are judged from their ` +
+        `pcmk-lab agent check: on ${nameOf(target)} (${pcs}) agents are judged from their ` +
           `metadata by pcs's rules, not by pcs itself: ${r.why ?? reply.library}`,
       );
     return { host: nameOf(target), via: r.via, agent: r.agent, errors: r.errors };

@@ -323,7 +323,11 @@ export class ClusterWriter {
         const result = outcome.results[i];
         if (!result.ok) p.reject(stepError(p.step, result, this.target));
         else if (!result.skipped && outcome.pushed && !outcome.pushed.ok) {
-          p.reject(new Error(`${p.step.owner}: the CIB push was refused: ${errorsFirst(outcome.pushed.stderr.trim())}`));
+          p.reject(
+            new Error(
+              `${p.step.owner}: the CIB push was refused: ${errorsFirst(outcome.pushed.stderr.trim())}`,
+            ),
+          );
         } else p.resolve({ skipped: result.skipped, live });
       });
     } catch (err) {

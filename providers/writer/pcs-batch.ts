@@ -6,6 +6,7 @@ import { parseCib } from "../cib/parse";
 import { redact, Secret } from "../secrets";
 import { keyOf, nameOf, RemoteProcess, SshPool, SshTarget } from "../transport/ssh";
 import { pythonProgram } from "../transport/python-program";
+import { errorsFirst } from "../transport/messages";
 import { shellLine } from "../transport/shell";
 import { stat } from "../stats";
 import {
@@ -132,7 +133,7 @@ export function stepError(step: PcsStep, result: StepResult, target: SshTarget):
   const secrets = step.secrets ?? [];
   // each argument before quoting: a quoted secret (it's → 'it'\''s') no longer matches its value
   const command = shellLine(["pcs", ...(result.argv ?? []).map((a) => redact(a, secrets))]);
-  const message = redact((result.stderr || result.stdout || "").trim(), secrets);
+  const message = redact(errorsFirst((result.stderr || result.stdout || "").trim()), secrets);
   return new PcsError(step.owner, nameOf(target), command, message || "(pcs said nothing)");
 }
 

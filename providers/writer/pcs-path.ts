@@ -4,12 +4,8 @@
 // else the plain path, a pcs process per command, which needs nothing private from pcs.
 // PCMK_LAB_WRITER_PATH=plain, in the environment of `pulumi` (which its provider process
 // inherits), forces the plain path. A fallback is a warning in the `pulumi up` output, once per host.
-import { createRequire } from "node:module";
-import * as pulumi from "@pulumi/pulumi";
-import type * as grpc from "@grpc/grpc-js";
-import * as engineRpc from "@pulumi/pulumi/proto/engine_grpc_pb";
-import * as engineProto from "@pulumi/pulumi/proto/engine_pb";
 import { stat } from "../stats";
+import { Warn, warnUser } from "../warnings";
 
 /** What the writer asks for: the fast path where its self-test passes ("auto"), or plain. */
 export type RequestedPath = "auto" | "plain";
@@ -57,8 +53,6 @@ export const fallbackWarning = (host: string, hello: PathHello): string =>
   `(${hello.fallback}), so pcs runs there as a process per command (the plain path: the same ` +
   `changes, slower)`;
 
-export type Warn = (message: string) => void;
-
 /** Told what each batch process said of its path. */
 export interface HelloListener {
   heard(hostKey: string, hostName: string, hello: PathHello): void;
@@ -71,7 +65,7 @@ export interface HelloListener {
 export class PathAnnouncer implements HelloListener {
   private readonly warned = new Set<string>();
 
-  constructor(private readonly warn: Warn = warnInPulumi) {}
+  constructor(private readonly warn: Warn = warnUser) {}
 
   heard(hostKey: string, hostName: string, hello: PathHello): void {
     stat(
@@ -85,43 +79,3 @@ export class PathAnnouncer implements HelloListener {
 }
 
 export const pathAnnouncer = new PathAnnouncer();
-
-/**
- * A warning in the `pulumi up` output. In a dynamic provider's process `pulumi.log.warn` has no
- * engine to talk to (the SDK learns its address only in a program's process) and prints to
- * stderr, which the CLI shows as a plain message; the engine's address is the host's first
- * argument, and a warning sent there is one. Outside such a process: pulumi.log.warn.
- */
-function warnInPulumi(message: string): void {
-  const address = providerHostEngine();
-  if (!address) {
-    void pulumi.log.warn(message);
-    return;
-  }
-  const request = new engineProto.LogRequest();
-  request.setSeverity(engineProto.LogSeverity.WARNING);
-  request.setMessage(message);
-  engineClient(address).log(request, (err) => {
-    if (err) void pulumi.log.warn(message);
-  });
-}
-
-/** The engine's address when this is Pulumi's Node dynamic-provider host (its only argument). */
-function providerHostEngine(argv: readonly string[] = process.argv): string | null {
-  const host = /[\\/]cmd[\\/]dynamic-provider([\\/]index\.js)?$/.test(argv[1] ?? "");
-  const address = argv[2] ?? "";
-  return host && /^[\w.[\]:-]+:\d+$/.test(address) ? address : null;
-}
-
-let client: engineRpc.EngineClient | null = null;
-
-function engineClient(address: string): engineRpc.EngineClient {
-  if (!client) {
-    // the credentials must come from the gRPC module the SDK's client is made with
-    const grpcOfSdk = createRequire(require.resolve("@pulumi/pulumi/proto/engine_grpc_pb"))(
-      "@grpc/grpc-js",
-    ) as typeof grpc;
-    client = new engineRpc.EngineClient(address, grpcOfSdk.credentials.createInsecure());
-  }
-  return client;
-}

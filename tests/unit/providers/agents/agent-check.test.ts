@@ -213,7 +213,7 @@ describe.each(WAYS)("the verdict on this host, by %s", (_way, via, options) => {
     } else {
       expect(warnings).toEqual([
         expect.stringMatching(
-          /^warning: pcmk-lab agent check: on node1 \(127\.0\.0\.1\) \(pcs \d+\.\d+\S*\) agents are judged from their metadata by pcs's rules, not by pcs itself: \S/,
+          /^pcmk-lab agent check: on node1 \(127\.0\.0\.1\) \(pcs \d+\.\d+\S*\) agents are judged from their metadata by pcs's rules, not by pcs itself: \S/,
         ),
       ]);
       expect(reason).toMatch(
@@ -265,7 +265,7 @@ describe("why pcs's library was not used, and when nothing could judge", () => {
     expect([a, b]).toEqual([null, null]);
     expect(warnings).toEqual([
       expect.stringMatching(
-        /^warning: pcmk-lab agent check: could not judge agent ocf:pacemaker:Dummy on node1 \(127\.0\.0\.1\) \(pcs .*pcs's library is not what this check expects .*; the agent's metadata: FileNotFoundError: .*crm_resource.*\); pcs judges them at create$/,
+        /^pcmk-lab agent check: could not judge agent ocf:pacemaker:Dummy on node1 \(127\.0\.0\.1\) \(pcs .*pcs's library is not what this check expects .*; the agent's metadata: FileNotFoundError: .*crm_resource.*\); pcs judges them at create$/,
       ),
       expect.stringContaining("could not judge agent IPaddr2 on node1"),
     ]);
@@ -282,7 +282,7 @@ describe("why pcs's library was not used, and when nothing could judge", () => {
     await expect(quick(closed, resource("ocf:pacemaker:Stateful"))).resolves.toBeNull();
     expect(warnings).toEqual([
       expect.stringMatching(
-        /^warning: pcmk-lab agent check: could not judge these inputs on node1 \(127\.0\.0\.1\) \(.+\); pcs judges them at create$/,
+        /^pcmk-lab agent check: could not judge these inputs on node1 \(127\.0\.0\.1\) \(.+\); pcs judges them at create$/,
       ),
     ]);
   });

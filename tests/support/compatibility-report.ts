@@ -1,0 +1,168 @@
+// docs/COMPATIBILITY.md, written by the test run: a jest reporter that records, for each run on
+// the lab, the generation it ran on (LAB_RELEASE), its pcs, pacemaker and corosync versions, the
+// writer path the providers took on each node (from their stat lines) and each project's counts;
+// the report is made again from every row recorded so far. A row that has not run is listed as
+// such, never as passed. Rows: a generation with the writer as it chooses, with the plain path
+// forced (PCMK_LAB_WRITER_PATH=plain), and the simulated unknown pcs (its own suite).
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { repoRoot } from "../../common/repo-root";
+import { DEFAULT_RELEASE, loadLabConfig, Release, RELEASES } from "../../lab/config";
+import { rootOf, StackVersions, versionsIn } from "../../lab/roots";
+import { RESULTS_DIR } from "./reliability-report";
+
+const ROWS_DIR = path.join(RESULTS_DIR, "compatibility");
+/** The suite of the simulated unknown pcs: its results are a row of their own. */
+export const UNKNOWN_PCS_SUITE = /unknown-pcs\.test\.ts$/;
+/** The writer's stat line for the path a batch process took: see providers/writer. */
+const PATH_STAT = /^writer host=(\S+) path=(\S+) pcs=(\S+)/;
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface CompatibilityRow {
+  key: string;
+  release: Release;
+  variant: "as chosen" | "plain path forced" | "simulated unknown pcs";
+  versions: StackVersions;
+  /** host → "path (pcs version)", as the writer's batch processes reported it. */
+  writerPaths: Record<string, string>;
+  projects: Record<string, Counts>;
+  at: string;
+}
+
+/** The shape of jest's results this reporter reads (jest's own types are not a dependency). */
+interface SuiteResult {
+  testFilePath: string;
+  displayName?: { name: string };
+  numPassingTests: number;
+  numFailingTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+}
+interface RunResults {
+  testResults: SuiteResult[];
+}
+
+const LAB_PROJECTS = new Set(["lab", "integration", "e2e", "adversarial"]);
+
+export default class CompatibilityReporter {
+  private readonly statsFile = path.join(RESULTS_DIR, `writer-stats-${process.pid}.log`);
+
+  constructor() {
+    // the providers of every pulumi run below append their stat lines there (providers/stats.ts)
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(this.statsFile, "");
+    process.env.PCMK_LAB_STATS_FILE ??= this.statsFile;
+  }
+
+  onRunComplete(_contexts: unknown, results: RunResults): void {
+    const rows = rowsOf(results, readStats(process.env.PCMK_LAB_STATS_FILE ?? this.statsFile));
+    if (rows.length === 0) return;
+    mkdirSync(ROWS_DIR, { recursive: true });
+    for (const row of rows)
+      writeFileSync(path.join(ROWS_DIR, `${row.key}.json`), JSON.stringify(row, null, 2));
+    writeCompatibilityReport();
+  }
+}
+
+function readStats(file: string): Record<string, string> {
+  const paths: Record<string, string> = {};
+  if (!existsSync(file)) return paths;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const m = PATH_STAT.exec(line);
+    if (m) paths[m[1]] = `${m[2]} (pcs ${m[3]})`;
+  }
+  return paths;
+}
+
+/** The rows a run makes: the lab projects' counts, the unknown pcs suite on its own row. */
+export function rowsOf(results: RunResults, writerPaths: Record<string, string>): CompatibilityRow[] {
+  const release = (process.env.LAB_RELEASE as Release | undefined) ?? DEFAULT_RELEASE;
+  const forced = process.env.PCMK_LAB_WRITER_PATH === "plain";
+  const versions = versionsIn(rootOf(loadLabConfig(), release) ?? "/");
+  const rows = new Map<string, CompatibilityRow>();
+  for (const suite of results.testResults) {
+    const project = suite.displayName?.name ?? "";
+    if (!LAB_PROJECTS.has(project)) continue;
+    const variant = UNKNOWN_PCS_SUITE.test(suite.testFilePath)
+      ? "simulated unknown pcs"
+      : forced
+        ? "plain path forced"
+        : "as chosen";
+    const key = `${release}-${variant.replace(/\s+/g, "-")}`;
+    const row = rows.get(key) ?? {
+      key,
+      release,
+      variant,
+      versions,
+      writerPaths,
+      projects: {},
+      at: new Date().toISOString(),
+    };
+    const counts = (row.projects[project] ??= { passed: 0, failed: 0, skipped: 0 });
+    counts.passed += suite.numPassingTests;
+    counts.failed += suite.numFailingTests;
+    counts.skipped += suite.numPendingTests + suite.numTodoTests;
+    rows.set(key, row);
+  }
+  return [...rows.values()];
+}
+
+function loadRows(dir: string): CompatibilityRow[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => JSON.parse(readFileSync(path.join(dir, f), "utf8")) as CompatibilityRow);
+}
+
+const VARIANTS: CompatibilityRow["variant"][] = ["as chosen", "plain path forced", "simulated unknown pcs"];
+const PROJECTS = ["lab", "integration", "e2e", "adversarial"];
+
+function rowLine(
+  release: Release,
+  variant: CompatibilityRow["variant"],
+  row: CompatibilityRow | undefined,
+): string {
+  if (!row)
+    return `| ${release} | ${variant} | – | – | – | _not run_ | ${PROJECTS.map(() => "–").join(" | ")} | – |`;
+  const v = row.versions;
+  const paths = [...new Set(Object.values(row.writerPaths))].join(", ") || "no batch";
+  const counts = PROJECTS.map((p) => {
+    const c = row.projects[p];
+    return c ? `${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ""}` : "–";
+  });
+  return `| ${release} | ${variant} | ${v.pcs} | ${v.pacemaker} | ${v.corosync} | ${paths} | ${counts.join(" | ")} | ${row.at} |`;
+}
+
+export function writeCompatibilityReport(
+  dir = ROWS_DIR,
+  out = path.join(repoRoot, "docs", "COMPATIBILITY.md"),
+): void {
+  const rows = new Map(loadRows(dir).map((r) => [r.key, r]));
+  const lines = RELEASES.flatMap((release) =>
+    VARIANTS.map((variant) =>
+      rowLine(release, variant, rows.get(`${release}-${variant.replace(/\s+/g, "-")}`)),
+    ),
+  );
+  const text = [
+    "# Compatibility",
+    "",
+    "Written by the test run (`bash scripts/test.sh`: the reporter `tests/support/compatibility-report.ts`)",
+    `from its results in \`${dir}\`; do not edit by hand. One row per lab generation and way of`,
+    "writing: the writer as it chooses its path on each node, the plain path forced",
+    "(`PCMK_LAB_WRITER_PATH=plain`), and a pcs whose private internals differ from every known one",
+    "(the simulated unknown pcs). Writer path: what each node's batch process ran, with the pcs it found.",
+    "",
+    `| generation | writer | pcs | pacemaker | corosync | writer path used | ${PROJECTS.join(" | ")} | run at |`,
+    `|---|---|---|---|---|---|${PROJECTS.map(() => "---|").join("")}---|`,
+    ...lines,
+    "",
+  ].join("\n");
+  writeFileSync(out, text);
+}
+
+if (require.main === module) writeCompatibilityReport();
