@@ -29,6 +29,8 @@ export interface PacemakerClusterArgs {
   /** Nodes outside this cluster that pcs on the first node must also know (a DR peer site). */
   alsoAuthenticate?: pulumi.Input<{ name: string; addresses: string[] }[]>;
   packages?: string[];
+  /** Fence agents every member needs, each from the package that ships it (Node's fenceAgents). */
+  fenceAgents?: string[];
   totem?: ClusterArgs["totem"];
   properties?: ClusterArgs["properties"];
   adopt?: boolean;
@@ -57,6 +59,7 @@ export class PacemakerCluster extends pulumi.ComponentResource {
             hostname: m.fqdn,
             hosts,
             packages: args.packages ?? ["pacemaker", "pcs", "corosync", "fence-agents"],
+            ...(args.fenceAgents ? { fenceAgents: args.fenceAgents } : {}),
             haclusterPassword: args.haclusterPassword,
           },
           parent,

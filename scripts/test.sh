@@ -2,10 +2,10 @@
 # Runs every test: lint, unit (no network), the language host's Go tests, the engine end to end
 # (the real pulumi CLI), and the lab suites (real clusters, as root) on each lab generation:
 #   bookworm (the host's pcs 0.11 / Pacemaker 2.1): every project, the adversarial suites too,
-#            then the writer's suites again with its plain path forced;
+#            then the writer's own integration suites again with its plain path forced;
 #   trixie   (a Debian 13 root: pcs 0.12 / Pacemaker 3.0, built once and cached): what depends on
-#            the generation (lab, provider integration, the stacks end to end), then a subset with
-#            the plain path forced.
+#            the generation (lab, provider integration, the stacks end to end), then the
+#            constraint suite with the plain path forced.
 # Each phase runs whatever the one before it did; the run fails when any phase failed. The lab
 # is torn down afterwards whatever happens. Arguments go to every jest run (e.g. -t NAME).
 # TEST_RELEASES="bookworm" (or "trixie") runs one generation only.
@@ -30,8 +30,8 @@ phase() {
   if ! npx jest --runInBand --json --outputFile="$results/$name.json" "$@"; then failed_phases+=("$name"); fi
   echo "=== test phase: $name: $((SECONDS - t0)) s" >&2
 }
-# The suites that write through the writer (the others run pcs directly).
-WRITER_SUITES='tests/integration/providers/(pcs-resource|constraint|stonith-device|cluster-objects|drbd-volume|unknown-pcs)'
+# The writer's own integration suites: what it writes for resources and for constraints.
+WRITER_SUITES='tests/integration/providers/(pcs-resource|constraint)\.test'
 
 for release in ${TEST_RELEASES:-bookworm trixie}; do
   export LAB_RELEASE=$release
@@ -48,7 +48,7 @@ for release in ${TEST_RELEASES:-bookworm trixie}; do
     fi
     phase trixie --selectProjects lab integration e2e "$@"
     PCMK_LAB_WRITER_PATH=plain phase trixie-plain --selectProjects integration \
-      --testPathPattern 'tests/integration/providers/(pcs-resource|constraint)' "$@"
+      --testPathPattern 'tests/integration/providers/constraint\.test' "$@"
     ;;
   *)
     echo "test.sh: unknown generation '$release'" >&2

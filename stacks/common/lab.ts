@@ -10,6 +10,8 @@ import { repoRoot } from "../../common/repo-root";
 import { ClusterMember } from "../../providers/pacemaker-cluster";
 
 export interface LabStatus {
+  /** The lab generation (absent in a status saved before there were two). */
+  release?: "bookworm" | "trixie";
   sshKeyPath: string;
   haclusterPasswordFile: string;
   vip: string;
@@ -48,3 +50,18 @@ export function labMembers(lab: LabStatus, names: string[]): ClusterMember[] {
 /** /etc/hosts entries for every lab node, so names resolve across clusters and sites. */
 export const labHosts = (lab: LabStatus) =>
   lab.nodes.map((n) => ({ address: n.address, names: [n.fqdn, n.name] }));
+
+/**
+ * The course's packages as the lab's generation ships them: Debian 13 splits fence-agents per
+ * agent (there the name alone is the metapackage of every agent), so its nodes get the lab's one
+ * fence agent by name; bookworm's get fence-agents, as before. `extra` goes after the cluster stack.
+ */
+export function labPackages(
+  lab: LabStatus,
+  extra: string[] = [],
+): { packages: string[]; fenceAgents?: string[] } {
+  const stack = ["pacemaker", "pcs", "corosync"];
+  return lab.release === "trixie"
+    ? { packages: [...stack, ...extra], fenceAgents: ["fence_virsh"] }
+    : { packages: [...stack, "fence-agents", ...extra] };
+}

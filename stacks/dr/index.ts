@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DrSite, PcsResource } from "../../providers";
 import { PacemakerCluster } from "../../providers/pacemaker-cluster";
-import { labHosts, labMembers, labSecrets, labStatus } from "../common/lab";
+import { labHosts, labMembers, labPackages, labSecrets, labStatus } from "../common/lab";
 
 const config = new pulumi.Config();
 const lab = labStatus(config);
@@ -24,6 +24,7 @@ const site = new PacemakerCluster(config.require("clusterName"), {
   ...key,
   haclusterPassword,
   hosts: labHosts(lab),
+  ...labPackages(lab),
   // pcs dr talks to the other site's pcsd: the primary's first node needs their tokens
   alsoAuthenticate: recovery
     ? (recovery.requireOutput("members") as pulumi.Output<{ name: string; addresses: string[] }[]>)

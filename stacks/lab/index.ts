@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Constraint, DrbdVolume, PcsResource, StonithDevice } from "../../providers";
 import { PacemakerCluster } from "../../providers/pacemaker-cluster";
-import { labHosts, labMembers, labSecrets, labStatus } from "../common/lab";
+import { labHosts, labMembers, labPackages, labSecrets, labStatus } from "../common/lab";
 
 const config = new pulumi.Config();
 const lab = labStatus(config);
@@ -25,7 +25,7 @@ const lab1 = new PacemakerCluster("ha_cluster_lab", {
   ...key,
   haclusterPassword,
   hosts: labHosts(lab),
-  packages: ["pacemaker", "pcs", "corosync", "fence-agents", "drbd-utils"],
+  ...labPackages(lab, ["drbd-utils"]),
   // a longer token than corosync's 3 s default: the lab's nodes share 2 busy cores
   totem: { token: "5000" },
   properties: { "stonith-enabled": "true", "no-quorum-policy": "stop" },

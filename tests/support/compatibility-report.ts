@@ -1,10 +1,11 @@
 // docs/COMPATIBILITY.md, written by the test run: a jest reporter that records, for each run on
 // the lab, the generation it ran on (LAB_RELEASE), its pcs, pacemaker and corosync versions, the
-// writer path the providers took on each node (from their stat lines) and each project's counts;
+// writer path the providers took on each node (from their stat lines) and each suite's counts,
+// a suite's latest result replacing its last one (a run of one suite updates that suite only);
 // the report is made again from every row recorded so far. A row that has not run is listed as
 // such, never as passed. Rows: a generation with the writer as it chooses, with the plain path
 // forced (PCMK_LAB_WRITER_PATH=plain), and the simulated unknown pcs (its own suite).
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../../common/repo-root";
 import { DEFAULT_RELEASE, loadLabConfig, Release, RELEASES } from "../../lab/config";
@@ -23,6 +24,11 @@ interface Counts {
   skipped: number;
 }
 
+interface SuiteCounts extends Counts {
+  project: string;
+  at: string;
+}
+
 export interface CompatibilityRow {
   key: string;
   release: Release;
@@ -30,7 +36,8 @@ export interface CompatibilityRow {
   versions: StackVersions;
   /** host → "path (pcs version)", as the writer's batch processes reported it. */
   writerPaths: Record<string, string>;
-  projects: Record<string, Counts>;
+  /** By test file, relative to the repository. */
+  suites: Record<string, SuiteCounts>;
   at: string;
 }
 
@@ -61,10 +68,14 @@ export default class CompatibilityReporter {
 
   onRunComplete(_contexts: unknown, results: RunResults): void {
     const rows = rowsOf(results, readStats(process.env.PCMK_LAB_STATS_FILE ?? this.statsFile));
+    rmSync(this.statsFile, { force: true });
     if (rows.length === 0) return;
     mkdirSync(ROWS_DIR, { recursive: true });
-    for (const row of rows)
-      writeFileSync(path.join(ROWS_DIR, `${row.key}.json`), JSON.stringify(row, null, 2));
+    const known = new Map(loadRows(ROWS_DIR).map((r) => [r.key, r]));
+    for (const row of rows) {
+      const merged = mergedRow(known.get(row.key), row);
+      writeFileSync(path.join(ROWS_DIR, `${row.key}.json`), JSON.stringify(merged, null, 2));
+    }
     writeCompatibilityReport();
   }
 }
@@ -79,7 +90,17 @@ function readStats(file: string): Record<string, string> {
   return paths;
 }
 
-/** The rows a run makes: the lab projects' counts, the unknown pcs suite on its own row. */
+/** A row's suites updated by a later run's: the latest result of each suite, the paths of both. */
+export function mergedRow(before: CompatibilityRow | undefined, now: CompatibilityRow): CompatibilityRow {
+  if (!before) return now;
+  return {
+    ...now,
+    writerPaths: { ...before.writerPaths, ...now.writerPaths },
+    suites: { ...before.suites, ...now.suites },
+  };
+}
+
+/** The rows a run makes: the lab projects' suites, the unknown pcs suite on its own row. */
 export function rowsOf(results: RunResults, writerPaths: Record<string, string>): CompatibilityRow[] {
   const release = (process.env.LAB_RELEASE as Release | undefined) ?? DEFAULT_RELEASE;
   const forced = process.env.PCMK_LAB_WRITER_PATH === "plain";
@@ -100,13 +121,16 @@ export function rowsOf(results: RunResults, writerPaths: Record<string, string>)
       variant,
       versions,
       writerPaths,
-      projects: {},
+      suites: {},
       at: new Date().toISOString(),
     };
-    const counts = (row.projects[project] ??= { passed: 0, failed: 0, skipped: 0 });
-    counts.passed += suite.numPassingTests;
-    counts.failed += suite.numFailingTests;
-    counts.skipped += suite.numPendingTests + suite.numTodoTests;
+    row.suites[path.relative(repoRoot, suite.testFilePath)] = {
+      project,
+      passed: suite.numPassingTests,
+      failed: suite.numFailingTests,
+      skipped: suite.numPendingTests + suite.numTodoTests,
+      at: row.at,
+    };
     rows.set(key, row);
   }
   return [...rows.values()];
@@ -131,11 +155,17 @@ function rowLine(
     return `| ${release} | ${variant} | – | – | – | _not run_ | ${PROJECTS.map(() => "–").join(" | ")} | – |`;
   const v = row.versions;
   const paths = [...new Set(Object.values(row.writerPaths))].join(", ") || "no batch";
+  const suites = Object.values(row.suites);
   const counts = PROJECTS.map((p) => {
-    const c = row.projects[p];
-    return c ? `${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ""}` : "–";
+    const of = suites.filter((s) => s.project === p);
+    if (of.length === 0) return "–";
+    const sum = (k: keyof Counts) => of.reduce((n, s) => n + s[k], 0);
+    const skipped = sum("skipped");
+    return `${sum("passed")} passed, ${sum("failed")} failed${skipped ? `, ${skipped} skipped` : ""}`;
   });
-  return `| ${release} | ${variant} | ${v.pcs} | ${v.pacemaker} | ${v.corosync} | ${paths} | ${counts.join(" | ")} | ${row.at} |`;
+  const runs = suites.map((s) => s.at).sort();
+  const when = runs[0] === runs[runs.length - 1] ? runs[0] : `${runs[0]} – ${runs[runs.length - 1]}`;
+  return `| ${release} | ${variant} | ${v.pcs} | ${v.pacemaker} | ${v.corosync} | ${paths} | ${counts.join(" | ")} | ${when} |`;
 }
 
 export function writeCompatibilityReport(

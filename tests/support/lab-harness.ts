@@ -100,3 +100,14 @@ export function labLeftovers(): {
   }
   return { namespaces, links, mounts, processes };
 }
+
+/**
+ * The CIB's elements of one tag on a node, each as its attributes: what a test checks of the
+ * configuration, read the same way on every pcs (whose text output differs between generations).
+ */
+export function cibElements(node: string, tag: string): Record<string, string>[] {
+  const xml = onNodeOk(node, "cibadmin --query --scope configuration");
+  return [...xml.matchAll(new RegExp(`<${tag}\\s([^>]*?)/?>`, "g"))].map((m) =>
+    Object.fromEntries([...m[1].matchAll(/([\w-]+)="([^"]*)"/g)].map((a) => [a[1], a[2]])),
+  );
+}

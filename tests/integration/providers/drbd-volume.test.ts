@@ -5,7 +5,7 @@
 // is drift, repaired; a port change updates in place; bringUp refused before anything is
 // written; destroy leaves nothing. Not run here (needs the kernel module): drbdadm up/adjust,
 // primary --force, mkfs, promotion by Pacemaker.
-import { onNode, onNodeOk } from "../../support/lab-harness";
+import { cibElements, onNode, onNodeOk } from "../../support/lab-harness";
 import { ensureCluster, fqdn, ObjectSpec, objectsStack, previewIsClean } from "../../support/cluster-harness";
 import { TestStack } from "../../support/stack-harness";
 
@@ -69,9 +69,22 @@ test("up writes a resource file drbdadm accepts on both nodes, metadata, and the
   expect(cib).toMatch(/<primitive id="drbd_r0" class="ocf" type="drbd" provider="linbit">/);
   expect(cib).toMatch(/name="drbd_resource" value="r0"/);
   expect(cib).toMatch(/name="device" value="\/dev\/drbd0"/);
-  const constraints = onNodeOk("node1", "pcs constraint --full");
-  expect(constraints).toMatch(/fs_r0 with drbd_r0-clone \(score:INFINITY\).*\(with-rsc-role:Promoted\)/);
-  expect(constraints).toMatch(/promote drbd_r0-clone then start fs_r0/);
+  expect(cibElements("node1", "rsc_colocation")).toContainEqual(
+    expect.objectContaining({
+      rsc: "fs_r0",
+      "with-rsc": "drbd_r0-clone",
+      score: "INFINITY",
+      "with-rsc-role": "Promoted",
+    }),
+  );
+  expect(cibElements("node1", "rsc_order")).toContainEqual(
+    expect.objectContaining({
+      first: "drbd_r0-clone",
+      "first-action": "promote",
+      then: "fs_r0",
+      "then-action": "start",
+    }),
+  );
   expect((await previewIsClean(stack)).clean).toBe(true);
 });
 

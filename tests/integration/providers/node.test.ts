@@ -55,7 +55,8 @@ test("up prepares the node; the state holds no secret in plain text", async () =
   const node = resources.find((r) => r.urn.endsWith("::node1"))!;
   expect(node.outputs).toMatchObject({
     hostKeyFingerprint: fingerprint,
-    pcsVersion: "0.11.5",
+    // the lab generation's pcs (0.11.5 on bookworm, 0.12.0.2 on trixie), as the node runs it
+    pcsVersion: labStatus().nodes[0].versions.pcs,
     passwordInSync: true,
   });
   expect(raw).not.toContain(password);
