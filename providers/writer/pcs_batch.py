@@ -431,7 +431,7 @@ def choose(requested):
 
 def runner():
     """
-    The path chosen. Imported as a module, by tests/support/pcs-copy-compare.py, which compares
+    The path chosen. Imported as a module, by tests/support/pcs-compare.py, which compares
     the fast path's served copy with pacemaker's tools: the fast path, unchosen and untested.
     """
     global PCS

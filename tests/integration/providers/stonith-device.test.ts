@@ -1,7 +1,7 @@
 // StonithDevice through the real engine on the lab: fence_virsh against the lab hypervisor with a
 // secret parameter and a fencing level; the secret never in state; drift by hand (a parameter, the
 // secret itself) seen and repaired; destroy removes the device and its level.
-import { eventually, onNode, onNodeOk } from "../../support/lab-harness";
+import { cibElements, eventually, onNode, onNodeOk } from "../../support/lab-harness";
 import {
   clusterView,
   ensureCluster,
@@ -49,8 +49,8 @@ test("up creates the device and its level; the secret is in the CIB, never in st
   await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
   expect(onNodeOk("node1", "crm_resource --resource labfence --query-xml")).toContain('type="fence_virsh"');
   expect(param("passwd")).toBe(SECRET);
-  expect(onNodeOk("node1", "pcs stonith level config")).toMatch(
-    /Target: node3\.example\.com\s+Level 1 - labfence/,
+  expect(cibElements("node1", "fencing-level")).toContainEqual(
+    expect.objectContaining({ target: "node3.example.com", index: "1", devices: "labfence" }),
   );
   const state = await stack.exportState();
   expect(state.raw).not.toContain(SECRET);

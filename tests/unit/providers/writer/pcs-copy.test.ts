@@ -13,8 +13,7 @@ import { createArgv as stonithArgv, StonithInputs } from "../../../../providers/
 import { releaseStep } from "../../../../providers/writer/cluster-writer";
 
 const writerDir = join(__dirname, "..", "..", "..", "..", "providers", "writer");
-const compareScript = join(__dirname, "..", "..", "..", "support", "pcs-copy-compare.py");
-const pathCompareScript = join(__dirname, "pcs-path-compare.py");
+const compareScript = join(__dirname, "..", "..", "..", "support", "pcs-compare.py");
 
 interface Run {
   results: { ok: boolean; stderr?: string; stdout?: string }[];
@@ -23,12 +22,12 @@ interface Run {
 
 function compare(argvs: string[][]): { exact: Run; served: Run; diffExit: number; diff: string } {
   const steps = argvs.map((argv) => ({ argvs: [argv] }));
-  const r = spawnSync("/usr/bin/python3", ["-EsB", compareScript, writerDir], {
+  const r = spawnSync("/usr/bin/python3", ["-EsB", compareScript, "copy", writerDir], {
     input: JSON.stringify({ steps }),
     encoding: "utf8",
     timeout: 120_000,
   });
-  if (r.status !== 0) throw new Error(`pcs-copy-compare.py exited ${r.status}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`pcs-compare.py copy exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
@@ -162,7 +161,7 @@ test("a release of the writer's hold edits both copies alike", () => {
   const hold = resource({ resourceId: "h" });
   expect(hold.join(" ")).toContain("target-role=Stopped");
   const steps = [hold];
-  const r = spawnSync("/usr/bin/python3", ["-EsB", compareScript, writerDir], {
+  const r = spawnSync("/usr/bin/python3", ["-EsB", compareScript, "copy", writerDir], {
     input: JSON.stringify({ steps: [...steps.map((argv) => ({ argvs: [argv] })), releaseStep("h")] }),
     encoding: "utf8",
   });
@@ -177,12 +176,12 @@ interface PathRun extends Run {
 }
 
 function comparePaths(argvs: string[][]): { auto: PathRun; plain: PathRun; diffExit: number; diff: string } {
-  const r = spawnSync("/usr/bin/python3", ["-EsB", pathCompareScript, writerDir], {
+  const r = spawnSync("/usr/bin/python3", ["-EsB", compareScript, "path", writerDir], {
     input: JSON.stringify({ steps: argvs.map((argv) => ({ argvs: [argv] })) }),
     encoding: "utf8",
     timeout: 300_000,
   });
-  if (r.status !== 0) throw new Error(`pcs-path-compare.py exited ${r.status}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`pcs-compare.py path exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
