@@ -1,11 +1,11 @@
 // docs/COMPATIBILITY.md, written by the test run: a jest reporter that records, for each run on
 // the lab, the generation it ran on (LAB_RELEASE), its pcs, pacemaker and corosync versions, the
-// writer path the providers took on each node (from their stat lines) and each suite's counts,
+// writer paths each suite's batch processes took (from the stat lines it left) and its counts,
 // a suite's latest result replacing its last one (a run of one suite updates that suite only);
 // the report is made again from every row recorded so far. A row that has not run is listed as
 // such, never as passed. Rows: a generation with the writer as it chooses, with the plain path
 // forced (PCMK_LAB_WRITER_PATH=plain), and the simulated unknown pcs (its own suite).
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../../common/repo-root";
 import { DEFAULT_RELEASE, loadLabConfig, Release, RELEASES } from "../../lab/config";
@@ -26,6 +26,8 @@ interface Counts {
 
 interface SuiteCounts extends Counts {
   project: string;
+  /** The writer paths its batch processes took, "path (pcs version)", from the stat lines it left. */
+  writerPaths: string[];
   at: string;
 }
 
@@ -34,8 +36,6 @@ export interface CompatibilityRow {
   release: Release;
   variant: "as chosen" | "plain path forced" | "simulated unknown pcs";
   versions: StackVersions;
-  /** host → "path (pcs version)", as the writer's batch processes reported it. */
-  writerPaths: Record<string, string>;
   /** By test file, relative to the repository. */
   suites: Record<string, SuiteCounts>;
   at: string;
@@ -58,6 +58,9 @@ const LAB_PROJECTS = new Set(["lab", "integration", "e2e", "adversarial"]);
 
 export default class CompatibilityReporter {
   private readonly statsFile = path.join(RESULTS_DIR, `writer-stats-${process.pid}.log`);
+  /** Where each running suite's stat lines start (suites run one at a time: --runInBand). */
+  private readonly offsets = new Map<string, number>();
+  private readonly paths = new Map<string, string[]>();
 
   constructor() {
     // the providers of every pulumi run below append their stat lines there (providers/stats.ts)
@@ -66,8 +69,21 @@ export default class CompatibilityReporter {
     process.env.PCMK_LAB_STATS_FILE ??= this.statsFile;
   }
 
+  private get stats(): string {
+    return process.env.PCMK_LAB_STATS_FILE ?? this.statsFile;
+  }
+
+  onTestStart(test: { path: string }): void {
+    this.offsets.set(test.path, existsSync(this.stats) ? statSync(this.stats).size : 0);
+  }
+
+  onTestResult(test: { path: string }): void {
+    const text = existsSync(this.stats) ? readFileSync(this.stats, "utf8") : "";
+    this.paths.set(test.path, writerPathsIn(text.slice(this.offsets.get(test.path) ?? 0)));
+  }
+
   onRunComplete(_contexts: unknown, results: RunResults): void {
-    const rows = rowsOf(results, readStats(process.env.PCMK_LAB_STATS_FILE ?? this.statsFile));
+    const rows = rowsOf(results, this.paths);
     rmSync(this.statsFile, { force: true });
     if (rows.length === 0) return;
     mkdirSync(ROWS_DIR, { recursive: true });
@@ -80,28 +96,22 @@ export default class CompatibilityReporter {
   }
 }
 
-function readStats(file: string): Record<string, string> {
-  const paths: Record<string, string> = {};
-  if (!existsSync(file)) return paths;
-  for (const line of readFileSync(file, "utf8").split("\n")) {
+/** The distinct writer paths in stat lines: "fast (pcs 0.12.0.2)". */
+export function writerPathsIn(lines: string): string[] {
+  const paths = lines.split("\n").flatMap((line) => {
     const m = PATH_STAT.exec(line);
-    if (m) paths[m[1]] = `${m[2]} (pcs ${m[3]})`;
-  }
-  return paths;
+    return m ? [`${m[2]} (pcs ${m[3]})`] : [];
+  });
+  return [...new Set(paths)];
 }
 
-/** A row's suites updated by a later run's: the latest result of each suite, the paths of both. */
+/** A row's suites updated by a later run's: the latest result of each suite. */
 export function mergedRow(before: CompatibilityRow | undefined, now: CompatibilityRow): CompatibilityRow {
-  if (!before) return now;
-  return {
-    ...now,
-    writerPaths: { ...before.writerPaths, ...now.writerPaths },
-    suites: { ...before.suites, ...now.suites },
-  };
+  return before ? { ...now, suites: { ...before.suites, ...now.suites } } : now;
 }
 
 /** The rows a run makes: the lab projects' suites, the unknown pcs suite on its own row. */
-export function rowsOf(results: RunResults, writerPaths: Record<string, string>): CompatibilityRow[] {
+export function rowsOf(results: RunResults, writerPaths: Map<string, string[]>): CompatibilityRow[] {
   const release = (process.env.LAB_RELEASE as Release | undefined) ?? DEFAULT_RELEASE;
   const forced = process.env.PCMK_LAB_WRITER_PATH === "plain";
   const versions = versionsIn(rootOf(loadLabConfig(), release) ?? "/");
@@ -120,7 +130,6 @@ export function rowsOf(results: RunResults, writerPaths: Record<string, string>)
       release,
       variant,
       versions,
-      writerPaths,
       suites: {},
       at: new Date().toISOString(),
     };
@@ -129,6 +138,7 @@ export function rowsOf(results: RunResults, writerPaths: Record<string, string>)
       passed: suite.numPassingTests,
       failed: suite.numFailingTests,
       skipped: suite.numPendingTests + suite.numTodoTests,
+      writerPaths: writerPaths.get(suite.testFilePath) ?? [],
       at: row.at,
     };
     rows.set(key, row);
@@ -154,8 +164,8 @@ function rowLine(
   if (!row)
     return `| ${release} | ${variant} | – | – | – | _not run_ | ${PROJECTS.map(() => "–").join(" | ")} | – |`;
   const v = row.versions;
-  const paths = [...new Set(Object.values(row.writerPaths))].join(", ") || "no batch";
   const suites = Object.values(row.suites);
+  const paths = [...new Set(suites.flatMap((s) => s.writerPaths ?? []))].join(", ") || "no batch";
   const counts = PROJECTS.map((p) => {
     const of = suites.filter((s) => s.project === p);
     if (of.length === 0) return "–";

@@ -83,20 +83,13 @@ test("the shadow is an unknown pcs: its commands work, its internals are not the
 test("every write is done through the plain path, and the fallback is one warning naming the host", async () => {
   const up = await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
   const output = up.stdout + up.stderr;
-  const warnings = output.match(/failed the self-test of the writer's fast path/g) ?? [];
-  expect(warnings.length).toBeGreaterThanOrEqual(1);
   expect(output).toMatch(
     new RegExp(`pcs ${pcsVersion().replace(/\./g, "\\.")} on \\S*10\\.77\\.0\\.11\\S* failed the self-test`),
   );
-  // once per host: the engine may print the diagnostic both in the progress and in the summary
-  expect(
-    new Set(
-      output
-        .split("\n")
-        .filter((l) => l.includes("failed the self-test"))
-        .map((l) => l.trim()),
-    ).size,
-  ).toBe(1);
+  // once per host, however many batch processes ran there: one warning in the run's diagnostics
+  // (the progress lines above them show it again, as the engine shows every diagnostic)
+  const diagnostics = output.slice(output.indexOf("Diagnostics:"));
+  expect(diagnostics.match(/failed the self-test of the writer's fast path/g)).toHaveLength(1);
   const cib = onNodeOk("node1", "cibadmin --query --scope configuration");
   for (const id of ["u-a", "u-b", "u-fence", "location-u-a-node2.example.com-100", "order-u-a-u-b-Mandatory"])
     expect(cib).toContain(`id="${id}"`);

@@ -2,7 +2,12 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { repoRoot } from "../../../common/repo-root";
-import { mergedRow, rowsOf, writeCompatibilityReport } from "../../support/compatibility-report";
+import {
+  mergedRow,
+  rowsOf,
+  writeCompatibilityReport,
+  writerPathsIn,
+} from "../../support/compatibility-report";
 
 const suite = (file: string, project: string, passed: number, failed = 0) => ({
   testFilePath: path.join(repoRoot, file),
@@ -28,7 +33,9 @@ describe("docs/COMPATIBILITY.md rows", () => {
           suite("tests/integration/providers/unknown-pcs.test.ts", "integration", 3),
         ],
       },
-      { "root@10.77.0.11:22": "fast (pcs 0.12.0.2)" },
+      new Map([
+        [path.join(repoRoot, "tests/integration/providers/unknown-pcs.test.ts"), ["plain (pcs 0.12.0.2)"]],
+      ]),
     );
     expect(rows.map((r) => [r.key, Object.keys(r.suites)])).toEqual([
       ["trixie-as-chosen", ["tests/integration/providers/constraint.test.ts"]],
@@ -38,6 +45,16 @@ describe("docs/COMPATIBILITY.md rows", () => {
       passed: 6,
       failed: 1,
     });
+  });
+
+  test("the writer paths of a suite are the stat lines it left", () => {
+    const lines = [
+      "writer host=root@10.77.0.11:22 path=fast pcs=0.11.5 ms=80",
+      "live-read ms=12",
+      "writer host=root@10.77.0.11:22 path=fast pcs=0.11.5 ms=70",
+      "writer host=root@10.77.0.12:22 path=plain pcs=0.11.5 ms=9 fallback",
+    ].join("\n");
+    expect(writerPathsIn(lines)).toEqual(["fast (pcs 0.11.5)", "plain (pcs 0.11.5)"]);
   });
 
   test("a later run of one suite replaces that suite's counts only; the report sums by project", () => {
@@ -50,15 +67,18 @@ describe("docs/COMPATIBILITY.md rows", () => {
           suite("tests/integration/providers/b.test.ts", "integration", 5),
         ],
       },
-      { h1: "plain (pcs 0.11.5)" },
+      new Map([[path.join(repoRoot, "tests/integration/providers/b.test.ts"), ["plain (pcs 0.11.5)"]]]),
     )[0];
     const again = rowsOf(
       { testResults: [suite("tests/integration/providers/a.test.ts", "integration", 5)] },
-      {},
+      new Map(),
     )[0];
     const merged = mergedRow(first, again);
     expect(merged.key).toBe("bookworm-plain-path-forced");
-    expect(merged.writerPaths).toEqual({ h1: "plain (pcs 0.11.5)" });
+    expect(Object.keys(merged.suites)).toEqual([
+      "tests/integration/providers/a.test.ts",
+      "tests/integration/providers/b.test.ts",
+    ]);
 
     const dir = mkdtempSync(path.join(os.tmpdir(), "compat-"));
     mkdirSync(path.join(dir, "rows"));
