@@ -146,8 +146,29 @@ export function refusal(kind: string, f: CheckFailure): CheckFailure {
     : { ...f, reason: `${kind}: ${f.reason}` };
 }
 
+/**
+ * Inputs with the defaults of the fields they lack, field by field (an unknown value elsewhere
+ * does not stop it): state written by an earlier release lacks the inputs added since, and the
+ * inputs of a preview that holds unknown values were not parsed; both are read as a declaration
+ * without those fields would be (else an upgrade would read an absent list, or see a change the
+ * program did not make). A kind that stores its inputs as given parses them itself.
+ */
+export function withDefaults(kind: string, props: Props): Props {
+  const lifecycle = lifecycleOf(kind);
+  const state = own(props);
+  if ("storesGivenInputs" in lifecycle) return state;
+  const shape: Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown } }> =
+    (lifecycle.schema as { shape?: Props }).shape ?? {};
+  const defaults = Object.entries(shape).flatMap(([field, type]) => {
+    if (field in state) return [];
+    const d = type.safeParse(undefined);
+    return d.success && d.data !== undefined ? [[field, d.data]] : [];
+  });
+  return defaults.length ? { ...state, ...Object.fromEntries(defaults) } : state;
+}
+
 export async function diff(kind: string, id: string, olds: Props, news: Props) {
-  return lifecycleOf(kind).diff(id, own(olds), own(news));
+  return lifecycleOf(kind).diff(id, withDefaults(kind, olds), withDefaults(kind, news));
 }
 
 /** Outputs travel as protobuf Structs, which have no `undefined`: absent optional fields go. */
@@ -169,15 +190,20 @@ export async function create(kind: string, inputs: Props) {
 }
 
 export async function read(kind: string, id: string, props: Props) {
-  const r = await lifecycleOf(kind).read(pool, id, own(props));
+  const r = await lifecycleOf(kind).read(pool, id, withDefaults(kind, props));
   return { id: r.id, props: withoutUndefined(r.props) };
 }
 
 export async function update(kind: string, id: string, olds: Props, news: Props) {
-  const { outs } = await lifecycleOf(kind).update(pool, id, own(olds), own(news));
+  const { outs } = await lifecycleOf(kind).update(
+    pool,
+    id,
+    withDefaults(kind, olds),
+    withDefaults(kind, news),
+  );
   return { outs: withoutUndefined(outs) };
 }
 
 export async function remove(kind: string, id: string, props: Props) {
-  return lifecycleOf(kind).remove(pool, id, own(props));
+  return lifecycleOf(kind).remove(pool, id, withDefaults(kind, props));
 }
