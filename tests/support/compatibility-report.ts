@@ -196,6 +196,8 @@ export function writeCompatibilityReport(
     "writing: the writer as it chooses its path on each node, the plain path forced",
     "(`PCMK_LAB_WRITER_PATH=plain`), and a pcs whose private internals differ from every known one",
     "(the simulated unknown pcs). Writer path: what each node's batch process ran, with the pcs it found.",
+    "Counts: each suite's latest run (run at: when those runs ended); an earlier failure of a suite",
+    "that passed since is not shown here.",
     "",
     `| generation | writer | pcs | pacemaker | corosync | writer path used | ${PROJECTS.join(" | ")} | run at |`,
     `|---|---|---|---|---|---|${PROJECTS.map(() => "---|").join("")}---|`,
