@@ -3,6 +3,7 @@
 // fixture whose program is its config: change the config, change the program.
 import * as path from "node:path";
 import { readFileSync } from "node:fs";
+import { LabStatus } from "../../lab/lab";
 import { labCli, labStatus, onNode, onNodeOk } from "./lab-harness";
 import { configureRunOnNode1, TestStack, testStack } from "./stack-harness";
 
@@ -23,10 +24,18 @@ function bootLab(n: number): void {
   if (r.status !== 0) throw new Error(`lab up --nodes ${n} failed: ${r.stderr}`);
 }
 
+/**
+ * Whether the running lab is the one asked for: its node count, and the generation LAB_RELEASE
+ * names (a lab left running by a run of the other generation is not reused).
+ */
+const labIs = (status: LabStatus, nodes: number): boolean =>
+  status.running &&
+  status.nodes.length === nodes &&
+  (!process.env.LAB_RELEASE || status.release === process.env.LAB_RELEASE);
+
 /** The lab up and a 3-node cluster online with stonith off; leftover objects removed. */
 export function ensureCluster(): void {
-  const status = labStatus();
-  if (!status.running || status.nodes.length !== NODES.length) bootLab(NODES.length);
+  if (!labIs(labStatus(), NODES.length)) bootLab(NODES.length);
   if (!running()) {
     const password = readFileSync(labStatus().haclusterPasswordFile, "utf8");
     onNode("node1", "pcs cluster destroy --all >/dev/null 2>&1; true");
@@ -102,8 +111,7 @@ export const SITE_B = ["node3", "node4"];
 
 /** A 4-node lab as the course's DR pair: site_a (node1+node2) and site_b (node3+node4), each node knowing all four. */
 export function ensureDrPair(): void {
-  const status = labStatus();
-  if (!status.running || status.nodes.length !== 4) bootLab(4);
+  if (!labIs(labStatus(), 4)) bootLab(4);
   const password = readFileSync(labStatus().haclusterPasswordFile, "utf8");
   const all = [...SITE_A, ...SITE_B].map(fqdn).join(" ");
   for (const [first, members, name] of [
