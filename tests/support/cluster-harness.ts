@@ -10,6 +10,14 @@ import { configureRunOnNode1, TestStack, testStack } from "./stack-harness";
 export const NODES = ["node1", "node2", "node3"];
 export const fqdn = (n: string): string => `${n}.example.com`;
 
+/** fence_virsh against the lab hypervisor, for the 3-node cluster (the lab's fence key on every node). */
+export const LAB_FENCE_PARAMETERS = {
+  ip: "10.77.0.254",
+  username: "root",
+  identity_file: "/root/.ssh/fence_key",
+  pcmk_host_map: NODES.map((n) => `${fqdn(n)}:${n}`).join(";"),
+};
+
 const running = (): boolean => {
   const mon = onNode("node1", "crm_mon -1 --output-as=xml");
   return (

@@ -5,6 +5,7 @@ import { cibElements, eventually, onNode, onNodeOk } from "../../support/lab-har
 import {
   clusterView,
   ensureCluster,
+  LAB_FENCE_PARAMETERS,
   fqdn,
   ObjectSpec,
   objectsStack,
@@ -21,12 +22,7 @@ const device: ObjectSpec = {
   args: {
     deviceId: "labfence",
     agent: "fence_virsh",
-    parameters: {
-      ip: "10.77.0.254",
-      username: "root",
-      identity_file: "/root/.ssh/fence_key",
-      pcmk_host_map: ["node1", "node2", "node3"].map((n) => `${fqdn(n)}:${n}`).join(";"),
-    },
+    parameters: LAB_FENCE_PARAMETERS,
     secretParameters: { passwd: "@secret" },
     operations: [{ name: "monitor", interval: "60s" }],
     fencingLevels: [{ target: fqdn("node3"), level: 1 }],

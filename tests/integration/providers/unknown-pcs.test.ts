@@ -6,7 +6,14 @@
 // check must still refuse bad input at preview, from the agent's metadata. On every lab generation
 // (docs/COMPATIBILITY.md has its own row for this suite).
 import { inNodeOk, labStatus, onNodeOk } from "../../support/lab-harness";
-import { ensureCluster, fqdn, ObjectSpec, objectsStack, previewIsClean } from "../../support/cluster-harness";
+import {
+  ensureCluster,
+  fqdn,
+  LAB_FENCE_PARAMETERS,
+  ObjectSpec,
+  objectsStack,
+  previewIsClean,
+} from "../../support/cluster-harness";
 import { TestStack } from "../../support/stack-harness";
 
 jest.setTimeout(900_000);
@@ -49,12 +56,7 @@ const objects: ObjectSpec[] = [
     args: {
       deviceId: "u-fence",
       agent: "fence_virsh",
-      parameters: {
-        ip: "10.77.0.254",
-        username: "root",
-        identity_file: "/root/.ssh/fence_key",
-        pcmk_host_map: ["node1", "node2", "node3"].map((n) => `${fqdn(n)}:${n}`).join(";"),
-      },
+      parameters: LAB_FENCE_PARAMETERS,
     },
   },
 ];
