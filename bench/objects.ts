@@ -10,6 +10,10 @@
 //        npm run bench:objects -- --merge --sizes 100 …   (these sizes measured again, the others kept with their dates)
 //        npm run bench:objects -- --merge --sizes 100 --parallel 16 …   (rows of their own: `pulumi up --parallel 16`)
 //        npm run bench:objects -- --merge --sizes 100 --keep-cluster-cost …   (the cluster's own cost not measured again)
+//        LAB_RELEASE=trixie npm run bench:objects -- --merge …   (rows of their own: library@trixie, …)
+//        PCMK_LAB_WRITER_PATH=plain npm run bench:objects -- --merge …   (rows of their own: library+plain, …)
+// With --merge (and --report-only), rows that docs/BENCHMARKS.md shows but the raw results do not
+// have (bench/results is not kept in git) stay as the document shows them, with their date.
 import {
   copyFileSync,
   existsSync,
@@ -19,13 +23,17 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
 import { repoRoot } from "../common/repo-root";
 import { clearObjects, ensureCluster, fqdn, NODES } from "../tests/support/cluster-harness";
-import { inNodeOk } from "../tests/support/lab-harness";
+import { inNodeOk, lab, labStatus } from "../tests/support/lab-harness";
 import { ensureEngine } from "../engine/pulumi-cli";
-import { machineLines, median, spread, writeSection } from "./report";
+import { DEFAULT_RELEASE } from "../lab/config";
+import { StackVersions } from "../lab/roots";
+import { requestedPath } from "../providers/writer/pcs-path";
+import { machineLines, median, REPORT, spread, writeSection } from "./report";
 import { configureRunOnNode1, TestStack, testStack } from "../tests/support/stack-harness";
 
 const args = process.argv.slice(2);
@@ -39,9 +47,24 @@ const runsAt = (n: number): number => (n >= 300 ? largeRuns : runs);
 const modes = option("--modes", "library,set,baseline,floor").split(",") as Mode[];
 /** The engine's parallel steps for the ups (`pulumi up --parallel`); Pulumi's default when absent. */
 const parallel = args.includes("--parallel") ? Number(option("--parallel", "")) : null;
-/** A side's label in the results: its mode, and the parallelism when not the default. */
-const sideOf = (mode: Mode): string => (parallel ? `${mode}+parallel${parallel}` : mode);
+/** The lab generation of these runs: the running lab's, read in main after ensureCluster. */
+let release: string = DEFAULT_RELEASE;
+/** The writer's plain path forced (PCMK_LAB_WRITER_PATH=plain in pulumi's environment, so in ours). */
+const plainForced = requestedPath() === "plain";
+/**
+ * A side's label in the results: its mode, then what differs from bookworm's default path and
+ * Pulumi's default parallelism: `@trixie`, `+plain`, `+parallelK` (e.g. library@trixie+plain).
+ */
+const sideOf = (mode: Mode): string =>
+  mode +
+  (release === DEFAULT_RELEASE ? "" : `@${release}`) +
+  (plainForced ? "+plain" : "") +
+  (parallel ? `+parallel${parallel}` : "");
+/** What a result key's side adds to its mode: "" (bookworm, default path), "@trixie", "+plain", … */
+const variantOf = (key: string): string => key.split(" ")[0].replace(/^[a-z]+/, "");
+const generationOf = (key: string): string => /@([a-z]+)/.exec(key)?.[1] ?? DEFAULT_RELEASE;
 type Mode = "library" | "set" | "baseline" | "floor";
+const MODES: readonly Mode[] = ["library", "set", "baseline", "floor"];
 
 const resultsDir = path.join(repoRoot, "bench", "results");
 const statsFile = path.join(os.tmpdir(), `pcmk-bench-stats-${process.pid}`);
@@ -157,14 +180,25 @@ const statsLines = (): string[] => {
   }
 };
 
-/** pcs start-ups (processes that load pcs) and pcs commands run; each baseline command is one `pcs …`. */
+/** The paths the writer's batch processes took ("fast", "plain"), from their hellos in the stats. */
+const writerPaths = (): string[] => [
+  ...new Set(
+    statsLines()
+      .filter((l) => l.startsWith("writer "))
+      .map((l) => / path=(\w+)/.exec(l)?.[1] ?? "?"),
+  ),
+];
+
+/**
+ * pcs start-ups (processes that load pcs) and pcs commands run; each baseline command is one
+ * `pcs …`, and so is each command on the writer's plain path (its batch process loads no pcs).
+ */
 const pcsCounts = (mode: Mode, commands: number): { pcs: number; pcsCommands: number } => {
   if (mode === "baseline" || mode === "floor") return { pcs: commands, pcsCommands: commands };
   const lines = statsLines();
-  return {
-    pcs: lines.filter((l) => l === "session").length,
-    pcsCommands: lines.reduce((sum, l) => sum + Number(/ commands=(\d+)/.exec(l)?.[1] ?? 0), 0),
-  };
+  const pcsCommands = lines.reduce((sum, l) => sum + Number(/ commands=(\d+)/.exec(l)?.[1] ?? 0), 0);
+  const plain = writerPaths().includes("plain");
+  return { pcs: plain ? pcsCommands : lines.filter((l) => l === "session").length, pcsCommands };
 };
 
 /** The stats of the last operation, kept beside the results for a look at the batches. */
@@ -190,6 +224,8 @@ interface Measure {
   missing?: number;
   /** The library's live reads during the operation: round trip and parse, ms; text read, bytes. */
   liveReads?: { ms: number; parse: number; bytes: number }[];
+  /** The paths the writer's batch processes took (fast, plain), as they said in their hellos. */
+  writerPaths?: string[];
 }
 
 /** The benchmark's resources and their location constraints in the CIB (any constraint id). */
@@ -218,6 +254,7 @@ async function measure(mode: Mode, n: number, stack: TestStack, pulumiArgs: stri
     .map((m) => ({ ms: Number(m[1]), parse: Number(m[2]), bytes: Number(m[3]) }));
   return {
     liveReads,
+    ...(mode === "library" || mode === "set" ? { writerPaths: writerPaths() } : {}),
     seconds,
     handshakes: after.handshakes - before.handshakes,
     commands,
@@ -227,6 +264,15 @@ async function measure(mode: Mode, n: number, stack: TestStack, pulumiArgs: stri
     cpuSeconds,
     ok: r.status === 0,
   };
+}
+
+/** inNodeOk with a time limit of 15 minutes instead of 2. */
+function inNodeLong(name: string, command: string): string {
+  const [cmd, ...argv] = lab.execArgv(name, ["sh", "-c", command]);
+  const r = spawnSync(cmd, argv, { encoding: "utf8", timeout: 900_000 });
+  if (r.status !== 0)
+    throw new Error(`${name}: '${command}' exited ${r.status ?? r.signal}: ${r.stderr || r.stdout}`);
+  return r.stdout;
 }
 
 /**
@@ -241,13 +287,15 @@ function resetCluster(): void {
   // while they still run leaves their agents' state behind (a Dummy's file), and the next run's
   // resources of the same names are found running by their probes, then stopped, one by one.
   // A refresh waits for every node's controller to answer; once, one never did: a second try.
+  // 300 s each, in one node command of up to 15 min: after N=300 on trixie, the machine shared
+  // with another job, the reset took more than inNodeOk's 2 min (twice).
   const reset =
-    "crm_resource --wait --timeout=100s && timeout 100 crm_resource --refresh >/dev/null && crm_resource --wait --timeout=100s";
+    "crm_resource --wait --timeout=300s && timeout 300 crm_resource --refresh >/dev/null && crm_resource --wait --timeout=300s";
   try {
-    inNodeOk("node1", reset);
+    inNodeLong("node1", reset);
   } catch (e) {
     console.error(`the cluster's reset failed, once more: ${(e as Error).message}`);
-    inNodeOk("node1", reset);
+    inNodeLong("node1", reset);
   }
   const left = NODES.filter((node) =>
     inNodeOk(node, "ls /run/resource-agents 2>/dev/null; true").includes("Dummy-bench_"),
@@ -337,14 +385,31 @@ function liveReadNote(refreshes: Measure[], n: number): string {
   );
 }
 
-type Results = Record<string, { up: Measure[]; refresh: Measure[]; measuredAt?: string }>;
+/**
+ * A side at a size: its runs' measures, or, for a row kept from docs/BENCHMARKS.md (`row`, shown
+ * as it is), one measure of the row's medians.
+ */
+type Results = Record<string, { up: Measure[]; refresh: Measure[]; measuredAt?: string; row?: string }>;
 
-/** One row per side and size, in size order, each with the day it was measured. */
+/** Where a variant's rows go: bookworm's default path first, then other generations, then the plain path. */
+const variantRank = (key: string): string => {
+  const v = variantOf(key);
+  const g = generationOf(key);
+  return `${v === "" ? 0 : 1}${v.includes("+plain") ? 1 : 0}${g === DEFAULT_RELEASE ? 0 : 1}${g}${v}`;
+};
+
+/** One row per side and size, by variant, size and mode, each with the day it was measured. */
 function tableOf(results: Results): string {
-  const keys = Object.keys(results).sort((a, b) => sizeOf(a) - sizeOf(b));
+  const keys = Object.keys(results).sort(
+    (a, b) =>
+      variantRank(a).localeCompare(variantRank(b)) ||
+      sizeOf(a) - sizeOf(b) ||
+      MODES.indexOf(modeOf(a)) - MODES.indexOf(modeOf(b)),
+  );
   const rows = keys.map((key) => {
     const [mode] = key.split(" ");
-    const { up, refresh: re, measuredAt } = results[key];
+    const { up, refresh: re, measuredAt, row } = results[key];
+    if (row) return row;
     return (
       `| ${mode} | ${sizeOf(key)} | ${spread(up.map((m) => m.seconds))} | ${median(up.map((m) => m.handshakes))} | ` +
       `${median(up.map((m) => m.commands))} | ${median(up.map((m) => m.pcs))} | ${median(up.map((m) => m.pcsCommands))} | ${up.filter((m) => !m.ok).length} | ` +
@@ -364,34 +429,107 @@ function tableOf(results: Results): string {
 }
 
 const sizeOf = (key: string): number => Number(/N=(\d+)/.exec(key)?.[1]);
+const modeOf = (key: string): Mode => MODES.find((m) => key.startsWith(m)) ?? "library";
+
+/** What docs/BENCHMARKS.md's objects section shows now: its rows, its lines of bookworm's default path, its generations. */
+interface Documented {
+  rows: Results;
+  /** The verdict lines for bookworm's default path (those before the section's "###" part). */
+  lines: string[];
+  /** "- lab generation G: …" lines, by G. */
+  generations: Record<string, string>;
+}
+
+const noDocument: Documented = { rows: {}, lines: [], generations: {} };
+
+/** The objects section of docs/BENCHMARKS.md as last written (for --merge and --report-only). */
+function documented(): Documented {
+  const text = existsSync(REPORT) ? readFileSync(REPORT, "utf8") : "";
+  const begin = text.indexOf("<!-- section:objects -->");
+  const end = text.indexOf("<!-- /section:objects -->");
+  if (begin < 0 || end < begin) return noDocument;
+  const lines = text.slice(begin, end).split("\n");
+  const rows: Results = {};
+  for (const line of lines.filter((l) => /^\| [a-z]/.test(l) && !l.startsWith("| side |"))) {
+    const cells = line
+      .split("|")
+      .map((c) => c.trim())
+      .slice(1, -1);
+    // a median is the first number of its cell ("23.9 (23.3–24.5)", "85%")
+    const at = (i: number) => Number(cells[i].split(" ")[0].replace("%", ""));
+    const of = (seconds: number, commands: number): Measure => ({
+      seconds,
+      handshakes: at(3),
+      commands,
+      pcs: at(5),
+      pcsCommands: at(6),
+      peakMiB: at(12),
+      cpuBusy: at(13) / 100,
+      ok: true,
+    });
+    rows[`${cells[0]} N=${cells[1]}`] = {
+      up: [of(at(2), at(4))],
+      refresh: [of(at(10), at(11))],
+      measuredAt: cells[15],
+      row: line,
+    };
+  }
+  const lastRow = lines.map((l) => l.startsWith("|")).lastIndexOf(true);
+  const part = lines.findIndex((l) => l.startsWith("### "));
+  const generations = Object.fromEntries(
+    lines.flatMap((l) => {
+      const g = /^- lab generation ([a-z]+):/.exec(l)?.[1];
+      return g ? [[g, l]] : [];
+    }),
+  );
+  return {
+    rows,
+    lines: lines.slice(lastRow + 1, part < 0 ? undefined : part).filter((l) => l.startsWith("- ")),
+    generations,
+  };
+}
 
 async function main() {
   if (process.argv.includes("--report-only")) {
     // the section again from the last raw results (after a change to the report itself)
-    const last = JSON.parse(readFileSync(path.join(resultsDir, "objects.json"), "utf8"));
-    writeSection("objects", report(last.results, tableOf(last.results), last.clusterCosts ?? []));
+    const file = path.join(resultsDir, "objects.json");
+    const last = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+    writeSection(
+      "objects",
+      report(last.results ?? {}, last.clusterCosts ?? [], last.versions ?? {}, documented()),
+    );
     return;
   }
   process.env.PCMK_LAB_STATS_FILE = statsFile;
   ensureCluster();
+  const running = labStatus();
+  release = running.release;
+  console.log(
+    `lab generation ${release} (pcs ${running.versions.pcs}), writer path ${plainForced ? "plain (forced)" : "default"}: ` +
+      `sides ${modes.map(sideOf).join(", ")}`,
+  );
   const out = path.join(resultsDir, "objects.json");
   // --merge: the sizes run now replace theirs in the last results; the others stay, with their date
-  const last = args.includes("--merge") && existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : {};
+  const merge = args.includes("--merge");
+  const last = merge && existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : {};
+  const kept = merge ? documented() : noDocument;
   const results: Results = last.results ?? {};
   let clusterCosts: ClusterCost[] = last.clusterCosts ?? [];
+  const versions: Record<string, StackVersions> = { ...(last.versions ?? {}), [release]: running.versions };
   const save = () => {
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(
       out,
       JSON.stringify(
-        { at: new Date().toISOString(), runs, results, clusterCosts, table: tableOf(results) },
+        { at: new Date().toISOString(), runs, results, clusterCosts, versions, table: tableOf(results) },
         null,
         2,
       ),
     );
   };
   try {
-    if (sizes.includes(100) && !parallel && !args.includes("--keep-cluster-cost")) {
+    const defaultSide = release === DEFAULT_RELEASE && !plainForced && !parallel;
+    if (sizes.includes(100) && defaultSide && !args.includes("--keep-cluster-cost")) {
       // the cluster's own share at N=100: all at once, and in pushes of the engine's 8 parallel steps
       clusterCosts = [];
       for (let i = 0; i < runs; i++)
@@ -424,11 +562,10 @@ async function main() {
   } finally {
     resetCluster(); // the last run's objects go: the cluster as the bench found it
   }
-  const table = tableOf(results);
-  console.log(`\n${table}\n`);
+  console.log(`\n${tableOf(results)}\n`);
   save();
   console.log(`raw results: ${out}`);
-  const section = report(results, table, clusterCosts);
+  const section = report(results, clusterCosts, versions, kept);
   writeSection("objects", section);
   console.log(`\n${section}`);
 }
@@ -605,12 +742,18 @@ function b3Lines(
   return lines;
 }
 
-/** The verdicts against the issue's targets, from the medians. */
-function report(results: Results, table: string, clusterCosts: ClusterCost[]): string {
+/** The verdicts against the issue's targets for bookworm's default path, from the medians. */
+function defaultLines(results: Results, clusterCosts: ClusterCost[]): string[] {
   const m = (key: string, pick: (x: Measure) => number, op: "up" | "refresh" = "up") =>
     results[key] ? median(results[key][op].map(pick)) : NaN;
   const lines: string[] = [];
-  const measured = [...new Set(Object.keys(results).map(sizeOf))].sort((a, b) => a - b);
+  const measured = [
+    ...new Set(
+      Object.keys(results)
+        .filter((k) => variantOf(k) === "")
+        .map(sizeOf),
+    ),
+  ].sort((a, b) => a - b);
   for (const n of measured) {
     const ratio = m(`library N=${n}`, (x) => x.seconds) / m(`baseline N=${n}`, (x) => x.seconds);
     if (!Number.isNaN(ratio))
@@ -677,15 +820,175 @@ function report(results: Results, table: string, clusterCosts: ClusterCost[]): s
       m("library N=100", (x) => x.cpuBusy),
     ),
   );
+  return lines;
+}
+
+/**
+ * B2 and B3 for the rows of another generation (library@trixie, …) or of the writer's plain path
+ * forced (library+plain, …): each against its own generation's baseline, the plain path's also
+ * against the default path's rows of the same generation and size.
+ */
+function variantLines(results: Results): string[] {
+  // an up stopped at the 10 minutes engine/pulumi-cli.ts gives a pulumi command: no time, its refresh not of N
+  const cut = (key: string) =>
+    (results[key]?.up ?? []).some((x) => !x.ok && x.seconds >= 600) &&
+    results[key].up.every((x) => !x.ok && x.seconds >= 600);
+  const secs = (key: string, op: "up" | "refresh" = "up") =>
+    results[key] && !cut(key) ? median(results[key][op].map((x) => x.seconds)) : NaN;
+  const day = (key: string) => results[key]?.measuredAt?.slice(0, 10) ?? "";
+  const lines: string[] = [];
+  const variants = [...new Set(Object.keys(results).map(variantOf))]
+    .filter((v) => v !== "" && !v.includes("+parallel"))
+    .sort((a, b) => variantRank(`x${a}`).localeCompare(variantRank(`x${b}`)));
+  for (const v of variants) {
+    const generation = generationOf(v);
+    const plain = v.includes("+plain");
+    const name = plain ? `with the writer's plain path forced (${generation})` : `on ${generation}`;
+    // the baseline does not use the writer: the plain path's rows are set beside their generation's
+    const own = v.replace("+plain", "");
+    const sizes = [
+      ...new Set(
+        Object.keys(results)
+          .filter((k) => variantOf(k) === v)
+          .map(sizeOf),
+      ),
+    ].sort((a, b) => a - b);
+    const paths = [
+      ...new Set(
+        (["library", "set"] as const).flatMap((mode) =>
+          sizes.flatMap((n) => (results[`${mode}${v} N=${n}`]?.up ?? []).flatMap((u) => u.writerPaths ?? [])),
+        ),
+      ),
+    ];
+    if (paths.length)
+      lines.push(
+        `- ${name}: the writer's batch processes said they took the ${paths.join(" and the ")} path`,
+      );
+    for (const n of sizes) {
+      const base = secs(`baseline${own} N=${n}`);
+      const parts = (["library", "set"] as const).flatMap((mode) => {
+        const key = `${mode}${v} N=${n}`;
+        const s = secs(key);
+        if (cut(key))
+          return [
+            `${mode}: its up stopped at the 10 minutes a pulumi command is given here, ` +
+              `${Math.max(...results[key].up.map((x) => x.missing ?? 0))} of the ${2 * n} objects not made yet, so no time`,
+          ];
+        if (sizes.some((m) => results[`${mode}${v} N=${m}`]) && !results[key])
+          return [`${mode} not measured`];
+        if (Number.isNaN(s)) return [];
+        const ratio = (s / base).toFixed(2);
+        const against = secs(`${mode}${own} N=${n}`);
+        return [
+          (Number.isNaN(base)
+            ? `${mode}`
+            : `${mode} / baseline = ${mode === "library" ? `**${ratio}**` : ratio}`) +
+            ` (${s.toFixed(1)} s` +
+            (plain && !Number.isNaN(against)
+              ? `, ${(s / against).toFixed(2)} × the default path's ${against.toFixed(1)} s` +
+                (day(`${mode}${own} N=${n}`) === day(key) ? "" : ` of ${day(`${mode}${own} N=${n}`)}`)
+              : "") +
+            `)`,
+        ];
+      });
+      if (!parts.length) continue;
+      lines.push(
+        `- B2 N=${n} ${name}: ${parts.join(", ")}; ` +
+          (Number.isNaN(base)
+            ? `the baseline was not measured at N=${n} on ${generation}, so no ratio to it`
+            : `baseline ${base.toFixed(1)} s` +
+              (day(`baseline${own} N=${n}`) === day(`library${v} N=${n}`)
+                ? ""
+                : ` of ${day(`baseline${own} N=${n}`)}`) +
+              (plain ? ` (${generation}'s row: the baseline does not use the writer)` : "") +
+              (n === 100 ? `; target at N=100: at most 0.2` : "")),
+      );
+    }
+    // the floor does no cluster work: its rows of two sessions differ by the machine alone
+    const floorAt = [...sizes].reverse().find((n) => secs(`floor${v} N=${n}`) && secs(`floor N=${n}`));
+    if (floorAt) {
+      const [here, there] = [secs(`floor${v} N=${floorAt}`), secs(`floor N=${floorAt}`)];
+      lines.push(
+        `- the machine during the runs ${name}: the floor (the engine alone, no cluster work) took ${here.toFixed(1)} s ` +
+          `at N=${floorAt}, ${(here / there).toFixed(2)} × bookworm's default row of ${day(`floor N=${floorAt}`)} ` +
+          `(${there.toFixed(1)} s)` +
+          (Math.abs(here / there - 1) > 0.2
+            ? `: set beside those rows, the machine's speed then differs as well as the ${plain ? "path" : "generation"}`
+            : ""),
+      );
+    }
+    // B3 for each mode between its smallest and largest size with a refresh of all N objects
+    const b3 = (["library", "set"] as const).flatMap((mode) => {
+      const at = sizes.filter((n) => !Number.isNaN(secs(`${mode}${v} N=${n}`, "refresh")));
+      const [lo, hi] = [at[0], at[at.length - 1]];
+      if (at.length < 2) return [];
+      const [a, b] = [secs(`${mode}${v} N=${lo}`, "refresh"), secs(`${mode}${v} N=${hi}`, "refresh")];
+      const cmds = results[`${mode}${v} N=${hi}`].refresh.map((x) => x.commands);
+      return [
+        `${mode} N=${hi} vs N=${lo} ${(b / a).toFixed(2)}× (${a.toFixed(1)} → ${b.toFixed(1)} s), ` +
+          `${median(cmds)} remote command(s)` +
+          (mode === "set" && lo === 10 && hi === 300 ? `: ${b / a <= 1.5 ? "met" : "**missed**"}` : ""),
+      ];
+    });
+    if (b3.length)
+      lines.push(
+        `- B3 ${name}, preview --refresh (target: N=300 at most 1.5 × N=10, at most 3 remote commands): ${b3.join("; ")}`,
+      );
+  }
+  return lines;
+}
+
+/** The lab generation lines of the header: the versions recorded, else as the document had them. */
+function generationLines(
+  results: Results,
+  versions: Record<string, StackVersions>,
+  doc: Documented,
+): string[] {
+  const generations = [...new Set(Object.keys(results).map(generationOf))].sort((a, b) =>
+    a === DEFAULT_RELEASE ? -1 : b === DEFAULT_RELEASE ? 1 : a.localeCompare(b),
+  );
+  const host = machineLines(ensureEngine())[2].slice(2);
+  return generations.map((g) => {
+    const v = versions[g];
+    if (v) return `- lab generation ${g}: pcs ${v.pcs}, pacemaker ${v.pacemaker}, corosync ${v.corosync}`;
+    // bookworm's nodes run the host's packages
+    return (
+      doc.generations[g] ?? `- lab generation ${g}: ${g === DEFAULT_RELEASE ? host : "versions not recorded"}`
+    );
+  });
+}
+
+/** The section: the table, the verdicts for bookworm's default path, then those of the other rows. */
+function report(
+  measured: Results,
+  clusterCosts: ClusterCost[],
+  versions: Record<string, StackVersions>,
+  doc: Documented,
+): string {
+  // rows measured now or kept in the raw results first (an entry without runs: a run stopped before
+  // its first ended); those only the document has, as it has them
+  const ran = Object.fromEntries(Object.entries(measured).filter(([, e]) => e.up.length));
+  const results: Results = { ...doc.rows, ...ran };
+  const others = variantLines(results);
+  const lines = Object.keys(ran).some((k) => variantOf(k) === "")
+    ? defaultLines(results, clusterCosts)
+    : doc.lines; // none of bookworm's default rows measured again: its verdicts as they were
   return [
     "## B2–B4 — many objects, drift check, footprint (`npm run bench:objects`)",
     "",
-    ...machineLines(ensureEngine()),
-    `- runs per side and size, and when they were measured: the last two columns; engine parallelism: Pulumi's default (4 × cores = 8 here)`,
+    ...machineLines(ensureEngine()).slice(0, 2),
+    ...generationLines(results, versions, doc),
+    `- runs per side and size, and when they were measured: the last two columns; engine parallelism: Pulumi's default (4 × cores = 8 here)` +
+      (others.length
+        ? `; a side named \`…@trixie\` ran on the trixie generation (else bookworm), \`…+plain\` with the writer's ` +
+          `plain path forced (\`PCMK_LAB_WRITER_PATH=plain\`: a pcs process per command, what a pcs the fast path ` +
+          `does not know gets), else the writer's default (its fast path where its self-test passes)`
+        : ""),
     "",
-    table,
+    tableOf(results),
     "",
     ...lines,
+    ...(others.length ? ["", "### Other lab generations and the writer's plain path", "", ...others] : []),
   ].join("\n");
 }
 
