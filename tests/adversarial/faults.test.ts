@@ -30,6 +30,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { PulumiResult } from "../../engine/pulumi-cli";
+import { hypervisorAddress } from "../../lab/config";
 import { Cib } from "../../providers/cib/model";
 import { parseCib } from "../../providers/cib/parse";
 import { parseCrmMon } from "../../providers/cib/status";
@@ -55,7 +56,7 @@ export const FAULTS_FILE = process.env.PCMK_FAULTS_FILE ?? "/var/cache/pcmk-lab/
 const RUN_ON = "node1";
 /** Objects per run of the kill and admin cases: enough for an up of several batches. */
 const KILL_RESOURCES = 40;
-const HYPERVISOR = "10.77.0.254";
+const HYPERVISOR = hypervisorAddress(lab.config);
 const ADMIN_STOP = "/tmp/pcmk-faults-admin.stop";
 
 type ObjectsStack = TestStack & { setObjects(o: ObjectSpec[]): Promise<void> };
