@@ -9,8 +9,9 @@
 # The two run side by side, each on a lab of its own on the one bridge (LAB_INSTANCE 0 and 1): the
 # suites mostly wait on clusters, so the two cores have room for both. The second lab, once done
 # with trixie, takes some of bookworm's phases (end to end, the secrets and concurrency suites, the
-# plain path), which balances the two. Its output is shown when it is done. The run fails when any phase failed; both labs are torn down
-# afterwards whatever happens. Arguments go to every jest run (e.g. -t NAME).
+# plain path), which balances the two. Its output is shown when it is done. The run fails when any
+# phase failed; both labs are torn down afterwards whatever happens. Arguments go to every jest run
+# (e.g. -t NAME).
 # TEST_RELEASES="bookworm" (or "trixie") runs one generation only, on one lab.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -21,7 +22,8 @@ source scripts/setup.sh
 results=$(mktemp -d)
 second=""
 teardown() {
-  [ -n "$second" ] && kill "$second" 2>/dev/null && wait "$second" 2>/dev/null
+  # the second lab's phases run in a process group of their own: it goes with its jest and pulumi
+  [ -n "$second" ] && kill -- "-$second" 2>/dev/null && wait "$second" 2>/dev/null
   node dist/lab/cli.js down >/dev/null 2>&1 || true
   LAB_INSTANCE=1 node dist/lab/cli.js down >/dev/null 2>&1 || true
 }
@@ -46,7 +48,7 @@ plain_phase() { PCMK_LAB_WRITER_PATH=plain phase "$@"; }
 # bookworm's suites the second lab runs when both generations run (see the top)
 MOVED_SUITES='tests/(e2e/|adversarial/(secrets|concurrency)\.test)'
 
-bookworm_phases() { # $1: all (every project here) or split (the e2e and plain phases left to the other lab)
+bookworm_phases() { # $1: all (every suite here) or split (MOVED_SUITES and the plain path left to the other lab)
   export LAB_RELEASE=bookworm
   if [ "$1" = all ]; then
     phase bookworm "${@:2}"
@@ -78,12 +80,14 @@ bookworm_rest() { # on the second lab, after trixie: the rest of bookworm's phas
 
 case " $releases " in
 " bookworm trixie " | " trixie bookworm ")
+  set -m # job control: the background job gets a process group of its own
   (
     export LAB_INSTANCE=1
     trixie_phases "$@"
     bookworm_rest "$@"
   ) >"$results/second-lab.log" 2>&1 &
   second=$!
+  set +m
   LAB_INSTANCE=0 bookworm_phases split "$@"
   wait "$second" || true
   second=""
