@@ -12,10 +12,16 @@
 # plain path), which balances the two. Its output is shown when it is done. The run fails when any
 # phase failed; both labs are torn down afterwards whatever happens. Arguments go to every jest run
 # (e.g. -t NAME).
-# TEST_RELEASES="bookworm" (or "trixie") runs one generation only, on one lab.
+# TEST_RELEASES="bookworm" (or "trixie") runs one generation only, on one lab. TEST_LAB_INSTANCES
+# (default "0 1") names the labs, e.g. "2 3" to leave a lab you keep (the main job's) alone.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 releases=${TEST_RELEASES:-bookworm trixie}
+read -r first_lab second_lab <<<"${TEST_LAB_INSTANCES:-0 1}"
+if ! [[ "$first_lab$second_lab" =~ ^[0-3][0-3]$ ]] || [ "$first_lab" = "$second_lab" ]; then
+  echo "test.sh: TEST_LAB_INSTANCES: two different lab instances of 0..3, not '${TEST_LAB_INSTANCES:-}'" >&2
+  exit 2
+fi
 # the trixie root (debootstrap, a few minutes the first time) is made while the engine builds
 [[ " $releases " == *" trixie "* ]] && export PCMK_PREPARE_ROOTS=1
 source scripts/setup.sh
@@ -24,8 +30,8 @@ second=""
 teardown() {
   # the second lab's phases run in a process group of their own: it goes with its jest and pulumi
   [ -n "$second" ] && kill -- "-$second" 2>/dev/null && wait "$second" 2>/dev/null
-  node dist/lab/cli.js down >/dev/null 2>&1 || true
-  LAB_INSTANCE=1 node dist/lab/cli.js down >/dev/null 2>&1 || true
+  LAB_INSTANCE=$first_lab node dist/lab/cli.js down >/dev/null 2>&1 || true
+  LAB_INSTANCE=$second_lab node dist/lab/cli.js down >/dev/null 2>&1 || true
 }
 trap teardown EXIT
 
@@ -82,20 +88,20 @@ case " $releases " in
 " bookworm trixie " | " trixie bookworm ")
   set -m # job control: the background job gets a process group of its own
   (
-    export LAB_INSTANCE=1
+    export LAB_INSTANCE=$second_lab
     trixie_phases "$@"
     bookworm_rest "$@"
   ) >"$results/second-lab.log" 2>&1 &
   second=$!
   set +m
-  LAB_INSTANCE=0 bookworm_phases split "$@"
+  LAB_INSTANCE=$first_lab bookworm_phases split "$@"
   wait "$second" || true
   second=""
   echo "=== the second lab's phases (trixie, then the rest of bookworm's):" >&2
   cat "$results/second-lab.log" >&2
   ;;
-" bookworm ") LAB_INSTANCE=0 bookworm_phases all "$@" ;;
-" trixie ") LAB_INSTANCE=0 trixie_phases "$@" ;;
+" bookworm ") LAB_INSTANCE=$first_lab bookworm_phases all "$@" ;;
+" trixie ") LAB_INSTANCE=$first_lab trixie_phases "$@" ;;
 *)
   echo "test.sh: TEST_RELEASES: 'bookworm', 'trixie' or both, not '$releases'" >&2
   exit 2
