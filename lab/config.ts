@@ -22,11 +22,18 @@ const labConfigSchema = z.object({
   rootCache: z.string().startsWith("/"),
   /** The generations that run from a root of their own: what their root holds. */
   generations: z.record(z.string(), z.object({ packages: z.array(z.string()).min(1) })),
+  /**
+   * Which of the labs side by side on the one bridge this is (LAB_INSTANCE): 0, today's lab, or
+   * up to three more, each with its own state dir, namespaces, addresses and hypervisor.
+   */
+  instance: z.number().int().min(0).max(3).default(0),
 });
 export type LabConfig = z.infer<typeof labConfigSchema>;
 export type Release = NonNullable<LabConfig["release"]>;
 export const RELEASES: readonly Release[] = labConfigSchema.shape.release.unwrap().options;
 export const DEFAULT_RELEASE: Release = "bookworm";
+/** Addresses of the subnet each lab instance has: instance k uses .(10+k·20)… for its nodes. */
+const ADDRESSES_PER_INSTANCE = 20;
 
 /** Sources of the lab (node scripts, hypervisor files): the repository's lab/ folder. */
 export const labSourceDir = path.join(repoRoot, "lab");
@@ -39,8 +46,14 @@ export function loadLabConfig(env: NodeJS.ProcessEnv = process.env): LabConfig {
   if (env.LAB_RELEASE && !(RELEASES as readonly string[]).includes(env.LAB_RELEASE))
     throw new Error(`LAB_RELEASE=${env.LAB_RELEASE}: the lab's generations are ${RELEASES.join(", ")}`);
   const file = JSON.parse(readFileSync(path.join(labSourceDir, "lab.config.json"), "utf8"));
+  const instance = env.LAB_INSTANCE ? Number(env.LAB_INSTANCE) : 0;
+  if (!/^[0-3]?$/.test(env.LAB_INSTANCE ?? ""))
+    throw new Error(`LAB_INSTANCE=${env.LAB_INSTANCE}: a lab instance is 0, 1, 2 or 3`);
   const config = labConfigSchema.parse({
     ...file,
+    instance,
+    // another instance's state dir beside the first one's
+    ...(instance > 0 ? { stateDir: `${file.stateDir}-${instance}` } : {}),
     ...(env.LAB_DIR ? { stateDir: env.LAB_DIR } : {}),
     ...(env.LAB_HACLUSTER_PASSWORD ? { haclusterPassword: env.LAB_HACLUSTER_PASSWORD } : {}),
     ...(env.LAB_RELEASE ? { release: env.LAB_RELEASE } : {}),
@@ -60,7 +73,7 @@ export interface NodeIdentity {
 
 export function nodeIdentity(config: LabConfig, index: number): NodeIdentity {
   const name = `node${index}`;
-  return { name, fqdn: `${name}.${config.domain}`, address: `${config.subnet}.${10 + index}` };
+  return { name, fqdn: `${name}.${config.domain}`, address: labAddress(config, 10 + index) };
 }
 
 export function nodeIndex(name: string): number {
@@ -69,5 +82,15 @@ export function nodeIndex(name: string): number {
   return Number(m[1]);
 }
 
-export const hypervisorAddress = (config: LabConfig): string => `${config.subnet}.254`;
-export const vipAddress = (config: LabConfig): string => `${config.subnet}.100`;
+/** An address of this lab instance's share of the subnet: `offset` as instance 0 has it. */
+export function labAddress(config: LabConfig, offset: number): string {
+  return `${config.subnet}.${offset + ADDRESSES_PER_INSTANCE * config.instance}`;
+}
+/** The hypervisor's address on the shared bridge: .254, then downwards for each other instance. */
+export const hypervisorAddress = (config: LabConfig): string => `${config.subnet}.${254 - config.instance}`;
+/** The first of the addresses the stacks and tests give virtual IPs (.100, .101, … in instance 0). */
+export const vipAddress = (config: LabConfig, offset = 0): string => labAddress(config, 100 + offset);
+/** Names of this instance's network namespaces (lab-node1) and host-side NICs (v-node1). */
+export const netnsPrefix = (config: LabConfig): string =>
+  config.instance ? `lab${config.instance}-` : "lab-";
+export const vethPrefix = (config: LabConfig): string => (config.instance ? `v${config.instance}-` : "v-");

@@ -25,7 +25,9 @@ import {
   NodeIdentity,
   nodeIdentity,
   nodeIndex,
+  netnsPrefix,
   Release,
+  vethPrefix,
   vipAddress,
 } from "./config";
 import { repoRoot } from "../common/repo-root";
@@ -70,11 +72,16 @@ export interface LabStatus {
 const SSH_PORT = 22;
 const PCSD_PORT = 2224;
 const FENCE_KEY_ON_NODES = "/root/.ssh/fence_key";
-const netnsOf = (name: string): string => `lab-${name}`;
-const vethOf = (name: string): string => `v-${name}`;
 
 export class Lab {
   constructor(readonly config: LabConfig) {}
+
+  private netnsOf(name: string): string {
+    return netnsPrefix(this.config) + name;
+  }
+  private vethOf(name: string): string {
+    return vethPrefix(this.config) + name;
+  }
 
   private p(...parts: string[]): string {
     return path.join(this.config.stateDir, ...parts);
@@ -149,7 +156,7 @@ export class Lab {
     const hv = this.pidFromFile(this.hypervisorPidFile);
     if (hv !== undefined && this.hypervisorRunning()) process.kill(hv, "SIGTERM");
     rmSync(this.hypervisorPidFile, { force: true });
-    tryRun("ip", ["link", "del", this.config.bridge]);
+    this.bridgeDown();
     if (options.wipe) {
       for (const dir of ["nodes", "run", "hypervisor", "bin", "secrets"])
         rmSync(this.p(dir), { recursive: true, force: true });
@@ -180,8 +187,8 @@ export class Lab {
     rmSync(this.pidFile(name), { force: true });
     // Without removing the NIC, addresses added at run time (an IPaddr2 VIP) would survive in the
     // namespace and answer ARP after the node "reboots": a duplicate VIP.
-    tryRun("ip", ["netns", "del", netnsOf(name)]);
-    tryRun("ip", ["link", "del", vethOf(name)]);
+    tryRun("ip", ["netns", "del", this.netnsOf(name)]);
+    tryRun("ip", ["link", "del", this.vethOf(name)]);
   }
 
   /**
@@ -288,10 +295,10 @@ export class Lab {
       await this.kill(name);
     }
     for (const ns of this.labNamespaces()) {
-      const name = ns.slice("lab-".length);
+      const name = ns.slice(netnsPrefix(this.config).length);
       if (!this.isRunning(name)) {
         tryRun("ip", ["netns", "del", ns]);
-        tryRun("ip", ["link", "del", vethOf(name)]);
+        tryRun("ip", ["link", "del", this.vethOf(name)]);
       }
     }
   }
@@ -315,6 +322,7 @@ export class Lab {
     const fill = (text: string): string =>
       text
         .replaceAll("@LAB_DIR@", this.config.stateDir)
+        .replaceAll("@LAB_INSTANCE@", String(this.config.instance))
         .replaceAll("@LAB_CLI@", cli)
         .replaceAll("@HV_ADDRESS@", hypervisorAddress(this.config))
         .replaceAll("@POWER_ON_DELAY@", String(this.config.fencePowerOnDelaySeconds));
@@ -428,12 +436,27 @@ export class Lab {
     return this.ownRoot ? this.p("nodes", name, "root-upper", "root") : this.p("nodes", name, "root");
   }
 
+  /** The bridge, shared by the lab instances: each adds its hypervisor's address to it. */
   private bridgeUp(): void {
     const br = this.config.bridge;
-    if (tryRun("ip", ["link", "show", br]).status === 0) return;
-    run("ip", ["link", "add", br, "type", "bridge"]);
-    run("ip", ["addr", "add", `${hypervisorAddress(this.config)}/24`, "dev", br]);
-    run("ip", ["link", "set", br, "up"]);
+    if (tryRun("ip", ["link", "show", br]).status !== 0) {
+      run("ip", ["link", "add", br, "type", "bridge"]);
+      run("ip", ["link", "set", br, "up"]);
+    }
+    // another instance's address stays when the first one added goes (at that one's down)
+    run("sysctl", ["-q", "-w", `net.ipv4.conf.${br}.promote_secondaries=1`]);
+    const address = `${hypervisorAddress(this.config)}/24`;
+    if (!tryRun("ip", ["-o", "addr", "show", "dev", br]).stdout.includes(` ${address} `))
+      run("ip", ["addr", "add", address, "dev", br]);
+  }
+
+  /** This instance's address off the bridge; the bridge itself goes with the last instance. */
+  private bridgeDown(): void {
+    const br = this.config.bridge;
+    tryRun("ip", ["addr", "del", `${hypervisorAddress(this.config)}/24`, "dev", br]);
+    const ports = tryRun("ip", ["-o", "link", "show", "master", br]).stdout.trim();
+    const addresses = tryRun("ip", ["-o", "-4", "addr", "show", "dev", br]).stdout.trim();
+    if (!ports && !addresses) tryRun("ip", ["link", "del", br]);
   }
 
   /** The fake hypervisor: a second sshd in the host namespace, on the bridge address only. */
@@ -453,7 +476,7 @@ export class Lab {
       [
         "netns",
         "exec",
-        netnsOf(name),
+        this.netnsOf(name),
         "unshare",
         "--mount",
         "--uts",
@@ -476,11 +499,11 @@ export class Lab {
   }
 
   private nodeNetwork(node: NodeIdentity): void {
-    const ns = netnsOf(node.name);
+    const ns = this.netnsOf(node.name);
     if (this.labNamespaces().includes(ns)) return;
     run("ip", ["netns", "add", ns]);
-    run("ip", ["link", "add", vethOf(node.name), "type", "veth", "peer", "name", "eth0", "netns", ns]);
-    run("ip", ["link", "set", vethOf(node.name), "master", this.config.bridge, "up"]);
+    run("ip", ["link", "add", this.vethOf(node.name), "type", "veth", "peer", "name", "eth0", "netns", ns]);
+    run("ip", ["link", "set", this.vethOf(node.name), "master", this.config.bridge, "up"]);
     run("ip", ["-n", ns, "addr", "add", `${node.address}/24`, "dev", "eth0"]);
     run("ip", ["-n", ns, "link", "set", "eth0", "up"]);
     run("ip", ["-n", ns, "link", "set", "lo", "up"]);
@@ -538,7 +561,7 @@ export class Lab {
     return tryRun("ip", ["netns", "list"])
       .stdout.split("\n")
       .map((l) => l.split(/\s+/)[0])
-      .filter((ns) => /^lab-node\d$/.test(ns));
+      .filter((ns) => new RegExp(`^${netnsPrefix(this.config)}node\\d$`).test(ns));
   }
 
   nodeCount(): number {

@@ -37,11 +37,12 @@ ln -sfn .. node_modules/pcmk-lab
 say "building"
 npm run --silent build
 # PCMK_PREPARE_ROOTS=1: the lab generations' roots are made (when missing) while the engine builds,
-# one mostly downloading, the other compiling; the caller waits for PREPARE_ROOTS_PID.
+# one mostly downloading, the other compiling; its exit status lands in PREPARE_ROOTS_RC (a file),
+# for whichever process of the caller needs the roots first.
 if [ -n "${PCMK_PREPARE_ROOTS:-}" ]; then
-    node dist/lab/cli.js prepare >/tmp/pcmk-lab-prepare.log 2>&1 &
-    PREPARE_ROOTS_PID=$!
-    export PREPARE_ROOTS_PID
+    PREPARE_ROOTS_RC=$(mktemp -u /tmp/pcmk-lab-prepare.XXXXXX.rc)
+    export PREPARE_ROOTS_RC
+    (node dist/lab/cli.js prepare >/tmp/pcmk-lab-prepare.log 2>&1; echo $? >"$PREPARE_ROOTS_RC") &
 fi
 ENGINE_DIR=$(bash engine/ensure-engine.sh)
 export ENGINE_DIR

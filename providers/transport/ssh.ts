@@ -49,6 +49,13 @@ export interface TransportOptions {
    * attempts, not one round each.
    */
   failedHostMemoryMs: number;
+  /**
+   * A connection whose host stops answering (powered off, cut off) is given up after this many
+   * keepalives without a reply, one every keepaliveIntervalMs: a command running there then fails
+   * naming the host instead of waiting for its own timeout.
+   */
+  keepaliveIntervalMs: number;
+  keepaliveCountMax: number;
 }
 
 export const defaultTransportOptions: TransportOptions = {
@@ -58,6 +65,8 @@ export const defaultTransportOptions: TransportOptions = {
   commandTimeoutMs: 300_000,
   maxChannelsPerConnection: 8,
   failedHostMemoryMs: 30_000,
+  keepaliveIntervalMs: 5_000,
+  keepaliveCountMax: 3,
 };
 
 export class RemoteCommandError extends Error {
@@ -349,7 +358,8 @@ export class SshPool {
           username: target.user ?? "root",
           privateKey: target.privateKey.reveal(),
           readyTimeout: this.options.connectTimeoutMs,
-          keepaliveInterval: 15_000,
+          keepaliveInterval: this.options.keepaliveIntervalMs,
+          keepaliveCountMax: this.options.keepaliveCountMax,
           hostVerifier: (blob: Buffer) => {
             presented = fingerprintOfKeyBlob(blob);
             if (target.hostKeyFingerprint && target.hostKeyFingerprint !== presented) {

@@ -25,11 +25,12 @@
 //    reported by the run or found by the next refresh, and `pulumi up --refresh` repairs them.
 // Figures (faults injected and survived, failure latencies, recovery seconds from the node's
 // power-on) go to faults.json for docs/RELIABILITY.md, written even when a check fails.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { PulumiResult } from "../../engine/pulumi-cli";
+import { hypervisorAddress } from "../../lab/config";
 import { Cib } from "../../providers/cib/model";
 import { parseCib } from "../../providers/cib/parse";
 import { parseCrmMon } from "../../providers/cib/status";
@@ -55,7 +56,7 @@ export const FAULTS_FILE = process.env.PCMK_FAULTS_FILE ?? "/var/cache/pcmk-lab/
 const RUN_ON = "node1";
 /** Objects per run of the kill and admin cases: enough for an up of several batches. */
 const KILL_RESOURCES = 40;
-const HYPERVISOR = "10.77.0.254";
+const HYPERVISOR = hypervisorAddress(lab.config);
 const ADMIN_STOP = "/tmp/pcmk-faults-admin.stop";
 
 type ObjectsStack = TestStack & { setObjects(o: ObjectSpec[]): Promise<void> };
@@ -316,6 +317,17 @@ async function until(what: string, timeoutMs: number, probe: () => boolean, ever
 }
 
 /** TCP connect from here: how the address answers on port. */
+/**
+ * The address this host sends from to a lab address: the bridge's first one, which is another lab's
+ * hypervisor when labs run side by side (LAB_INSTANCE), not always this lab's.
+ */
+function hostSourceTo(address: string): string {
+  const route = spawnSync("ip", ["-o", "route", "get", address], { encoding: "utf8" }).stdout;
+  const source = /\bsrc (\S+)/.exec(route)?.[1];
+  if (!source) throw new Error(`no route from this host to ${address}: ${route}`);
+  return source;
+}
+
 function tcpProbe(host: string, port: number, timeoutMs = 3000): Promise<string> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
@@ -737,10 +749,10 @@ test("an unreachable node: the failure comes within timeout × attempts and says
       host: n3.address,
       port: 22,
       // node3 stays in the cluster, but every packet it sends to us is dropped
-      inject: async () => void inNodeOk("node3", `ip route add blackhole ${HYPERVISOR}/32`),
+      inject: async () => void inNodeOk("node3", `ip route add blackhole ${hostSourceTo(n3.address)}/32`),
       answers: /^no answer$/,
       cause: /Timed out while waiting for handshake/,
-      heal: () => void inNodeOk("node3", `ip route del blackhole ${HYPERVISOR}/32`),
+      heal: () => void inNodeOk("node3", `ip route del blackhole ${hostSourceTo(n3.address)}/32`),
     },
     {
       name: "poweredOff",

@@ -36,6 +36,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PulumiResult } from "../../engine/pulumi-cli";
 import { quoteArg } from "../../providers/transport/shell";
+import { labAddress } from "../../lab/config";
 import { inNodeOk, lab, labCli, labStatus } from "../support/lab-harness";
 import {
   ExecWatcher,
@@ -97,7 +98,7 @@ const BROKEN_KEY_BODY = Buffer.from(`${BROKEN_KEY_DECODED}, which is no OpenSSH 
 );
 const BROKEN_KEY_MARKER = /^[A-Za-z0-9]{10,}/.exec(BROKEN_KEY_BODY)![0];
 const BROKEN_KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\n${BROKEN_KEY_BODY}\n-----END OPENSSH PRIVATE KEY-----\n`;
-const UNREACHABLE = "10.77.0.19";
+const UNREACHABLE = labAddress(lab.config, 19); // an address of the lab no node has
 
 const value = ([marker, rest]: readonly [string, string]): string => marker + rest;
 

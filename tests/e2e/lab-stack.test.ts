@@ -2,7 +2,7 @@
 // nothing; a second up changes nothing; six kinds of change made by hand with plain pcs reported
 // on the right resource and property and repaired; runtime changes that are not drift; program
 // changes; destroy leaves the nodes as before the cluster existed.
-import { cibElements, eventually, labCli, onNode, onNodeOk } from "../support/lab-harness";
+import { cibElements, eventually, labCli, onNode, onNodeOk, rx, vip } from "../support/lab-harness";
 import { clusterView, fqdn } from "../support/cluster-harness";
 import { blocksOf, projectCopy, ProjectCopy } from "../support/project-stack";
 import { TestStack } from "../support/stack-harness";
@@ -70,7 +70,7 @@ test("1. up from nothing: all nodes online, every resource started where its con
   );
   // vip answers on the lab bridge from the node that runs it
   const vipNode = startedOn("vip")!.split(".")[0];
-  expect(onNodeOk(vipNode, "ip -4 -o addr show")).toContain("10.77.0.100/24");
+  expect(onNodeOk(vipNode, "ip -4 -o addr show")).toContain(`${vip(0)}/24`);
   // order vip then dummy1: dummy1's last start came after vip's
   expect(cibElements("node1", "rsc_order")).toContainEqual(
     expect.objectContaining({ first: "vip", then: "dummy1" }),
@@ -95,7 +95,7 @@ test("2. a second up changes nothing; preview --expect-no-changes passes", async
 });
 
 test("3. six kinds of change by hand are reported on the right resource and property, and repaired", async () => {
-  onNodeOk("node2", "pcs resource update vip ip=10.77.0.101"); // a resource attribute
+  onNodeOk("node2", "pcs resource update vip ip=" + vip(1)); // a resource attribute
   onNodeOk("node2", "pcs resource meta vip resource-stickiness=0"); // a meta attribute
   onNodeOk("node2", "pcs resource delete fs_r0"); // a resource (its two constraints go with it)
   onNodeOk("node2", `pcs constraint delete location-dummy1-${fqdn("node1")}-100`); // a constraint
@@ -105,7 +105,7 @@ test("3. six kinds of change by hand are reported on the right resource and prop
   const drift = await timed("lab: preview --refresh (7 drifts)", preview);
   expect(drift.clean).toBe(false);
   const o = drift.output;
-  expect(blocksOf(o, "vip")).toMatch(/~ ip\s*: "10\.77\.0\.100" => "10\.77\.0\.101"/);
+  expect(blocksOf(o, "vip")).toMatch(rx`~ ip\s*: "${vip(0)}" => "${vip(1)}"`);
   expect(blocksOf(o, "vip")).toMatch(/~ resource-stickiness\s*: "100" => "0"/);
   expect(blocksOf(o, "r0-fs")).toMatch(/\+ pulumi-nodejs:dynamic:Resource: \(create\)/);
   expect(blocksOf(o, "r0-fs-with-promoted")).toMatch(/\(create\)/);
@@ -119,7 +119,7 @@ test("3. six kinds of change by hand are reported on the right resource and prop
   await timed("lab: up --refresh (repair)", () =>
     stack.pulumiOk(["up", "--refresh", "--yes", "--skip-preview"]),
   );
-  expect(onNodeOk("node1", "crm_resource -r vip --get-parameter ip").trim()).toBe("10.77.0.100");
+  expect(onNodeOk("node1", "crm_resource -r vip --get-parameter ip").trim()).toBe(vip(0));
   expect(onNodeOk("node1", "crm_resource -r fs_r0 --query-xml")).toContain("/dev/drbd0");
   expect(onNodeOk("node1", "pcs constraint --full")).toContain(`location-dummy1-${fqdn("node1")}-100`);
   expect(onNodeOk("node1", "crm_attribute --type crm_config --name no-quorum-policy --query")).toContain(
@@ -148,7 +148,7 @@ test("4. runtime changes are not drift: resource move, disable without a declare
 });
 
 test("5. program changes: new vip address (update), an added resource (create), a removed constraint (delete)", async () => {
-  await stack.pulumiOk(["config", "set", "vip", "10.77.0.102"]);
+  await stack.pulumiOk(["config", "set", "vip", vip(2)]);
   await stack.pulumiOk(["config", "set", "extraDummies", '["dummy2"]']);
   await stack.pulumiOk(["config", "set", "orderVipThenDummy", "false"]);
   const r = await timed("lab: up with program changes", () =>
@@ -158,7 +158,7 @@ test("5. program changes: new vip address (update), an added resource (create), 
   expect(blocksOf(r.stdout, "dummy2")).toMatch(/\+ pulumi-nodejs:dynamic:Resource: \(create\)/);
   expect(blocksOf(r.stdout, "vip-then-dummy1")).toMatch(/- pulumi-nodejs:dynamic:Resource: \(delete\)/);
   expect(r.stdout).not.toMatch(/replace/);
-  expect(onNodeOk("node1", "crm_resource -r vip --get-parameter ip").trim()).toBe("10.77.0.102");
+  expect(onNodeOk("node1", "crm_resource -r vip --get-parameter ip").trim()).toBe(vip(2));
   expect(cibElements("node1", "rsc_order")).not.toContainEqual(
     expect.objectContaining({ first: "vip", then: "dummy1" }),
   );

@@ -2,6 +2,7 @@
 // fencing through fence_virsh and the lab hypervisor, and nothing left on the host afterwards.
 import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { netnsPrefix } from "../../lab/config";
 import { fingerprintOfPublicKey } from "../../lab/keys";
 import { eventually, lab, labCli, labLeftovers, labStatus, onNode, onNodeOk } from "../support/lab-harness";
 
@@ -29,12 +30,14 @@ afterAll(() => {
 describe("a fresh 3-node lab", () => {
   test("status lists the nodes, and each presents the host key whose fingerprint status gives", () => {
     const status = labStatus();
+    // instance 0 as the course has it (.11…, hypervisor .254); another instance 20 addresses on
+    const k = lab.config.instance;
     expect(status.nodes.map((n) => [n.fqdn, n.address, n.running])).toEqual([
-      ["node1.example.com", "10.77.0.11", true],
-      ["node2.example.com", "10.77.0.12", true],
-      ["node3.example.com", "10.77.0.13", true],
+      ["node1.example.com", `10.77.0.${11 + 20 * k}`, true],
+      ["node2.example.com", `10.77.0.${12 + 20 * k}`, true],
+      ["node3.example.com", `10.77.0.${13 + 20 * k}`, true],
     ]);
-    expect(status.hypervisor).toMatchObject({ address: "10.77.0.254", running: true });
+    expect(status.hypervisor).toMatchObject({ address: `10.77.0.${254 - k}`, running: true });
     for (const node of status.nodes) {
       const scan = spawnSync("ssh-keyscan", ["-t", "ed25519", node.address], { encoding: "utf8" });
       const line = scan.stdout.split("\n").find((l) => l.includes("ssh-ed25519"));
@@ -44,9 +47,10 @@ describe("a fresh 3-node lab", () => {
   });
 
   test("each node has its own hostname, hosts file, PID namespace and hidden lab files", () => {
+    const node2 = labStatus().nodes[1].address;
     for (const [i, node] of nodes.entries()) {
       expect(onNodeOk(node, "hostname -f").trim()).toBe(fqdns[i]);
-      expect(onNodeOk(node, "getent hosts node2.example.com")).toMatch(/^10\.77\.0\.12\s/);
+      expect(onNodeOk(node, "getent hosts node2.example.com").split(/\s/)[0]).toBe(node2);
       // PID 1 of the node is its own init, and no other node's processes are visible
       expect(onNodeOk(node, "cat /proc/1/cmdline | tr '\\0' ' '")).toContain(`node-init.sh ${node} `);
       // hidden (bookworm) or not there at all (a root of its own)
@@ -81,7 +85,9 @@ describe("a fresh 3-node lab", () => {
     // A crash: node2's init dies behind the lab's back; its pid file, netns and veth stay.
     const init = lab.execArgv("node2", ["true"])[2];
     process.kill(Number(init), "SIGKILL");
-    expect(spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout).toContain("lab-node2");
+    expect(spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout).toContain(
+      `${netnsPrefix(lab.config)}node2`,
+    );
     const r = labCli("up", "--nodes", "3");
     expect(r.status).toBe(0);
     expect(labStatus().nodes.every((n) => n.running)).toBe(true);
@@ -113,7 +119,8 @@ describe("the course's workflow with plain pcs", () => {
     const map = nodes.map((n) => `${n}.example.com:${n}`).join(";");
     onNodeOk(
       "node1",
-      "pcs property set stonith-enabled=true && pcs stonith create labfence fence_virsh ip=10.77.0.254 username=root " +
+      "pcs property set stonith-enabled=true && pcs stonith create labfence fence_virsh " +
+        `ip=${labStatus().hypervisor.address} username=root ` +
         `identity_file=/root/.ssh/fence_key pcmk_host_map="${map}" op monitor interval=60s`,
     );
     const started = Date.now();

@@ -4,7 +4,8 @@
 import * as path from "node:path";
 import { readFileSync } from "node:fs";
 import { LabStatus } from "../../lab/lab";
-import { labCli, labStatus, onNode, onNodeOk } from "./lab-harness";
+import { hypervisorAddress } from "../../lab/config";
+import { lab, labCli, labStatus, onNode, onNodeOk } from "./lab-harness";
 import { configureRunOnNode1, TestStack, testStack } from "./stack-harness";
 
 export const NODES = ["node1", "node2", "node3"];
@@ -12,7 +13,7 @@ export const fqdn = (n: string): string => `${n}.example.com`;
 
 /** fence_virsh against the lab hypervisor, for the 3-node cluster (the lab's fence key on every node). */
 export const LAB_FENCE_PARAMETERS = {
-  ip: "10.77.0.254",
+  ip: hypervisorAddress(lab.config),
   username: "root",
   identity_file: "/root/.ssh/fence_key",
   pcmk_host_map: NODES.map((n) => `${fqdn(n)}:${n}`).join(";"),

@@ -3,7 +3,15 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../../common/repo-root";
-import { loadLabConfig } from "../../lab/config";
+import {
+  hypervisorAddress,
+  loadLabConfig,
+  netnsPrefix,
+  nodeIdentity,
+  nodeIndex,
+  vethPrefix,
+  vipAddress,
+} from "../../lab/config";
 import { Lab, LabStatus } from "../../lab/lab";
 
 export const lab = new Lab(loadLabConfig());
@@ -23,6 +31,24 @@ export function labCli(...args: string[]): Completed {
   const cli = path.join(repoRoot, "dist", "lab", "cli.js");
   return complete(spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 300_000 }));
 }
+
+/** A node's address in this lab instance, known without asking the lab (from its configuration). */
+export const nodeAddress = (name: string): string => nodeIdentity(lab.config, nodeIndex(name)).address;
+
+export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * A RegExp written as a template whose source is taken raw (as in a /literal/) and whose
+ * interpolated values match literally: rx`failed on ${nodeAddress("node1")}: Error`.
+ */
+export function rx(source: TemplateStringsArray, ...values: string[]): RegExp {
+  return new RegExp(
+    source.raw.map((part, i) => part + (i < values.length ? escapeRegExp(values[i]) : "")).join(""),
+  );
+}
+
+/** The lab's virtual IPs for stacks and tests: vip(0) the lab stack's (.100 on instance 0), then .101, … */
+export const vip = (offset = 0): string => vipAddress(lab.config, offset);
 
 export function labStatus(): LabStatus {
   const r = labCli("status");
@@ -67,7 +93,11 @@ export async function eventually<T>(
   }
 }
 
-/** Everything of the lab that may outlive it on the host; all empty after `down`. */
+/**
+ * Everything of this lab instance that may outlive it on the host; all empty after `down`. Another
+ * instance running beside it on the shared bridge keeps its own: its namespaces, NICs, hypervisor
+ * address and cluster daemons are not this one's leftovers.
+ */
 export function labLeftovers(): {
   namespaces: string[];
   links: string[];
@@ -75,29 +105,45 @@ export function labLeftovers(): {
   processes: string[];
 } {
   const { stateDir, bridge } = lab.config;
+  const ours = (text: string) => text.includes(stateDir + "/") || text.endsWith(stateDir);
   const ip = (...args: string[]): string => String(spawnSync("ip", args, { encoding: "utf8" }).stdout ?? "");
+  const labNamespace = (ns: string) => /^lab\d?-node\d$/.test(ns);
   const namespaces = ip("netns", "list")
     .split("\n")
-    .filter((l) => /^lab-/.test(l));
+    .map((l) => l.split(/\s+/)[0])
+    .filter((ns) => ns.startsWith(netnsPrefix(lab.config)));
+  const bridgeInUse = ip("-o", "link", "show", "master", bridge).trim() !== "";
+  const otherAddress = ip("-o", "-4", "addr", "show", "dev", bridge)
+    .split("\n")
+    .some((l) => l.trim() && !l.includes(` ${hypervisorAddress(lab.config)}/`));
   const links = ip("-o", "link", "show")
     .split("\n")
-    .filter((l) => l.includes(` ${bridge}:`) || / v-node\d+@/.test(l));
-  const mounts = readFileSync("/proc/self/mountinfo", "utf8")
+    .filter(
+      (l) =>
+        (l.includes(` ${bridge}:`) && !bridgeInUse && !otherAddress) ||
+        l.includes(` ${vethPrefix(lab.config)}node`),
+    );
+  const ownAddress = ip("-o", "-4", "addr", "show", "dev", bridge)
     .split("\n")
-    .filter((l) => l.includes(stateDir) || /\blab-node\d/.test(l));
+    .filter((l) => l.includes(` ${hypervisorAddress(lab.config)}/`));
+  const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter(ours);
   const processes: string[] = [];
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
       if (/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"))) continue; // reaped by PID 1 soon
       const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
       const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-      if (argv.includes(stateDir) || /^(corosync|pacemakerd|pacemaker-|pcsd)/.test(comm)) {
-        processes.push(`${pid} ${argv}`);
+      if (ours(argv)) processes.push(`${pid} ${argv}`);
+      else if (/^(corosync|pacemakerd|pacemaker-|pcsd)/.test(comm)) {
+        // a cluster daemon in another instance's node is that instance's
+        const ns = ip("netns", "identify", pid).trim();
+        if (!labNamespace(ns) || ns.startsWith(netnsPrefix(lab.config))) processes.push(`${pid} ${argv}`);
       }
     } catch {
       // exited while we looked
     }
   }
+  links.push(...ownAddress);
   return { namespaces, links, mounts, processes };
 }
 

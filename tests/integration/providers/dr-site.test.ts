@@ -2,7 +2,7 @@
 // node3+node4): up makes site_a the primary and site_b the recovery site, as `pcs dr config`
 // shows on both; the recovery side's files lost by hand is drift, repaired; a pair destroyed by
 // hand is seen as gone and made again; destroy removes it from all four nodes.
-import { onNode, onNodeOk } from "../../support/lab-harness";
+import { nodeAddress, onNode, onNodeOk, rx } from "../../support/lab-harness";
 import {
   ensureDrPair,
   fqdn,
@@ -75,7 +75,9 @@ test("a second pair on an already paired cluster is refused with pcs's state, wi
   try {
     const r = await other.pulumi(["up", "--yes", "--skip-preview"]);
     expect(r.status).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/this pair is already configured on 10\.77\.0\.11: set adopt: true/);
+    expect(r.stdout + r.stderr).toMatch(
+      rx`this pair is already configured on ${nodeAddress("node1")}: set adopt: true`,
+    );
   } finally {
     other.dispose();
   }

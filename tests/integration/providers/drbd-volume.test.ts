@@ -5,7 +5,7 @@
 // is drift, repaired; a port change updates in place; bringUp refused before anything is
 // written; destroy leaves nothing. Not run here (needs the kernel module): drbdadm up/adjust,
 // primary --force, mkfs, promotion by Pacemaker.
-import { cibElements, onNode, onNodeOk } from "../../support/lab-harness";
+import { cibElements, labStatus, nodeAddress, onNode, onNodeOk, rx } from "../../support/lab-harness";
 import { ensureCluster, fqdn, ObjectSpec, objectsStack, previewIsClean } from "../../support/cluster-harness";
 import { TestStack } from "../../support/stack-harness";
 
@@ -21,7 +21,7 @@ const volume = (extra: Record<string, unknown> = {}, name = "r0"): ObjectSpec =>
     resourceName: name,
     nodes: PAIR.map((n, i) => ({
       hostname: fqdn(n),
-      address: `10.77.0.1${i + 1}`,
+      address: labStatus().nodes[i].address,
       connection: `@connection:${n}`,
     })),
     disk: name === "r0" ? DISK : `/var/lib/pcmk-lab-drbd/${name}.img`,
@@ -56,8 +56,8 @@ test("up writes a resource file drbdadm accepts on both nodes, metadata, and the
   for (const n of PAIR) {
     expect(onNode(n, "drbdadm sh-nop").status).toBe(0);
     const dump = onNodeOk(n, "drbdadm dump r0 2>/dev/null");
-    expect(dump).toMatch(/address\s+ipv4 10\.77\.0\.11:7789;/);
-    expect(dump).toMatch(/address\s+ipv4 10\.77\.0\.12:7789;/);
+    expect(dump).toMatch(rx`address\s+ipv4 ${nodeAddress("node1")}:7789;`);
+    expect(dump).toMatch(rx`address\s+ipv4 ${nodeAddress("node2")}:7789;`);
     expect(dump).toMatch(/disk\s+\/var\/lib\/pcmk-lab-drbd\/r0\.img;/);
     expect(onNodeOk(n, `stat -c %s ${DISK}`).trim()).toBe(String(64 * 1024 * 1024));
     expect(metadataMagic(n)).toBe("8374026d");
@@ -106,7 +106,7 @@ test("a new port is an update in place; the metadata stays", async () => {
   const up = await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
   expect(up.stdout).not.toMatch(/replaced/);
   for (const n of PAIR) {
-    expect(onNodeOk(n, "drbdadm dump r0 2>/dev/null")).toMatch(/10\.77\.0\.12:7790;/);
+    expect(onNodeOk(n, "drbdadm dump r0 2>/dev/null")).toMatch(rx`${nodeAddress("node2")}:7790;`);
     expect(metadataMagic(n)).toBe("8374026d");
   }
   expect((await previewIsClean(stack)).clean).toBe(true);

@@ -2,7 +2,15 @@
 // preview, drift made by hand seen and repaired, a changed host key refused, destroy.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { inNodeOk, labCli, labStatus, onNodeOk } from "../../support/lab-harness";
+import {
+  escapeRegExp,
+  inNodeOk,
+  labCli,
+  labStatus,
+  nodeAddress,
+  onNodeOk,
+  rx,
+} from "../../support/lab-harness";
 import { TestStack, testStack } from "../../support/stack-harness";
 
 jest.setTimeout(600_000);
@@ -22,7 +30,7 @@ beforeAll(async () => {
   privateKey = readFileSync(status.sshKeyPath, "utf8");
   stack = await testStack(path.join(__dirname, "fixtures", "node"));
   const set = (key: string, value: string) => stack.pulumiOk(["config", "set", key, value]);
-  await set("host", "10.77.0.11");
+  await set("host", status.nodes[0].address);
   await set("hostKeyFingerprint", fingerprint);
   await set(
     "hosts",
@@ -49,7 +57,7 @@ test("bad input is refused at preview, naming the resource and the field, and no
 
 test("up prepares the node; the state holds no secret in plain text", async () => {
   await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
-  expect(managedBlock()).toContain("10.77.0.12 node2.example.com node2");
+  expect(managedBlock()).toContain(`${labStatus().nodes[1].address} node2.example.com node2`);
   expect(onNodeOk("node1", "hostname").trim()).toBe("node1.example.com");
   const { raw, resources } = await stack.exportState();
   const node = resources.find((r) => r.urn.endsWith("::node1"))!;
@@ -77,7 +85,7 @@ test("changes made by hand show as drift on the right properties, and up repairs
   expect(drift.status).not.toBe(0);
   expect(drift.stdout).toMatch(/~ liveHostname\s*: "node1\.example\.com" => "intruder"/);
   expect(drift.stdout).toMatch(/~ passwordInSync\s*: true => false/);
-  expect(drift.stdout).toMatch(/liveHosts[\s\S]*- address: "10\.77\.0\.12"/);
+  expect(drift.stdout).toMatch(rx`liveHosts[\s\S]*- address: "${nodeAddress("node2")}"`);
   await stack.pulumiOk(["up", "--refresh", "--yes", "--skip-preview"]);
   expect(onNodeOk("node1", "hostname").trim()).toBe("node1.example.com");
   expect(managedBlock()).toContain("node2.example.com");
@@ -122,7 +130,7 @@ test("a node whose host key changed is refused, naming it and both fingerprints;
     expect(r.status).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(
       new RegExp(
-        `host key of node1\\.example\\.com \\(10\\.77\\.0\\.11\\) does not match: expected ${fingerprint.replace(/[+/]/g, "\\$&")}, the host presented SHA256:`,
+        `host key of node1\\.example\\.com \\(${escapeRegExp(nodeAddress("node1"))}\\) does not match: expected ${fingerprint.replace(/[+/]/g, "\\$&")}, the host presented SHA256:`,
       ),
     );
     expect(inNodeOk("node1", "hostname").trim()).toBe("intruder");

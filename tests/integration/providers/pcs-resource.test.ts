@@ -2,7 +2,7 @@
 // group, a clone, a promotable clone) created and read back as declared; run-time changes that
 // are not drift; drift made by hand with plain pcs seen on the right property and repaired; an
 // in-place update; adopt; destroy leaves no resource.
-import { eventually, onNode, onNodeOk } from "../../support/lab-harness";
+import { eventually, nodeAddress, onNode, onNodeOk, rx, vip } from "../../support/lab-harness";
 import {
   clusterView,
   ensureCluster,
@@ -15,7 +15,7 @@ import { TestStack } from "../../support/stack-harness";
 
 jest.setTimeout(900_000);
 
-const resources = (vipAddress = "10.77.0.100"): ObjectSpec[] => [
+const resources = (vipAddress = vip(0)): ObjectSpec[] => [
   {
     kind: "PcsResource",
     name: "dummy1",
@@ -77,7 +77,7 @@ test("up creates them as declared, all started, with pcs's full agent names", as
   expect(onNodeOk("node1", "crm_resource --resource vip --query-xml")).toContain(
     'class="ocf" type="IPaddr2" provider="heartbeat"',
   );
-  expect(param("vip", "ip")).toBe("10.77.0.100");
+  expect(param("vip", "ip")).toBe(vip(0));
   expect(param("vip", "resource-stickiness", true)).toBe("100");
   expect(onNodeOk("node1", "cibadmin --query --xpath \"//op[@id='dummy1-monitor-interval-30s']\"")).toContain(
     'timeout="20s"',
@@ -132,20 +132,20 @@ test("move, disable and standby are run-time changes, not drift", async () => {
 test("drift made by hand is seen on the right property, and up --refresh repairs it", async () => {
   onNodeOk(
     "node1",
-    "pcs resource update vip ip=10.77.0.101 && pcs resource meta vip resource-stickiness=50 && " +
+    `pcs resource update vip ip=${vip(1)} && pcs resource meta vip resource-stickiness=50 && ` +
       "pcs resource op delete dummy1-monitor-interval-30s && pcs resource meta web-clone clone-max=1 && pcs resource delete g1a",
   );
   const drift = await previewIsClean(stack);
   expect(drift.clean).toBe(false);
   // the refresh part of the preview shows each resource's live values on the changed property
-  expect(drift.output).toMatch(/\[id=vip\][\s\S]*~ ip\s*: "10\.77\.0\.100" => "10\.77\.0\.101"/);
+  expect(drift.output).toMatch(rx`\[id=vip\][\s\S]*~ ip\s*: "${vip(0)}" => "${vip(1)}"`);
   expect(drift.output).toMatch(/\[id=vip\][\s\S]*~ resource-stickiness\s*: "100" => "50"/);
   expect(drift.output).toMatch(/\[id=web\][\s\S]*~ clone-max\s*: "2" => "1"/);
   expect(drift.output).toMatch(/\[id=dummy1\][\s\S]*~ operations\s*: \[\s*- \[0\]: \{\s*- interval: "30s"/);
   expect(drift.output).toMatch(/\+ pulumi-nodejs:dynamic:Resource: \(create\)[\s\S]*resourceId\s*: "g1a"/);
   expect(drift.output).toMatch(/\+ 1 to create\s*~ 3 to update/);
   await stack.pulumiOk(["up", "--refresh", "--yes", "--skip-preview"]);
-  expect(param("vip", "ip")).toBe("10.77.0.100");
+  expect(param("vip", "ip")).toBe(vip(0));
   expect(param("vip", "resource-stickiness", true)).toBe("100");
   expect(param("web-clone", "clone-max", true)).toBe("2");
   expect(onNodeOk("node1", "cibadmin --query --xpath \"//op[@id='dummy1-monitor-interval-30s']\"")).toContain(
@@ -156,10 +156,10 @@ test("drift made by hand is seen on the right property, and up --refresh repairs
 });
 
 test("a new address is an in-place update", async () => {
-  await stack.setObjects(resources("10.77.0.102"));
+  await stack.setObjects(resources(vip(2)));
   const up = await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
   expect(up.stdout).toMatch(/1 updated/);
-  expect(param("vip", "ip")).toBe("10.77.0.102");
+  expect(param("vip", "ip")).toBe(vip(2));
   expect((await previewIsClean(stack)).clean).toBe(true);
 });
 
@@ -175,13 +175,13 @@ test("an existing resource is refused unless adopt: true, then managed as declar
       adopt,
     },
   });
-  await stack.setObjects([...resources("10.77.0.102"), spec(false)]);
+  await stack.setObjects([...resources(vip(2)), spec(false)]);
   const refused = await stack.pulumi(["up", "--yes", "--skip-preview"]);
   expect(refused.status).not.toBe(0);
   expect(refused.stdout + refused.stderr).toMatch(
-    /PcsResource 'adopted'.*failed on 10\.77\.0\.11: Error: 'adopted' already exists.*set adopt: true/,
+    rx`PcsResource 'adopted'.*failed on ${nodeAddress("node1")}: Error: 'adopted' already exists.*set adopt: true`,
   );
-  await stack.setObjects([...resources("10.77.0.102"), spec(true)]);
+  await stack.setObjects([...resources(vip(2)), spec(true)]);
   await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
   expect(param("adopted", "fake")).toBe("declared");
   expect((await previewIsClean(stack)).clean).toBe(true);
@@ -212,14 +212,14 @@ test("agent-dependent inputs pcs would refuse are refused at preview, in pcs's w
     { kind: "PcsResource", name: "noip", args: { resourceId: "noip", agent: "IPaddr2" } },
   ];
   const expected = [
-    /badname.*property instanceAttributes .*PcsResource: pcs on 10\.77\.0\.11 refuses it: invalid resource option 'nope', allowed options are: /,
-    /badop.*property operations .*PcsResource: pcs on 10\.77\.0\.11 refuses it: 'bogus' is not a valid operation name value, use /,
-    /noagent.*property agent .*PcsResource: pcs on 10\.77\.0\.11 refuses it: Agent 'ocf:heartbeat:NoSuchAgent' is not installed/,
-    /noip.*property instanceAttributes .*PcsResource: pcs on 10\.77\.0\.11 refuses it: required resource option 'ip' is missing/,
+    rx`badname.*property instanceAttributes .*PcsResource: pcs on ${nodeAddress("node1")} refuses it: invalid resource option 'nope', allowed options are: `,
+    rx`badop.*property operations .*PcsResource: pcs on ${nodeAddress("node1")} refuses it: 'bogus' is not a valid operation name value, use `,
+    rx`noagent.*property agent .*PcsResource: pcs on ${nodeAddress("node1")} refuses it: Agent 'ocf:heartbeat:NoSuchAgent' is not installed`,
+    rx`noip.*property instanceAttributes .*PcsResource: pcs on ${nodeAddress("node1")} refuses it: required resource option 'ip' is missing`,
   ];
   // the engine stops at the first refusal: one at a time
   for (const [i, object] of refused.entries()) {
-    await stack.setObjects([...resources("10.77.0.102"), object]);
+    await stack.setObjects([...resources(vip(2)), object]);
     const preview = await stack.pulumi(["preview"]);
     expect(preview.status).not.toBe(0);
     expect(preview.stdout + preview.stderr).toMatch(expected[i]);
@@ -229,7 +229,7 @@ test("agent-dependent inputs pcs would refuse are refused at preview, in pcs's w
   expect(up.status).not.toBe(0);
   expect(up.stdout + up.stderr).toMatch(expected[refused.length - 1]);
   expect(onNodeOk("node1", "cibadmin --query --scope configuration")).toBe(before);
-  await stack.setObjects(resources("10.77.0.102"));
+  await stack.setObjects(resources(vip(2)));
 });
 
 test("a refused resource fails alone, with pcs's own message; the others of its batch are made", async () => {
@@ -249,11 +249,11 @@ test("a refused resource fails alone, with pcs's own message; the others of its 
     },
     { kind: "PcsResource", name: "fine", args: { resourceId: "fine", agent: "ocf:pacemaker:Dummy" } },
   ];
-  await stack.setObjects([...resources("10.77.0.102"), ...more]);
+  await stack.setObjects([...resources(vip(2)), ...more]);
   const up = await stack.pulumi(["up", "--yes", "--skip-preview"]);
   expect(up.status).not.toBe(0);
   const failed =
-    /PcsResource '(clash[12])': `pcs resource create clash[12] ocf:pacemaker:Dummy.*` failed on 10\.77\.0\.11: Error: Value '\/run\/pcmk-lab-clash\.state' of option 'state' is not unique across 'ocf:pacemaker:Dummy' resources/.exec(
+    rx`PcsResource '(clash[12])': \`pcs resource create clash[12] ocf:pacemaker:Dummy.*\` failed on ${nodeAddress("node1")}: Error: Value '\/run\/pcmk-lab-clash\.state' of option 'state' is not unique across 'ocf:pacemaker:Dummy' resources`.exec(
       up.stdout,
     );
   expect(failed).not.toBeNull();
@@ -263,7 +263,7 @@ test("a refused resource fails alone, with pcs's own message; the others of its 
   const other = failed![1] === "clash1" ? "clash2" : "clash1";
   expect(made).toMatch(new RegExp(`^${other}$`, "m"));
   expect(onNode("node1", `crm_resource --resource ${failed![1]} --query-xml`).status).not.toBe(0);
-  await stack.setObjects(resources("10.77.0.102"));
+  await stack.setObjects(resources(vip(2)));
   await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
 });
 

@@ -5,7 +5,7 @@
 // plain path, saying so once in the `pulumi up` output; every write must still be done; the agent
 // check must still refuse bad input at preview, from the agent's metadata. On every lab generation
 // (docs/COMPATIBILITY.md has its own row for this suite).
-import { inNodeOk, labStatus, onNodeOk } from "../../support/lab-harness";
+import { escapeRegExp, inNodeOk, labStatus, nodeAddress, onNodeOk } from "../../support/lab-harness";
 import {
   ensureCluster,
   fqdn,
@@ -86,7 +86,9 @@ test("every write is done through the plain path, and the fallback is one warnin
   const up = await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
   const output = up.stdout + up.stderr;
   expect(output).toMatch(
-    new RegExp(`pcs ${pcsVersion().replace(/\./g, "\\.")} on \\S*10\\.77\\.0\\.11\\S* failed the self-test`),
+    new RegExp(
+      `pcs ${pcsVersion().replace(/\./g, "\\.")} on \\S*${escapeRegExp(nodeAddress("node1"))}\\S* failed the self-test`,
+    ),
   );
   // once per host, however many batch processes ran there: one warning in the run's diagnostics
   // (the progress lines above them show it again, as the engine shows every diagnostic)
