@@ -132,7 +132,10 @@ test("3. six kinds of change by hand are reported on the right resource and prop
 
 test("4. runtime changes are not drift: resource move, disable without a declared target-role, node standby", async () => {
   // pcs 0.11's `move` refuses a move its own constraint removal would undo (dummy1 prefers
-  // node1): move-with-constraint is the course's `pcs resource move` (a cli-prefer constraint)
+  // node1): move-with-constraint is the course's `pcs resource move` (a cli-prefer constraint).
+  // First where its constraint puts it: after the repair above the cluster may still be bringing it
+  // back to node1, and a move to where it runs is refused (Pacemaker 3.0: "Requested item already exists")
+  await eventually("dummy1 on node1", 60_000, () => startedOn("dummy1") === fqdn("node1"), clusterView);
   onNodeOk("node1", `pcs resource move-with-constraint dummy1 ${fqdn("node2")}`);
   try {
     await eventually("dummy1 on node2", 60_000, () => startedOn("dummy1") === fqdn("node2"), clusterView);
