@@ -1022,7 +1022,9 @@ async function adminDuringUp(mode: "diff" | "replace", tag: string, rec: FaultRe
       const m = /Resource '([^']+)' does not exist|'([^']+)': not in the CIB/.exec(line);
       return m !== null && undone.has(m[1] ?? m[2]);
     };
-    const failures = errorLines(up.stdout + up.stderr).filter((l) => /creating failed|updating failed/.test(l));
+    const failures = errorLines(up.stdout + up.stderr).filter((l) =>
+      /creating failed|updating failed/.test(l),
+    );
     rec.errorsAboutUndoneObjects = failures.filter(aboutUndone).length;
     // any other error, whole, in the record and in the failure message
     rec.errorsAboutOtherThings = failures.filter((l) => !aboutUndone(l));
