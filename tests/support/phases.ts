@@ -14,7 +14,12 @@ export async function timed<T>(phase: string, run: () => Promise<T>): Promise<T>
   } catch {
     // first phase of a run on this machine
   }
-  all[phase] = { seconds, at: new Date().toISOString() };
+  // one file for every lab generation: another generation's phases are named with it
+  const release = process.env.LAB_RELEASE;
+  all[release && release !== "bookworm" ? `${phase} (${release})` : phase] = {
+    seconds,
+    at: new Date().toISOString(),
+  };
   mkdirSync(path.dirname(PHASES_FILE), { recursive: true });
   writeFileSync(PHASES_FILE, JSON.stringify(all, null, 2) + "\n");
   console.log(`${phase}: ${seconds} s`);
