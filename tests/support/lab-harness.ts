@@ -112,20 +112,19 @@ export function labLeftovers(): {
     .split("\n")
     .map((l) => l.split(/\s+/)[0])
     .filter((ns) => ns.startsWith(netnsPrefix(lab.config)));
-  const bridgeInUse = ip("-o", "link", "show", "master", bridge).trim() !== "";
-  const otherAddress = ip("-o", "-4", "addr", "show", "dev", bridge)
+  // the bridge's addresses: this instance's hypervisor's is a leftover, another's keeps the bridge
+  const isOwn = (l: string) => l.includes(` ${hypervisorAddress(lab.config)}/`);
+  const addresses = ip("-o", "-4", "addr", "show", "dev", bridge)
     .split("\n")
-    .some((l) => l.trim() && !l.includes(` ${hypervisorAddress(lab.config)}/`));
+    .filter((l) => l.trim());
+  const bridgeShared =
+    ip("-o", "link", "show", "master", bridge).trim() !== "" || addresses.some((l) => !isOwn(l));
   const links = ip("-o", "link", "show")
     .split("\n")
     .filter(
-      (l) =>
-        (l.includes(` ${bridge}:`) && !bridgeInUse && !otherAddress) ||
-        l.includes(` ${vethPrefix(lab.config)}node`),
+      (l) => (l.includes(` ${bridge}:`) && !bridgeShared) || l.includes(` ${vethPrefix(lab.config)}node`),
     );
-  const ownAddress = ip("-o", "-4", "addr", "show", "dev", bridge)
-    .split("\n")
-    .filter((l) => l.includes(` ${hypervisorAddress(lab.config)}/`));
+  links.push(...addresses.filter(isOwn));
   const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter(ours);
   const processes: string[] = [];
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
@@ -143,7 +142,6 @@ export function labLeftovers(): {
       // exited while we looked
     }
   }
-  links.push(...ownAddress);
   return { namespaces, links, mounts, processes };
 }
 
