@@ -109,16 +109,8 @@ case " $releases " in
 esac
 unset LAB_RELEASE LAB_INSTANCE
 
-# The totals of every phase, as one closing line.
-node -e '
-  const fs = require("fs"), path = require("path");
-  let passed = 0, failed = 0, skipped = 0;
-  for (const f of fs.readdirSync(process.argv[1]).filter((f) => f.endsWith(".json"))) {
-    const r = JSON.parse(fs.readFileSync(path.join(process.argv[1], f), "utf8"));
-    passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
-  }
-  console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
-' "$results"
+# Each failed test with its reason, then the totals of every phase: the run's closing lines.
+node scripts/test-summary.js "$results"
 failed_phases=$(cd "$results" && ls -- *.failed 2>/dev/null | sed 's/\.failed$//' | tr '\n' ' ')
 rm -rf "$results"
 if [ -n "$failed_phases" ]; then

@@ -146,11 +146,28 @@ export function labLeftovers(): {
 }
 
 /**
+ * The CIB's configuration section as a node reads it. A query can fail for a moment while the
+ * cluster is busy (once in CI, right after an up's push, under load): it is asked three times, a
+ * second apart, and the error names every attempt's reply. What it returns is never retried into
+ * shape: a query that answers is the answer.
+ */
+export function cibConfiguration(node: string): string {
+  const failures: string[] = [];
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const r = onNode(node, "cibadmin --query --scope configuration");
+    if (r.status === 0) return r.stdout;
+    failures.push(`attempt ${attempt}: exited ${r.status}: ${(r.stderr || r.stdout).trim()}`);
+    if (attempt < 3) spawnSync("sleep", ["1"]);
+  }
+  throw new Error(`${node}: 'cibadmin --query --scope configuration' failed:\n${failures.join("\n")}`);
+}
+
+/**
  * The CIB's elements of one tag on a node, each as its attributes: what a test checks of the
  * configuration, read the same way on every pcs (whose text output differs between generations).
  */
 export function cibElements(node: string, tag: string): Record<string, string>[] {
-  const xml = onNodeOk(node, "cibadmin --query --scope configuration");
+  const xml = cibConfiguration(node);
   return [...xml.matchAll(new RegExp(`<${tag}\\s([^>]*?)/?>`, "g"))].map((m) =>
     Object.fromEntries([...m[1].matchAll(/([\w-]+)="([^"]*)"/g)].map((a) => [a[1], a[2]])),
   );
