@@ -4,8 +4,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isUnicodeText, NOT_UNICODE } from "./check";
-import { Connection, connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
+import { connectionRule, connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
+import { ArgsOf, DynamicResource } from "./dynamic";
+import { defineKind, DiffResult, diffOf, FieldRules } from "./kind";
 import { corosyncCluster } from "./cib/corosync-conf";
 import { Secret } from "./secrets";
 import { SshPool } from "./transport/ssh";
@@ -114,19 +115,16 @@ export function nodesToAuth(live: ClusterAuthFacts, declared: ClusterAuthInputs)
 const nodesToDeauth = (olds: ClusterAuthInputs, news: ClusterAuthInputs): string[] =>
   olds.nodes.map((n) => n.name).filter((name) => !news.nodes.some((n) => n.name === name));
 
-const runsElsewhere = (a: Connection, b: Connection): boolean =>
-  a.host !== b.host || a.port !== b.port || a.user !== b.user;
+const clusterAuthRules: FieldRules<ClusterAuthOutputs, ClusterAuthInputs> = {
+  // the tokens are that node's: pcs run as another login is another set of tokens
+  runOn: connectionRule("runOn", { replacesOnOtherLogin: true }),
+  nodes: { differs: (o, n) => nodesToDeauth(o, n).length > 0 || nodesToAuth(o, n).length > 0 },
+  username: {},
+  password: { secret: true },
+};
 
-export function clusterAuthDiff(olds: ClusterAuthOutputs, news: ClusterAuthInputs) {
-  const replaces = runsElsewhere(olds.runOn, news.runOn) ? ["runOn"] : [];
-  const changed =
-    replaces.length > 0 ||
-    olds.password !== news.password ||
-    olds.username !== news.username ||
-    nodesToDeauth(olds, news).length > 0 ||
-    nodesToAuth(olds, news).length > 0;
-  return { changes: changed, replaces, deleteBeforeReplace: true };
-}
+export const clusterAuthDiff = (olds: ClusterAuthOutputs, news: ClusterAuthInputs): DiffResult =>
+  diffOf(clusterAuthRules, olds, news, true);
 
 /** Node names in runOn's corosync.conf (none when it is in no cluster). */
 async function clusterMembers(pool: SshPool, inputs: ClusterAuthInputs): Promise<string[]> {
@@ -145,8 +143,12 @@ async function authenticate(pool: SshPool, inputs: ClusterAuthInputs, nodes: Aut
   });
 }
 
-export const clusterAuthLifecycle = {
+export const clusterAuthKind = defineKind<typeof clusterAuthInputsSchema, ClusterAuthOutputs>({
+  name: "ClusterAuth",
   schema: clusterAuthInputsSchema,
+  fields: clusterAuthRules,
+  outputs: ["known", "authenticated"],
+  deleteBeforeReplace: true,
 
   // `pcs host auth` only replaces tokens: authenticating nodes already known loses nothing, so
   // there is nothing to adopt.
@@ -162,8 +164,6 @@ export const clusterAuthLifecycle = {
   async read(pool: SshPool, id: string, props: ClusterAuthOutputs) {
     return { id, props: { ...props, ...(await readClusterAuth(pool, props)) } };
   },
-
-  diff: (_id: string, olds: ClusterAuthOutputs, news: ClusterAuthInputs) => clusterAuthDiff(olds, news),
 
   // A node still in runOn's cluster keeps its token: a Cluster that drops it runs
   // `pcs cluster node remove` after this update, and pcs needs the token for that.
@@ -186,7 +186,7 @@ export const clusterAuthLifecycle = {
     const names = props.nodes.map((n) => n.name).filter((n) => known.some((k) => k.name === n));
     if (names.length) await pool.run(target, hostDeauthArgv(names));
   },
-};
+});
 
 // ---- the resource ---------------------------------------------------------------------------------
 
@@ -197,11 +197,6 @@ export class ClusterAuth extends DynamicResource {
   declare readonly authenticated: pulumi.Output<string[]>;
 
   constructor(name: string, args: ClusterAuthArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      "ClusterAuth",
-      name,
-      { known: undefined, authenticated: undefined, ...carriableArgs("ClusterAuth", name, args) },
-      opts,
-    );
+    super(clusterAuthKind, name, args, opts);
   }
 }

@@ -16,21 +16,23 @@ import { z } from "zod";
 import { AgentQuestionOf } from "./agents/agent-check";
 import { runningCluster } from "./cib/snapshot";
 import { LiveCluster } from "./cib/live";
-import { Connection, connectionSchema, targetOf } from "./connection";
+import { Connection, connectionRule, connectionSchema, targetOf } from "./connection";
 import {
   constraintAsLive,
   constraintDiff,
   ConstraintInputs,
   constraintItemSchema,
-  constraintLifecycle,
+  constraintKind,
   ConstraintOutputs,
 } from "./constraint";
-import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
+import { ArgsOf, DynamicResource } from "./dynamic";
+import { defineKind, DiffResult, diffOf, FieldRules } from "./kind";
 import {
+  agentQuestion,
   pcsResourceDiff,
   PcsResourceInputs,
   pcsResourceItemSchema,
-  pcsResourceLifecycle,
+  pcsResourceKind,
   PcsResourceOutputs,
   resourceAsLive,
 } from "./pcs-resource";
@@ -107,7 +109,7 @@ function resourceItem(full: PcsResourceOutputs): ResourceItemOut {
 // `preview --refresh`) and walks it several times: at 300 resources with a constraint each, the
 // defaults (adopt, empty attributes and operations, held, ruleResolved) are a third of it, and
 // cost a third of a second more on each refresh. Inputs are stored as the program gave them
-// (storesGivenInputs) and parsed where used; outputs are stored without the defaults and
+// (the kind's storedForm) and parsed where used; outputs are stored without the defaults and
 // expanded where used.
 
 const RESOURCE_DEFAULTS = {
@@ -145,9 +147,6 @@ export function expandOutputs(o: ClusterObjectsOutputs): ClusterObjectsOutputs {
     constraints: (o.constraints ?? []).map((k) => ({ ...CONSTRAINT_DEFAULTS, ...k })),
   };
 }
-
-/** Inputs as stored (as the program gave them), with the schema's defaults and derived ids. */
-const parsed = (given: unknown): ClusterObjectsInputs => clusterObjectsInputsSchema.parse(given);
 
 // ---- plan: what an update does to each item ----------------------------------------------------
 
@@ -195,20 +194,26 @@ function planItems<O, N>(
   return plan;
 }
 
-export function planOf(olds: ClusterObjectsOutputs, news: ClusterObjectsInputs): Plan {
-  // items are compared without their connection: the set's own is compared once, in the diff
-  const r = planItems<ResourceItemOut, ResourceItem>(
+const resourcePlan = (olds: ClusterObjectsOutputs, news: ClusterObjectsInputs) =>
+  planItems<ResourceItemOut, ResourceItem>(
     olds.resources,
     news.resources,
     (x) => x.resourceId,
     (o, n) => pcsResourceDiff(o as PcsResourceOutputs, n as PcsResourceInputs),
   );
-  const c = planItems<ConstraintItemOut, ConstraintItem>(
+
+const constraintPlan = (olds: ClusterObjectsOutputs, news: ClusterObjectsInputs) =>
+  planItems<ConstraintItemOut, ConstraintItem>(
     olds.constraints,
     news.constraints,
     (x) => x.constraintId,
     (o, n) => constraintDiff(o as ConstraintOutputs, n as ConstraintInputs),
   );
+
+// items are compared without their connection: the set's own is compared once, in the diff
+export function planOf(olds: ClusterObjectsOutputs, news: ClusterObjectsInputs): Plan {
+  const r = resourcePlan(olds, news);
+  const c = constraintPlan(olds, news);
   return {
     deleteResources: r.remove,
     deleteConstraints: c.remove,
@@ -219,13 +224,20 @@ export function planOf(olds: ClusterObjectsOutputs, news: ClusterObjectsInputs):
   };
 }
 
-const isEmpty = (p: Plan): boolean => Object.values(p).every((items: unknown[]) => items.length === 0);
+const planned = (p: { remove: unknown[]; create: unknown[]; update: unknown[] }): boolean =>
+  p.remove.length + p.create.length + p.update.length > 0;
+
+const clusterObjectsRules: FieldRules<ClusterObjectsOutputs, ClusterObjectsInputs> = {
+  // a new connection alone changes no item on the cluster, but is recorded
+  runOn: connectionRule("runOn"),
+  // each item by its kind's own diff: added, removed, replaced or changed
+  resources: { differs: (o, n) => planned(resourcePlan(o, n)) },
+  constraints: { differs: (o, n) => planned(constraintPlan(o, n)) },
+};
 
 /** Changed when an item is, or when the connection is (no item then changes on the cluster). */
-export function clusterObjectsDiff(olds: ClusterObjectsOutputs, news: ClusterObjectsInputs) {
-  const changes = !isEmpty(planOf(olds, news)) || !same(olds.runOn, news.runOn);
-  return { changes, replaces: [] as string[], deleteBeforeReplace: true };
-}
+export const clusterObjectsDiff = (olds: ClusterObjectsOutputs, news: ClusterObjectsInputs): DiffResult =>
+  diffOf(clusterObjectsRules, olds, news, true);
 
 // ---- reader -----------------------------------------------------------------------------------
 
@@ -275,8 +287,8 @@ function deletions(
   constraints: ConstraintItemOut[],
 ): (() => Promise<void>)[] {
   return [
-    ...constraints.map((k) => () => constraintLifecycle.remove(pool, k.constraintId, withRunOn(k, runOn))),
-    ...resources.map((r) => () => pcsResourceLifecycle.remove(pool, r.resourceId, asKindOutputs(r, runOn))),
+    ...constraints.map((k) => () => constraintKind.remove(pool, k.constraintId, withRunOn(k, runOn))),
+    ...resources.map((r) => () => pcsResourceKind.remove(pool, r.resourceId, asKindOutputs(r, runOn))),
   ];
 }
 
@@ -290,10 +302,10 @@ function creations(
 ): (() => Promise<Made>)[] {
   return [
     ...resources.map((r) => async () => ({
-      resource: resourceItem((await pcsResourceLifecycle.create(pool, withRunOn(r, runOn))).outs),
+      resource: resourceItem((await pcsResourceKind.create(pool, withRunOn(r, runOn))).outs),
     })),
     ...constraints.map((k) => async () => ({
-      constraint: withoutRunOn((await constraintLifecycle.create(pool, withRunOn(k, runOn))).outs),
+      constraint: withoutRunOn((await constraintKind.create(pool, withRunOn(k, runOn))).outs),
     })),
   ];
 }
@@ -317,20 +329,20 @@ function outputsOf(
   };
 }
 
-export const clusterObjectsLifecycle = {
+export const clusterObjectsKind = defineKind<typeof clusterObjectsInputsSchema, ClusterObjectsOutputs>({
+  name: "ClusterObjects",
   schema: clusterObjectsInputsSchema,
-  storesGivenInputs: true,
+  fields: clusterObjectsRules,
+  outputs: [],
+  deleteBeforeReplace: true,
+  storedForm: { toState: compactOutputs, fromState: expandOutputs },
 
   /** What the node's pcs is asked at preview, per resource (alike questions are asked once). */
   agentQuestions: (c: ClusterObjectsInputs): AgentQuestionOf[] =>
-    c.resources.map((r, i) => ({
-      ...pcsResourceLifecycle.agentQuestion(withRunOn(r, c.runOn)),
-      at: `resources[${i}]`,
-    })),
+    c.resources.map((r, i) => ({ ...agentQuestion(withRunOn(r, c.runOn)), at: `resources[${i}]` })),
 
   /** All items in one batch; when some fail, those made are deleted again: nothing half-made. */
-  async create(pool: SshPool, given: ClusterObjectsInputs) {
-    const c = parsed(given);
+  async create(pool: SshPool, c: ClusterObjectsInputs) {
     const made = await allItems("create", creations(pool, c.runOn, c.resources, c.constraints));
     if (made.error) {
       const values = made.done;
@@ -352,7 +364,7 @@ export const clusterObjectsLifecycle = {
     return {
       // the set has no name on the cluster; its items are named by their own ids
       id: randomUUID(),
-      outs: compactOutputs(outputsOf(c, null, made.done)),
+      outs: outputsOf(c, null, made.done),
     };
   },
 
@@ -363,14 +375,7 @@ export const clusterObjectsLifecycle = {
    */
   async read(pool: SshPool, id: string, props: ClusterObjectsOutputs) {
     const live = await runningCluster(pool, targetOf(props.runOn), { status: false });
-    return { id, props: compactOutputs(objectsAsLive(live, expandOutputs(props))) };
-  },
-
-  diff(_id: string, olds: ClusterObjectsOutputs, news: ClusterObjectsInputs) {
-    const given = clusterObjectsInputsSchema.safeParse(news);
-    // a value unknown until apply (preview) may change any item
-    if (!given.success) return { changes: true, replaces: [] as string[], deleteBeforeReplace: true };
-    return clusterObjectsDiff(expandOutputs(olds), given.data);
+    return { id, props: objectsAsLive(live, props) };
   },
 
   /**
@@ -378,8 +383,7 @@ export const clusterObjectsLifecycle = {
    * group in one batch. A failure leaves what was done done and names each item that failed; the
    * next refresh reads the cluster as it is.
    */
-  async update(pool: SshPool, _id: string, stored: ClusterObjectsOutputs, given: ClusterObjectsInputs) {
-    const [olds, news] = [expandOutputs(stored), parsed(given)];
+  async update(pool: SshPool, _id: string, olds: ClusterObjectsOutputs, news: ClusterObjectsInputs) {
     const plan = planOf(olds, news);
     const removed = await allItems(
       "delete",
@@ -389,7 +393,7 @@ export const clusterObjectsLifecycle = {
     const changes: (() => Promise<Made>)[] = [
       ...creations(pool, news.runOn, plan.createResources, plan.createConstraints),
       ...plan.updateResources.map(({ old, new: r }) => async () => {
-        const { outs } = await pcsResourceLifecycle.update(
+        const { outs } = await pcsResourceKind.update(
           pool,
           r.resourceId,
           asKindOutputs(old, news.runOn),
@@ -398,7 +402,7 @@ export const clusterObjectsLifecycle = {
         return { resource: resourceItem(outs) };
       }),
       ...plan.updateConstraints.map(({ old, new: k }) => async () => {
-        const { outs } = await constraintLifecycle.update(
+        const { outs } = await constraintKind.update(
           pool,
           k.constraintId,
           withRunOn(old, news.runOn),
@@ -409,16 +413,15 @@ export const clusterObjectsLifecycle = {
     ];
     const done = await allItems("update", changes);
     if (done.error) throw done.error;
-    return { outs: compactOutputs(outputsOf(news, olds, done.done)) };
+    return { outs: outputsOf(news, olds, done.done) };
   },
 
   /** Every item in one batch (a resource's delete takes its constraints with it). */
-  async remove(pool: SshPool, _id: string, stored: ClusterObjectsOutputs) {
-    const props = expandOutputs(stored);
+  async remove(pool: SshPool, _id: string, props: ClusterObjectsOutputs) {
     const done = await allItems("delete", deletions(pool, props.runOn, props.resources, props.constraints));
     if (done.error) throw done.error;
   },
-};
+});
 
 // ---- the resource -----------------------------------------------------------------------------
 
@@ -430,6 +433,6 @@ export class ClusterObjects extends DynamicResource {
   declare readonly constraints: pulumi.Output<ConstraintItemOut[]>;
 
   constructor(name: string, args: ClusterObjectsArgs, opts?: pulumi.CustomResourceOptions) {
-    super("ClusterObjects", name, carriableArgs("ClusterObjects", name, args), opts);
+    super(clusterObjectsKind, name, args, opts);
   }
 }

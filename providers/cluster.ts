@@ -11,9 +11,10 @@ import { CorosyncCluster } from "./cib/corosync-conf";
 import { LiveCluster, readLive } from "./cib/live";
 import { sharedLive } from "./cib/snapshot";
 import { CLUSTER_PROPERTIES, optionIssues, TOTEM_OPTIONS, ValueType } from "./pcs-options";
-import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
+import { connectionRule, connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
 import { Answer, notice, optionFactsOf, withinMs } from "./node-facts";
-import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
+import { ArgsOf, DynamicResource } from "./dynamic";
+import { defineKind, DiffResult, diffOf, FieldRules } from "./kind";
 import { xmlValue } from "./primitive";
 import { SshPool, SshTarget } from "./transport/ssh";
 
@@ -263,27 +264,29 @@ export const nodeAddArgv = (n: ClusterInputs["nodes"][number], waitSeconds: numb
 ];
 export const nodeRemoveArgv = (name: string): string[] => ["pcs", "cluster", "node", "remove", name];
 
-export function clusterDiff(olds: ClusterOutputs, news: ClusterInputs) {
-  // A new name is a new cluster (pcs cannot rename one); members change in place.
-  const replaces: string[] = [];
-  if (olds.name !== news.name || (olds.liveName !== null && olds.liveName !== news.name))
-    replaces.push("name");
-  if (olds.transport !== news.transport || (olds.liveTransport && olds.liveTransport !== news.transport)) {
-    replaces.push("transport");
-  }
-  const undeclared = Object.keys(olds.properties).filter((k) => !Object.hasOwn(news.properties, k));
-  const changes =
-    replaces.length > 0 ||
-    !sameNodes(olds.liveNodes, news.nodes) ||
-    Object.keys(totemDrift(olds.liveTotem, news.totem)).length > 0 ||
-    Object.keys(propertyDrift(olds.liveProperties, news.properties)).length > 0 ||
-    undeclared.length > 0 ||
-    (news.enable && !olds.enabled) ||
-    (news.start && olds.nodesOnline.length === 0) ||
-    // running pcs from another member changes nothing on the cluster, but is recorded
-    JSON.stringify(olds.runOn) !== JSON.stringify(news.runOn);
-  return { changes, replaces, deleteBeforeReplace: true };
-}
+const clusterRules: FieldRules<ClusterOutputs, ClusterInputs> = {
+  // running pcs from another member changes nothing on the cluster, but is recorded
+  runOn: connectionRule("runOn"),
+  // a new name is a new cluster (pcs cannot rename one); members change in place
+  name: { replaces: (o, n) => o.name !== n.name || (o.liveName !== null && o.liveName !== n.name) },
+  nodes: { differs: (o, n) => !sameNodes(o.liveNodes, n.nodes) },
+  transport: {
+    replaces: (o, n) => o.transport !== n.transport || (!!o.liveTransport && o.liveTransport !== n.transport),
+  },
+  totem: { differs: (o, n) => Object.keys(totemDrift(o.liveTotem, n.totem)).length > 0 },
+  properties: {
+    differs: (o, n) =>
+      Object.keys(propertyDrift(o.liveProperties, n.properties)).length > 0 ||
+      Object.keys(o.properties).some((k) => !Object.hasOwn(n.properties, k)),
+  },
+  start: { differs: (o, n) => n.start && o.nodesOnline.length === 0 },
+  enable: { differs: (o, n) => n.enable && !o.enabled },
+  waitOnlineSeconds: { differs: false },
+  adopt: { differs: false },
+};
+
+export const clusterDiff = (olds: ClusterOutputs, news: ClusterInputs): DiffResult =>
+  diffOf(clusterRules, olds, news, true);
 
 // ---- lifecycle ----------------------------------------------------------------------------------
 
@@ -348,8 +351,12 @@ async function converge(
   if (Object.keys(set).length) await pool.run(target, propertySetArgv(set));
 }
 
-export const clusterLifecycle = {
+export const clusterKind = defineKind<typeof clusterInputsSchema, ClusterOutputs>({
+  name: "Cluster",
   schema: clusterInputsSchema,
+  fields: clusterRules,
+  outputs: ["nodesOnline", "dc", "quorate", "liveProperties"],
+  deleteBeforeReplace: true,
 
   checkOnNode: optionFailures,
 
@@ -385,8 +392,6 @@ export const clusterLifecycle = {
     return { id, props: { ...props, ...clusterFacts(live, props) } };
   },
 
-  diff: (_id: string, olds: ClusterOutputs, news: ClusterInputs) => clusterDiff(olds, news),
-
   async update(pool: SshPool, _id: string, olds: ClusterOutputs, news: ClusterInputs) {
     const target = targetOf(news.runOn);
     await converge(pool, target, news, await readCluster(pool, target, news), olds);
@@ -400,7 +405,7 @@ export const clusterLifecycle = {
     if (live.corosync === null) return;
     await pool.run(target, ["pcs", "cluster", "destroy", "--all"], { timeoutMs: 600_000 });
   },
-};
+});
 
 // ---- the resource ---------------------------------------------------------------------------------
 
@@ -413,7 +418,6 @@ export class Cluster extends DynamicResource {
   declare readonly liveProperties: pulumi.Output<Record<string, string | null>>;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { nodesOnline: undefined, dc: undefined, quorate: undefined, liveProperties: undefined };
-    super("Cluster", name, { ...outputs, ...carriableArgs("Cluster", name, args) }, opts);
+    super(clusterKind, name, args, opts);
   }
 }

@@ -8,6 +8,7 @@ import { isAbsolute } from "node:path";
 import { isIP } from "node:net";
 import { z } from "zod";
 import { PRIVATE_KEY_ARMOUR, readKeyFile, Secret } from "./secrets";
+import type { ConnectionRule } from "./kind";
 import { SshTarget } from "./transport/ssh";
 
 export const dnsName = z
@@ -80,5 +81,29 @@ export function targetOf(c: Connection, label?: string, pinned?: string): SshTar
     privateKey: privateKeyOf(c),
     hostKeyFingerprint: c.hostKeyFingerprint ?? pinned,
     label: label ?? c.host,
+  };
+}
+
+/** Whether two connections log in as the same user on the same host and port. */
+export const sameLogin = (a: Connection, b: Connection): boolean =>
+  a.host === b.host && a.port === b.port && a.user === b.user;
+
+/**
+ * The rule of every field that holds connections (kind.ts), one for all kinds: any change of one
+ * (a new key, a pinned host key, another node) is a change, made in place; it replaces nothing,
+ * but where the resource is what the login made on that node (`replacesOnOtherLogin`: the tokens
+ * ClusterAuth gives one node) and another host, port or user is declared. A new key for the same
+ * login never replaces.
+ */
+export function connectionRule<O, I>(
+  field: keyof O & keyof I & string,
+  options: { replacesOnOtherLogin?: true } = {},
+): ConnectionRule<O, I> {
+  const connection = (o: O | I): Connection => (o as Record<string, Connection>)[field];
+  return {
+    secret: "key",
+    ...(options.replacesOnOtherLogin
+      ? { replaces: (olds: O, news: I) => !sameLogin(connection(olds), connection(news)) }
+      : {}),
   };
 }

@@ -9,9 +9,10 @@ import { z } from "zod";
 import { Constraint as CibConstraint, ResourceSet, Rule } from "./cib/model";
 import { LiveCluster } from "./cib/live";
 import { sharedLive } from "./cib/snapshot";
-import { connectionSchema, dnsName, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
+import { connectionRule, connectionSchema, dnsName, targetOf } from "./connection";
+import { ArgsOf, DynamicResource } from "./dynamic";
 import { interruptedHolds, madeByHeldRuns } from "./holds";
+import { defineKind, DiffResult, diffOf, FieldRules } from "./kind";
 import { pcsFactsOf } from "./node-facts";
 import { COLOCATION_SET_OPTIONS, ORDER_SET_OPTIONS, SET_OPTIONS, typedOptions } from "./pcs-options";
 import { attributeValue, pacemakerId, pairs, role, same } from "./primitive";
@@ -401,13 +402,17 @@ export function ruleResolvedOf(live: LiveCluster, id: string): string | null {
 
 // ---- diff -------------------------------------------------------------------------------------
 
-export function constraintDiff(olds: ConstraintOutputs, news: ConstraintInputs) {
-  // The id names it; another id is another constraint (the old one goes first).
-  const replaces = olds.constraintId !== news.constraintId ? ["constraintId"] : [];
-  const changes =
-    replaces.length > 0 || !same(olds.constraint, news.constraint) || !same(olds.runOn, news.runOn);
-  return { changes, replaces, deleteBeforeReplace: true };
-}
+const constraintRules: FieldRules<ConstraintOutputs, ConstraintInputs> = {
+  runOn: connectionRule("runOn"),
+  // the id names it; another id is another constraint (the old one goes first)
+  constraintId: { replaces: true },
+  constraint: {},
+  adopt: { differs: false },
+};
+
+/** A constraint's diff, and a ClusterObjects item's (whose runOn is the set's). */
+export const constraintDiff = (olds: ConstraintOutputs, news: ConstraintInputs): DiffResult =>
+  diffOf(constraintRules, olds, news, true);
 
 // ---- lifecycle --------------------------------------------------------------------------------
 
@@ -434,8 +439,12 @@ function outputsOf(live: LiveCluster, c: ConstraintInputs, ruleResolved: string 
   return { ...declared, constraint };
 }
 
-export const constraintLifecycle = {
+export const constraintKind = defineKind<typeof constraintInputsSchema, ConstraintOutputs>({
+  name: "Constraint",
   schema: constraintInputsSchema,
+  fields: constraintRules,
+  outputs: ["ruleResolved"],
+  deleteBeforeReplace: true,
 
   async create(pool: SshPool, c: ConstraintInputs) {
     const target = targetOf(c.runOn);
@@ -479,8 +488,6 @@ export const constraintLifecycle = {
       return constraint && { ...props, constraint };
     }),
 
-  diff: (_id: string, olds: ConstraintOutputs, news: ConstraintInputs) => constraintDiff(olds, news),
-
   async update(pool: SshPool, _id: string, _olds: ConstraintOutputs, news: ConstraintInputs) {
     const target = targetOf(news.runOn);
     const live = await sharedLive(pool, target);
@@ -506,7 +513,7 @@ export const constraintLifecycle = {
       phase: 1,
     });
   },
-};
+});
 
 // ---- the resource -----------------------------------------------------------------------------
 
@@ -516,11 +523,7 @@ export class Constraint extends DynamicResource {
   declare readonly constraintId: pulumi.Output<string>;
 
   constructor(name: string, args: ConstraintArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      "Constraint",
-      name,
-      { ruleResolved: undefined, constraintId: undefined, ...carriableArgs("Constraint", name, args) },
-      opts,
-    );
+    // constraintId an output too when the program leaves it to be derived
+    super(constraintKind, name, { constraintId: undefined, ...args }, opts);
   }
 }

@@ -6,8 +6,9 @@
 // runOn's pcsd needs tokens for the nodes of both sites (a ClusterAuth that lists them).
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { connectionSchema, dnsName, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
+import { connectionRule, connectionSchema, dnsName, targetOf } from "./connection";
+import { ArgsOf, DynamicResource } from "./dynamic";
+import { defineKind, DiffResult, diffOf, FieldRules, GONE } from "./kind";
 import { nameOf, SshPool, SshTarget } from "./transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -103,18 +104,23 @@ export function isAsDeclared(d: DrSiteInputs, f: DrSiteFacts): boolean {
 
 // ---- diff -------------------------------------------------------------------------------------
 
-export function drSiteDiff(olds: DrSiteOutputs, news: DrSiteInputs) {
-  // Another node of the same recovery site names the same pair.
-  const sameSite =
-    olds.recoverySiteNodes?.includes(news.recoveryNode) ?? olds.recoveryNode === news.recoveryNode;
-  const replaces = sameSite ? [] : ["recoveryNode"];
-  const changes =
-    replaces.length > 0 ||
-    !isAsDeclared(news, olds) ||
-    JSON.stringify(olds.runOn) !== JSON.stringify(news.runOn) ||
-    JSON.stringify(olds.recoveryRunOn ?? null) !== JSON.stringify(news.recoveryRunOn ?? null);
-  return { changes, replaces, deleteBeforeReplace: true };
-}
+/** Another node of the same recovery site names the same pair. */
+const sameSite = (olds: DrSiteOutputs, news: DrSiteInputs): boolean =>
+  olds.recoverySiteNodes?.includes(news.recoveryNode) ?? olds.recoveryNode === news.recoveryNode;
+
+const drSiteRules: FieldRules<DrSiteOutputs, DrSiteInputs> = {
+  runOn: connectionRule("runOn"),
+  recoveryNode: {
+    replaces: (o, n) => !sameSite(o, n),
+    // the pair as the sites' files have it: one lost, or another pair set by hand, is set again
+    differs: (o, n) => !sameSite(o, n) || !isAsDeclared(n, o),
+  },
+  recoveryRunOn: connectionRule("recoveryRunOn"),
+  adopt: { differs: false },
+};
+
+export const drSiteDiff = (olds: DrSiteOutputs, news: DrSiteInputs): DiffResult =>
+  diffOf(drSiteRules, olds, news, true);
 
 // ---- lifecycle --------------------------------------------------------------------------------
 
@@ -139,8 +145,12 @@ async function settled(pool: SshPool, d: DrSiteInputs): Promise<DrSiteOutputs> {
   return { ...d, ...facts };
 }
 
-export const drSiteLifecycle = {
+export const drSiteKind = defineKind<typeof drSiteInputsSchema, DrSiteOutputs>({
+  name: "DrSite",
   schema: drSiteInputsSchema,
+  fields: drSiteRules,
+  outputs: ["localRole", "recoverySiteNodes", "primarySiteNodes", "recoveryNodeRole"],
+  deleteBeforeReplace: true,
 
   async create(pool: SshPool, d: DrSiteInputs) {
     const { facts, configured } = await readFacts(pool, d);
@@ -163,10 +173,8 @@ export const drSiteLifecycle = {
 
   async read(pool: SshPool, id: string, props: DrSiteOutputs) {
     const { facts, configured } = await readFacts(pool, props);
-    return configured ? { id, props: { ...props, ...facts } } : { id: "", props: {} };
+    return configured ? { id, props: { ...props, ...facts } } : GONE;
   },
-
-  diff: (_id: string, olds: DrSiteOutputs, news: DrSiteInputs) => drSiteDiff(olds, news),
 
   /** The pair half-gone (one site's file lost): destroyed and set again. */
   async update(pool: SshPool, _id: string, _olds: DrSiteOutputs, news: DrSiteInputs) {
@@ -183,7 +191,7 @@ export const drSiteLifecycle = {
     const { configured } = await readFacts(pool, props);
     if (configured) await pcsOn(pool, props, DESTROY_ARGV);
   },
-};
+});
 
 // ---- the resource -----------------------------------------------------------------------------
 
@@ -195,12 +203,6 @@ export class DrSite extends DynamicResource {
   declare readonly primarySiteNodes: pulumi.Output<string[]>;
 
   constructor(name: string, args: DrSiteArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = {
-      localRole: undefined,
-      recoverySiteNodes: undefined,
-      primarySiteNodes: undefined,
-      recoveryNodeRole: undefined,
-    };
-    super("DrSite", name, { ...outputs, ...carriableArgs("DrSite", name, args) }, opts);
+    super(drSiteKind, name, args, opts);
   }
 }

@@ -14,7 +14,8 @@ import { isIPv6 } from "node:net";
 import { z } from "zod";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "./connection";
 import { Constraint } from "./constraint";
-import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
+import { ArgsOf, DynamicResource } from "./dynamic";
+import { defineKind, DiffResult, diffOf, FieldRules, GONE } from "./kind";
 import { PcsResource, PcsResourceArgs } from "./pcs-resource";
 import { same } from "./primitive";
 import { SshPool } from "./transport/ssh";
@@ -283,19 +284,31 @@ const healthy = (s: DrbdNodeState) => s.configInSync && s.metadata && s.diskByte
 
 // ---- diff -------------------------------------------------------------------------------------
 
-const REPLACING = ["resourceName", "minor", "disk"] as const;
+const hostsOf = (d: DrbdConfigInputs): string => d.nodes.map((n) => n.hostname).join(",");
 
-/** The inputs recorded in outputs (without what the reader adds). */
-const declaredIn = ({ device, nodeStates, ...inputs }: DrbdConfigOutputs): DrbdConfigInputs => inputs;
+const drbdConfigRules: FieldRules<DrbdConfigOutputs, DrbdConfigInputs> = {
+  // another volume: its name, minor or disk; another pair of nodes
+  resourceName: { replaces: true },
+  minor: { replaces: true },
+  disk: { replaces: true },
+  nodes: {
+    secret: "key",
+    replaces: (o, n) => hostsOf(o) !== hostsOf(n),
+    // a node whose file, metadata or disk is not right is made so again
+    differs: (o, n) => !same(o.nodes, n.nodes) || !(o.nodeStates ?? []).every(healthy),
+  },
+  backingFileMiB: {},
+  port: {},
+  protocol: {},
+  pacemakerFencing: {},
+  bringUp: {},
+  initialPrimary: {},
+  mkfs: {},
+  adopt: {},
+};
 
-export function drbdConfigDiff(olds: DrbdConfigOutputs, news: DrbdConfigInputs) {
-  const replaces: string[] = REPLACING.filter((k) => olds[k] !== news[k]);
-  const hostsOf = (d: DrbdConfigInputs) => d.nodes.map((n) => n.hostname).join(",");
-  if (hostsOf(olds) !== hostsOf(news)) replaces.push("nodes");
-  const changes =
-    replaces.length > 0 || !same(declaredIn(olds), news) || !(olds.nodeStates ?? []).every(healthy);
-  return { changes, replaces, deleteBeforeReplace: true };
-}
+export const drbdConfigDiff = (olds: DrbdConfigOutputs, news: DrbdConfigInputs): DiffResult =>
+  diffOf(drbdConfigRules, olds, news, true);
 
 // ---- lifecycle --------------------------------------------------------------------------------
 
@@ -338,8 +351,12 @@ function refuseWithoutKernel(d: DrbdConfigInputs, states: DrbdNodeState[]): void
     );
 }
 
-export const drbdConfigLifecycle = {
+export const drbdConfigKind = defineKind<typeof drbdConfigInputsSchema, DrbdConfigOutputs>({
+  name: "DrbdConfig",
   schema: drbdConfigInputsSchema,
+  fields: drbdConfigRules,
+  outputs: ["device", "nodeStates"],
+  deleteBeforeReplace: true,
 
   async create(pool: SshPool, d: DrbdConfigInputs) {
     const before = await readNodes(pool, d);
@@ -358,10 +375,8 @@ export const drbdConfigLifecycle = {
 
   async read(pool: SshPool, id: string, props: DrbdConfigOutputs) {
     const { states, present } = await readNodes(pool, props);
-    return present ? { id, props: outputsOf(props, states) } : { id: "", props: {} };
+    return present ? { id, props: outputsOf(props, states) } : GONE;
   },
-
-  diff: (_id: string, olds: DrbdConfigOutputs, news: DrbdConfigInputs) => drbdConfigDiff(olds, news),
 
   async update(pool: SshPool, _id: string, _olds: DrbdConfigOutputs, news: DrbdConfigInputs) {
     // read against the new file: a node whose file differs from it is rewritten
@@ -375,7 +390,7 @@ export const drbdConfigLifecycle = {
   async remove(pool: SshPool, _id: string, props: DrbdConfigOutputs) {
     await onEachNode(props, "removal", (n) => pool.run(targetFor(n), removeArgv(props)));
   },
-};
+});
 
 export type DrbdConfigArgs = ArgsOf<typeof drbdConfigInputsSchema>;
 
@@ -385,12 +400,7 @@ export class DrbdConfig extends DynamicResource {
   declare readonly nodeStates: pulumi.Output<DrbdNodeState[]>;
 
   constructor(name: string, args: DrbdConfigArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      "DrbdConfig",
-      name,
-      { device: undefined, nodeStates: undefined, ...carriableArgs("DrbdConfig", name, args) },
-      opts,
-    );
+    super(drbdConfigKind, name, args, opts);
   }
 }
 

@@ -12,7 +12,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { uncarriableKeys } from "./check";
-import { CONNECTION_INPUTS, holdsSecret, secretInputsOf } from "./secrets";
+import { ResourceKind, secretFieldsOf } from "./kind";
+import { holdsKey } from "./secrets";
 
 /** A value in which any part may be a pulumi.Input (the engine resolves nested Outputs). */
 export type DeepInput<T> = pulumi.Input<
@@ -36,14 +37,14 @@ export const providerText = (kind: string): string =>
   `exports.handler = () => require("pcmk-lab/runtime").provider(${JSON.stringify(kind)});\n`;
 
 /**
- * The inputs with the kind's secret ones (SECRET_INPUTS) made Pulumi secrets where they hold one:
- * the engine stores inputs as given, and a key or password passed as a plain string would be in
- * the state in clear text.
+ * The inputs with the kind's secret ones (their rule's `secret`) made Pulumi secrets where they
+ * hold one: the engine stores inputs as given, and a key or password passed as a plain string
+ * would be in the state in clear text.
  */
-export function withSecretInputs(kind: string, props: pulumi.Inputs): pulumi.Inputs {
-  const fields = secretInputsOf(kind);
+export function withSecretInputs(kind: ResourceKind, props: pulumi.Inputs): pulumi.Inputs {
   const out = { ...props };
-  for (const field of fields) out[field] = secretParts(field, out[field], !CONNECTION_INPUTS.includes(field));
+  for (const field of secretFieldsOf(kind.fields, true)) out[field] = secretParts(out[field], true);
+  for (const field of secretFieldsOf(kind.fields, "key")) out[field] = secretParts(out[field], false);
   return out;
 }
 
@@ -53,41 +54,36 @@ export function withSecretInputs(kind: string, props: pulumi.Inputs): pulumi.Inp
  * part (made one Output, the whole value would be unknown, and the check and diff would see
  * nothing of it).
  */
-function secretParts(field: string, value: unknown, whole: boolean): unknown {
+function secretParts(value: unknown, whole: boolean): unknown {
   if (value === undefined || value === null) return value;
   if (pulumi.Output.isInstance(value))
-    return value.apply((v) => (whole || holdsSecret(field, v) ? pulumi.secret(v) : v));
-  if (Array.isArray(value)) return value.map((v) => secretParts(field, v, whole));
+    return value.apply((v) => (whole || holdsKey(v) ? pulumi.secret(v) : v));
+  if (Array.isArray(value)) return value.map((v) => secretParts(v, whole));
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype)
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, secretParts(field, v, whole || k === "privateKey")]),
+      Object.entries(value).map(([k, v]) => [k, secretParts(v, whole || k === "privateKey")]),
     );
   return whole ? pulumi.secret(value) : value;
 }
 
 /**
- * A resource served by Pulumi's dynamic-provider host with this package's provider for `kind`;
- * its secret inputs kept secret in the state, as inputs and as outputs (a connection's, by the
- * engine, when its input is secret: see CONNECTION_INPUTS).
+ * A resource served by Pulumi's dynamic-provider host with this package's provider for its kind;
+ * each of the kind's outputs a property of it; its secret inputs kept secret in the state, as
+ * inputs and as outputs (a connection's, by the engine, when its input is secret: see the rule's
+ * "key" in kind.ts). A map key the SDK cannot pass is refused first (carriableArgs).
  */
 export abstract class DynamicResource extends pulumi.CustomResource {
-  protected constructor(
-    kind: string,
-    name: string,
-    props: pulumi.Inputs,
-    opts?: pulumi.CustomResourceOptions,
-  ) {
-    const secret = secretInputsOf(kind);
-    const alwaysSecret = secret.filter((f) => !CONNECTION_INPUTS.includes(f));
+  protected constructor(kind: ResourceKind, name: string, args: object, opts?: pulumi.CustomResourceOptions) {
+    const outputs = Object.fromEntries(kind.outputs.map((o) => [o, undefined]));
+    const props = { ...outputs, ...carriableArgs(kind.name, name, args) };
     super(
       "pulumi-nodejs:dynamic:Resource",
       name,
-      { ...withSecretInputs(kind, props), __provider: providerText(kind) },
-      withSecretOutputs(opts, ...alwaysSecret),
+      { ...withSecretInputs(kind, props), __provider: providerText(kind.name) },
+      withSecretOutputs(opts, ...secretFieldsOf(kind.fields, true)),
     );
   }
 }
-
 /**
  * The arguments, once shown passable: a map key Pulumi's SDK cannot pass (see uncarriableKeys) is
  * refused here, in the program, naming the resource and the field, before the SDK would stop the

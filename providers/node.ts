@@ -15,7 +15,8 @@ import {
   oneKey,
   targetOf as connectionTarget,
 } from "./connection";
-import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
+import { ArgsOf, DynamicResource } from "./dynamic";
+import { defineKind, DiffResult, diffOf, FieldRules } from "./kind";
 import { Secret } from "./secrets";
 import { SshPool, SshTarget } from "./transport/ssh";
 
@@ -345,15 +346,37 @@ export function nodeDrift(live: Partial<NodeOutputs>, declared: NodeInputs): (ke
   return drift;
 }
 
-const REPLACE_ON: (keyof NodeInputs)[] = ["host", "port", "user"];
-const LOCAL_ONLY: (keyof NodeInputs)[] = ["privateKey", "privateKeyPath", "hostKeyFingerprint"];
+/** Drift the node's facts show for a field: what converge would change. */
+const drifted =
+  (field: keyof NodeInputs) =>
+  (olds: NodeOutputs, news: NodeInputs): boolean =>
+    nodeDrift(olds, news).includes(field);
 
-export function nodeDiff(olds: NodeOutputs, news: NodeInputs): { changes: boolean; replaces: string[] } {
-  const replaces = REPLACE_ON.filter((k) => olds[k] !== news[k]);
-  const local = LOCAL_ONLY.filter((k) => olds[k] !== news[k] && news[k] !== undefined);
-  const changed = [...replaces, ...local, ...nodeDrift(olds, news)];
-  return { changes: changed.length > 0, replaces };
-}
+/** The key and the pin are the pulumi side's: a change is recorded, and nothing runs on the node. */
+const changedHere =
+  (field: "privateKey" | "privateKeyPath" | "hostKeyFingerprint") =>
+  (olds: NodeOutputs, news: NodeInputs): boolean =>
+    news[field] !== undefined && olds[field] !== news[field];
+
+const nodeRules: FieldRules<NodeOutputs, NodeInputs> = {
+  // another machine is another node
+  host: { replaces: true },
+  port: { replaces: true },
+  user: { replaces: true },
+  privateKey: { secret: true, differs: changedHere("privateKey") },
+  privateKeyPath: { differs: changedHere("privateKeyPath") },
+  hostKeyFingerprint: { differs: changedHere("hostKeyFingerprint") },
+  hostname: { differs: drifted("hostname") },
+  hosts: { differs: drifted("hosts") },
+  packages: { differs: drifted("packages") },
+  fenceAgents: { differs: drifted("fenceAgents") },
+  openFirewall: { differs: drifted("openFirewall") },
+  haclusterPassword: { secret: true, differs: drifted("haclusterPassword") },
+  pcsd: { differs: drifted("pcsd") },
+};
+
+export const nodeDiff = (olds: NodeOutputs, news: NodeInputs): DiffResult =>
+  diffOf(nodeRules, olds, news, false);
 
 async function converge(pool: SshPool, inputs: NodeInputs, live: NodeFacts): Promise<void> {
   const target = targetOf(inputs, live.hostKeyFingerprint);
@@ -376,8 +399,23 @@ async function converge(pool: SshPool, inputs: NodeInputs, live: NodeFacts): Pro
   if (todo.includes("pcsd")) await pool.run(target, sh("systemctl enable pcsd && systemctl start pcsd"));
 }
 
-export const nodeLifecycle = {
+export const nodeKind = defineKind<typeof nodeInputsSchema, NodeOutputs>({
+  name: "Node",
   schema: nodeInputsSchema,
+  fields: nodeRules,
+  outputs: [
+    "os",
+    "liveHostname",
+    "packageFamily",
+    "fenceAgentsInstalled",
+    "pcsVersion",
+    "pacemakerVersion",
+    "corosyncVersion",
+    "firewalld",
+    "pcsdRunning",
+  ],
+  // a Node replaced is another machine: the new one is made ready before the old one is let go
+  deleteBeforeReplace: false,
 
   async create(pool: SshPool, inputs: NodeInputs): Promise<{ id: string; outs: NodeOutputs }> {
     const before = await readNode(pool, inputs);
@@ -389,11 +427,6 @@ export const nodeLifecycle = {
   async read(pool: SshPool, id: string, props: NodeOutputs): Promise<{ id: string; props: NodeOutputs }> {
     return { id, props: { ...props, ...(await readNode(pool, props, props.hostKeyFingerprint)) } };
   },
-
-  diff: (_id: string, olds: NodeOutputs, news: NodeInputs) => ({
-    ...nodeDiff(olds, news),
-    deleteBeforeReplace: false,
-  }),
 
   async update(
     pool: SshPool,
@@ -418,7 +451,7 @@ export const nodeLifecycle = {
     await pool.run(target, argv, { stdin });
     await pool.run(target, sh(FORGET_TOKENS));
   },
-};
+});
 
 // ---- the resource ---------------------------------------------------------------------------------
 
@@ -458,24 +491,16 @@ export class Node extends DynamicResource {
   }
 
   constructor(name: string, args: NodeArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = {
-      hostKeyFingerprint: undefined,
-      os: undefined,
-      liveHostname: undefined,
-      packageFamily: undefined,
-      fenceAgentsInstalled: undefined,
-      pcsVersion: undefined,
-      pacemakerVersion: undefined,
-      corosyncVersion: undefined,
-      firewalld: undefined,
-      pcsdRunning: undefined,
-      host: undefined,
+    // the connection's fields are outputs too when the program does not give them (a default, the
+    // key it does not use, the host key pinned at create)
+    const connection = {
       port: undefined,
       user: undefined,
       privateKey: undefined,
       privateKeyPath: undefined,
+      hostKeyFingerprint: undefined,
     };
-    super("Node", name, { ...outputs, ...carriableArgs("Node", name, args) }, opts);
+    super(nodeKind, name, { ...connection, ...args }, opts);
     this.#key =
       args.privateKey !== undefined
         ? pulumi.output({ privateKey: args.privateKey })

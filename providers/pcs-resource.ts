@@ -8,9 +8,10 @@ import { Clone, Primitive } from "./cib/model";
 import { LiveCluster } from "./cib/live";
 import { activeOn } from "./cib/status";
 import { sharedLive } from "./cib/snapshot";
-import { connectionSchema, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
+import { connectionRule, connectionSchema, targetOf } from "./connection";
+import { ArgsOf, DynamicResource } from "./dynamic";
 import { HOLDER, interruptedHolds } from "./holds";
+import { defineKind, DiffResult, diffOf, FieldRules } from "./kind";
 import {
   attributeChanges,
   attributes,
@@ -223,40 +224,48 @@ export function resourceAsLive(
 
 // ---- diff -------------------------------------------------------------------------------------
 
-export function pcsResourceDiff(olds: PcsResourceOutputs, news: PcsResourceInputs) {
-  const replaces = [];
-  if (olds.resourceId !== news.resourceId) replaces.push("resourceId");
-  if (olds.agent !== news.agent) replaces.push("agent");
-  const changes =
-    replaces.length > 0 ||
-    olds.held ||
-    !same(olds.instanceAttributes, news.instanceAttributes) ||
-    !same(olds.metaAttributes, news.metaAttributes) ||
-    !same(sortedOperations(olds.operations), sortedOperations(news.operations)) ||
-    (olds.group ?? null) !== (news.group ?? null) ||
-    !same(olds.clone ?? null, news.clone ?? null) ||
-    !same(olds.runOn, news.runOn);
-  return { changes, replaces, deleteBeforeReplace: true };
-}
+const pcsResourceRules: FieldRules<PcsResourceOutputs, PcsResourceInputs> = {
+  runOn: connectionRule("runOn"),
+  resourceId: { replaces: true },
+  agent: { replaces: true },
+  instanceAttributes: {},
+  // a hold an interrupted run left on it is released by an update
+  metaAttributes: { differs: (o, n) => o.held || !same(o.metaAttributes, n.metaAttributes) },
+  operations: { differs: (o, n) => !same(sortedOperations(o.operations), sortedOperations(n.operations)) },
+  group: {},
+  clone: {},
+  adopt: { differs: false },
+};
+
+/** A resource's diff, and a ClusterObjects item's (whose runOn is the set's). */
+export const pcsResourceDiff = (olds: PcsResourceOutputs, news: PcsResourceInputs): DiffResult =>
+  diffOf(pcsResourceRules, olds, news, true);
 
 // ---- lifecycle --------------------------------------------------------------------------------
 
 const owner = (r: PcsResourceInputs) => `PcsResource '${r.resourceId}'`;
 
-export const pcsResourceLifecycle = {
+/** What the node's pcs is asked at preview of a resource (and of a ClusterObjects item). */
+export const agentQuestion = (r: PcsResourceInputs): AgentQuestionOf => ({
+  runOn: r.runOn,
+  question: {
+    agent: r.agent,
+    stonith: false,
+    names: Object.keys(r.instanceAttributes),
+    operations: r.operations.map((o) => o.name),
+  },
+  attributesField: "instanceAttributes",
+});
+
+export const pcsResourceKind = defineKind<typeof pcsResourceInputsSchema, PcsResourceOutputs>({
+  name: "PcsResource",
   schema: pcsResourceInputsSchema,
+  fields: pcsResourceRules,
+  outputs: ["agentResolved", "runningOn", "role", "held"],
+  deleteBeforeReplace: true,
 
   /** What the node's pcs is asked at preview. */
-  agentQuestion: (r: PcsResourceInputs): AgentQuestionOf => ({
-    runOn: r.runOn,
-    question: {
-      agent: r.agent,
-      stonith: false,
-      names: Object.keys(r.instanceAttributes),
-      operations: r.operations.map((o) => o.name),
-    },
-    attributesField: "instanceAttributes",
-  }),
+  agentQuestions: (r: PcsResourceInputs): AgentQuestionOf[] => [agentQuestion(r)],
 
   async create(pool: SshPool, r: PcsResourceInputs) {
     const target = targetOf(r.runOn);
@@ -296,8 +305,6 @@ export const pcsResourceLifecycle = {
   read: (pool: SshPool, id: string, props: PcsResourceOutputs) =>
     readInCluster(pool, id, props.runOn, (live) => resourceAsLive(live, props, props.agentResolved)),
 
-  diff: (_id: string, olds: PcsResourceOutputs, news: PcsResourceInputs) => pcsResourceDiff(olds, news),
-
   async update(pool: SshPool, _id: string, olds: PcsResourceOutputs, news: PcsResourceInputs) {
     const after = await updateInCluster(
       pool,
@@ -318,7 +325,7 @@ export const pcsResourceLifecycle = {
       ifPresent: props.resourceId,
     });
   },
-};
+});
 
 // ---- the resource -----------------------------------------------------------------------------
 
@@ -331,7 +338,6 @@ export class PcsResource extends DynamicResource {
   declare readonly role: pulumi.Output<string>;
 
   constructor(name: string, args: PcsResourceArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { agentResolved: undefined, runningOn: undefined, role: undefined, held: undefined };
-    super("PcsResource", name, { ...outputs, ...carriableArgs("PcsResource", name, args) }, opts);
+    super(pcsResourceKind, name, args, opts);
   }
 }

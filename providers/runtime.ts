@@ -7,18 +7,11 @@ import {
   remoteAgentJudge,
   verdictFailures,
 } from "./agents/agent-check";
+import { z } from "zod";
 import { checkInputs, CheckFailure } from "./check";
-import { clusterLifecycle } from "./cluster";
-import { clusterAuthLifecycle } from "./cluster-auth";
-import { clusterObjectsLifecycle } from "./cluster-objects";
-import { constraintLifecycle } from "./constraint";
-import { drSiteLifecycle } from "./dr-site";
-import { drbdConfigLifecycle } from "./drbd-volume";
 import { targetOf } from "./connection";
-import { nodeLifecycle } from "./node";
-import { pcsResourceLifecycle } from "./pcs-resource";
-import { secretInputsOf } from "./secrets";
-import { stonithLifecycle } from "./stonith-device";
+import { AnyKind, DiffResult, diffOf, secretFieldsOf } from "./kind";
+import { KINDS } from "./kinds";
 import { SshPool } from "./transport/ssh";
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 
@@ -30,80 +23,33 @@ export function useAgentJudge(judge: AgentJudge): void {
   judgeAgent = judge;
 }
 
-const lifecycles = {
-  Node: nodeLifecycle,
-  ClusterAuth: clusterAuthLifecycle,
-  Cluster: clusterLifecycle,
-  PcsResource: pcsResourceLifecycle,
-  Constraint: constraintLifecycle,
-  ClusterObjects: clusterObjectsLifecycle,
-  StonithDevice: stonithLifecycle,
-  DrbdConfig: drbdConfigLifecycle,
-  DrSite: drSiteLifecycle,
-} as const;
-type Kind = keyof typeof lifecycles;
-// Each lifecycle types its own inputs; here they are only passed through.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Props = any;
-
-function lifecycleOf(kind: string): (typeof lifecycles)[Kind] {
-  if (!(kind in lifecycles))
-    throw new Error(`unknown resource kind '${kind}' (this package: ${Object.keys(lifecycles)})`);
-  return lifecycles[kind as Kind];
-}
-
-const providers = new Map<string, ResourceProvider>();
-
-/** The provider the dynamic-provider host calls for a kind (dynamic.ts's providerText). */
-export function provider(kind: string): ResourceProvider {
-  lifecycleOf(kind); // an unknown kind fails here, naming the kinds there are
-  let found = providers.get(kind);
-  if (!found) {
-    found = {
-      check: (olds, news) => check(kind, olds, news),
-      diff: (id, olds, news) => diff(kind, id, olds, news),
-      create: (inputs) => create(kind, inputs),
-      read: (id, props) => read(kind, id, props),
-      update: (id, olds, news) => update(kind, id, olds, news),
-      delete: (id, props) => remove(kind, id, props),
-    };
-    providers.set(kind, found);
-  }
-  return found;
-}
+/** Properties as the engine passes them: each kind parses or reads its own. */
+export type Props = Record<string, unknown>;
 
 /** The dynamic-provider host adds its own `__provider` property; it is not an input. */
-function own(props: Props): Props {
+function own(props: Props | undefined): Props {
   const rest = { ...(props ?? {}) };
   delete rest.__provider;
   return rest;
 }
 
-export async function check(
-  kind: string,
+async function checkKind(
+  kind: AnyKind,
   olds: Props,
   news: Props,
 ): Promise<{ inputs: Props; failures: CheckFailure[] }> {
-  const lifecycle = lifecycleOf(kind);
-  const { inputs, failures } = checkInputs(lifecycle.schema, own(news));
+  const { inputs, failures } = checkInputs(kind.schema, own(news));
   const [agentRefusals, nodeRefusals] = await Promise.all([
     inputs && !failures.length ? agentFailures(kind, own(olds), inputs) : [],
     // what depends on the node's pcs and Pacemaker (raw inputs: runOn may not be known yet)
-    !failures.length && "checkOnNode" in lifecycle ? lifecycle.checkOnNode(pool, own(olds), own(news)) : [],
+    !failures.length && kind.checkOnNode ? kind.checkOnNode(pool, own(olds), own(news)) : [],
   ]);
-  // a kind that stores its inputs as given (no defaults: a smaller state) parses them where it uses them
-  const stored = inputs && !("storesGivenInputs" in lifecycle) ? inputs : own(news);
+  // a kind that stores its inputs as given (no defaults: a smaller state) has them parsed per call
+  const stored = inputs && !kind.storedForm ? (inputs as Props) : own(news);
   return {
     inputs: withoutUndefined(stored),
     failures: [...failures, ...agentRefusals, ...nodeRefusals].map((f) => refusal(kind, f)),
   };
-}
-
-/** A kind's agent questions for its inputs: one per object it declares (none for most kinds). */
-function agentQuestionsOf(lifecycle: (typeof lifecycles)[Kind], inputs: Props): AgentQuestionOf[] {
-  if ("agentQuestions" in lifecycle) return lifecycle.agentQuestions(inputs);
-  if ("agentQuestion" in lifecycle) return [lifecycle.agentQuestion(inputs)];
-  return [];
 }
 
 const questionKey = (q: AgentQuestionOf): string =>
@@ -114,14 +60,12 @@ const questionKey = (q: AgentQuestionOf): string =>
  * names), asked only when they are new or changed: names pcs took before are not asked again,
  * and the items of one resource that ask the same are asked once (failures go to the first).
  */
-async function agentFailures(kind: string, olds: Props, inputs: Props): Promise<CheckFailure[]> {
-  const lifecycle = lifecycleOf(kind);
-  const questions = agentQuestionsOf(lifecycle, inputs);
+async function agentFailures(kind: AnyKind, olds: Props, inputs: unknown): Promise<CheckFailure[]> {
+  if (!kind.agentQuestions) return [];
+  const questions = kind.agentQuestions(inputs);
   if (!questions.length) return [];
-  const before = lifecycle.schema.safeParse(olds);
-  const askedBefore = new Set(
-    before.success ? agentQuestionsOf(lifecycle, before.data).map(questionKey) : [],
-  );
+  const before = kind.schema.safeParse(olds);
+  const askedBefore = new Set(before.success ? kind.agentQuestions(before.data).map(questionKey) : []);
   const toAsk = new Map<string, AgentQuestionOf>();
   for (const q of questions) {
     const key = questionKey(q);
@@ -139,11 +83,10 @@ async function agentFailures(kind: string, olds: Props, inputs: Props): Promise<
  * reason instead ("resource 'NAME' has a problem: KIND: P: REASON"), so that its value is never
  * printed: Pulumi hides a value only when it equals a config secret.
  */
-export function refusal(kind: string, f: CheckFailure): CheckFailure {
-  const secret = secretInputsOf(kind);
-  return secret.includes(f.property)
-    ? { property: "", reason: `${kind}: ${f.property}: ${f.reason}` }
-    : { ...f, reason: `${kind}: ${f.reason}` };
+function refusal(kind: AnyKind, f: CheckFailure): CheckFailure {
+  return secretFieldsOf(kind.fields).includes(f.property)
+    ? { property: "", reason: `${kind.name}: ${f.property}: ${f.reason}` }
+    : { ...f, reason: `${kind.name}: ${f.reason}` };
 }
 
 /**
@@ -151,14 +94,13 @@ export function refusal(kind: string, f: CheckFailure): CheckFailure {
  * does not stop it): state written by an earlier release lacks the inputs added since, and the
  * inputs of a preview that holds unknown values were not parsed; both are read as a declaration
  * without those fields would be (else an upgrade would read an absent list, or see a change the
- * program did not make). A kind that stores its inputs as given parses them itself.
+ * program did not make). A kind with a stored form of its own reads it itself.
  */
-export function withDefaults(kind: string, props: Props): Props {
-  const lifecycle = lifecycleOf(kind);
+function withDefaultsOf(kind: AnyKind, props: Props): Props {
   const state = own(props);
-  if ("storesGivenInputs" in lifecycle) return state;
-  const shape: Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown } }> =
-    (lifecycle.schema as { shape?: Props }).shape ?? {};
+  if (kind.storedForm) return state;
+  const shape: Record<string, z.ZodType> =
+    (kind.schema as unknown as { shape?: Record<string, z.ZodType> }).shape ?? {};
   const defaults = Object.entries(shape).flatMap(([field, type]) => {
     if (field in state) return [];
     const d = type.safeParse(undefined);
@@ -167,8 +109,31 @@ export function withDefaults(kind: string, props: Props): Props {
   return defaults.length ? { ...state, ...Object.fromEntries(defaults) } : state;
 }
 
-export async function diff(kind: string, id: string, olds: Props, news: Props) {
-  return lifecycleOf(kind).diff(id, withDefaults(kind, olds), withDefaults(kind, news));
+/** The state as the kind's operations take it. */
+function stateOf(kind: AnyKind, props: Props): unknown {
+  return kind.storedForm ? kind.storedForm.fromState(own(props)) : withDefaultsOf(kind, props);
+}
+
+/** The state as the engine keeps it: the kind's stored form, nothing undefined. */
+function toState(kind: AnyKind, outs: unknown): Props {
+  return withoutUndefined((kind.storedForm ? kind.storedForm.toState(outs) : outs) as Props);
+}
+
+/**
+ * The program's inputs as the kind's operations take them: parsed again for a kind that stores
+ * them as given. `null` when they cannot be (a preview's values not known until apply).
+ */
+function inputsOf(kind: AnyKind, props: Props): unknown {
+  if (!kind.storedForm) return withDefaultsOf(kind, props);
+  const parsed = kind.schema.safeParse(own(props));
+  return parsed.success ? parsed.data : null;
+}
+
+async function diffKind(kind: AnyKind, olds: Props, news: Props): Promise<DiffResult> {
+  const inputs = inputsOf(kind, news);
+  // a value unknown until apply (preview) may change anything
+  if (inputs === null) return { changes: true, replaces: [], deleteBeforeReplace: kind.deleteBeforeReplace };
+  return diffOf(kind.fields, stateOf(kind, olds), inputs, kind.deleteBeforeReplace);
 }
 
 /** Outputs travel as protobuf Structs, which have no `undefined`: absent optional fields go. */
@@ -184,26 +149,68 @@ export function withoutUndefined<T>(value: T): T {
   return value;
 }
 
-export async function create(kind: string, inputs: Props) {
-  const { id, outs } = await lifecycleOf(kind).create(pool, own(inputs));
-  return { id, outs: withoutUndefined(outs) };
+/** Inputs a call must have: a preview's unknowns never reach create or update. */
+function knownInputs(kind: AnyKind, props: Props): unknown {
+  const inputs = inputsOf(kind, props);
+  if (inputs === null) return kind.schema.parse(own(props)); // throws zod's reasons
+  return inputs;
 }
 
-export async function read(kind: string, id: string, props: Props) {
-  const r = await lifecycleOf(kind).read(pool, id, withDefaults(kind, props));
-  return { id: r.id, props: withoutUndefined(r.props) };
+/**
+ * The provider's operations over a list of kinds, each called by its kind's name as the state's
+ * provider text names it (`provider("PcsResource")`).
+ */
+export function serve(list: readonly AnyKind[]) {
+  const kinds = new Map(list.map((k) => [k.name, k]));
+  const kindOf = (name: string): AnyKind => {
+    const kind = kinds.get(name);
+    if (!kind) throw new Error(`unknown resource kind '${name}' (this package: ${[...kinds.keys()]})`);
+    return kind;
+  };
+  const providers = new Map<string, ResourceProvider>();
+  const served = {
+    check: (name: string, olds: Props, news: Props) => checkKind(kindOf(name), olds, news),
+    diff: (name: string, _id: string, olds: Props, news: Props) => diffKind(kindOf(name), olds, news),
+    withDefaults: (name: string, props: Props): Props => withDefaultsOf(kindOf(name), props),
+    async create(name: string, inputs: Props) {
+      const kind = kindOf(name);
+      const { id, outs } = await kind.create(pool, knownInputs(kind, inputs));
+      return { id, outs: toState(kind, outs) };
+    },
+    async read(name: string, id: string, props: Props) {
+      const kind = kindOf(name);
+      const r = await kind.read(pool, id, stateOf(kind, props));
+      return { id: r.id, props: toState(kind, r.props) };
+    },
+    async update(name: string, _id: string, olds: Props, news: Props) {
+      const kind = kindOf(name);
+      const { outs } = await kind.update(pool, _id, stateOf(kind, olds), knownInputs(kind, news));
+      return { outs: toState(kind, outs) };
+    },
+    async remove(name: string, id: string, props: Props): Promise<void> {
+      const kind = kindOf(name);
+      await kind.remove(pool, id, stateOf(kind, props));
+    },
+    /** The provider the dynamic-provider host calls for a kind (dynamic.ts's providerText). */
+    provider(name: string): ResourceProvider {
+      kindOf(name); // an unknown kind fails here, naming the kinds there are
+      let found = providers.get(name);
+      if (!found) {
+        found = {
+          check: (olds, news) => served.check(name, olds, news),
+          diff: (id, olds, news) => served.diff(name, id, olds, news),
+          create: (inputs) => served.create(name, inputs),
+          read: (id, props) => served.read(name, id, props),
+          update: (id, olds, news) => served.update(name, id, olds, news),
+          delete: (id, props) => served.remove(name, id, props),
+        };
+        providers.set(name, found);
+      }
+      return found;
+    },
+  };
+  return served;
 }
 
-export async function update(kind: string, id: string, olds: Props, news: Props) {
-  const { outs } = await lifecycleOf(kind).update(
-    pool,
-    id,
-    withDefaults(kind, olds),
-    withDefaults(kind, news),
-  );
-  return { outs: withoutUndefined(outs) };
-}
-
-export async function remove(kind: string, id: string, props: Props) {
-  return lifecycleOf(kind).remove(pool, id, withDefaults(kind, props));
-}
+/** This package's kinds, served: what `require("pcmk-lab/runtime").provider(KIND)` gives. */
+export const { check, diff, withDefaults, create, read, update, remove, provider } = serve(KINDS);

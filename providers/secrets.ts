@@ -1,6 +1,6 @@
 // The one place that handles secrets. A Secret never prints, serialises or stringifies as its
 // value; only reveal() gives it, and only the transport calls that (to write it on a stdin). Which
-// inputs of each kind hold secrets is listed here too.
+// inputs of each kind hold secrets each kind declares on its fields (kind.ts, FieldRule.secret).
 import { readFileSync } from "node:fs";
 import { inspect } from "node:util";
 
@@ -74,49 +74,14 @@ export function redact(text: string, secrets: readonly Secret[]): string {
 }
 
 /**
- * The inputs of each kind that hold secrets (a connection holds its private key). Kept secret in
- * state: as inputs, made secrets by the resource (dynamic.ts, withSecretInputs: a key given as a
- * plain string would otherwise be stored in clear), and as outputs (additionalSecretOutputs, or
- * for connections the engine's own rule: see CONNECTION_INPUTS); and never the property of a
- * refused input: Pulumi prints a refused top-level input with its value ("property P value {V}
- * has a problem"), hiding the value only when it equals a config secret — a generated password or
- * another stack's output is shown.
+ * Whether a value holds a private key (a connection, a list of nodes with theirs): a connection
+ * that names its key by file (privateKeyPath) rather than holding it (privateKey) holds none.
+ * Which inputs of each kind hold secrets is declared on their fields (kind.ts).
  */
-export const SECRET_INPUTS = {
-  Node: ["privateKey", "haclusterPassword"],
-  ClusterAuth: ["password", "runOn"],
-  Cluster: ["runOn"],
-  PcsResource: ["runOn"],
-  Constraint: ["runOn"],
-  ClusterObjects: ["runOn"],
-  StonithDevice: ["runOn", "secretParameters"],
-  DrbdConfig: ["nodes"],
-  DrSite: ["runOn", "recoveryRunOn"],
-} as const satisfies Record<string, readonly string[]>;
-
-/** A kind's secret inputs (none for a kind not listed). */
-export const secretInputsOf = (kind: string): readonly string[] =>
-  SECRET_INPUTS[kind as keyof typeof SECRET_INPUTS] ?? [];
-
-/**
- * Inputs that hold connections: secret only for the keys in them (see holdsSecret), and so not
- * additional secret outputs either: the engine makes an output secret when the input of the same
- * name was (plugin/provider_plugin.go, annotateSecrets, on create, read and update), and a
- * connection that names its key file stays plain text, a tenth of a resource's state smaller.
- */
-export const CONNECTION_INPUTS: readonly string[] = ["runOn", "recoveryRunOn", "nodes"];
-
-/**
- * Whether a secret input's value holds a secret: always, but for a connection (or a list of nodes
- * with theirs) that names its key by file (privateKeyPath) rather than holding it (privateKey).
- */
-export function holdsSecret(field: string, value: unknown): boolean {
-  if (!CONNECTION_INPUTS.includes(field)) return true;
-  const holdsKey = (v: unknown): boolean =>
-    Array.isArray(v)
-      ? v.some(holdsKey)
-      : v !== null &&
-        typeof v === "object" &&
-        Object.entries(v).some(([k, x]) => (k === "privateKey" && x !== undefined) || holdsKey(x));
-  return holdsKey(value);
+export function holdsKey(value: unknown): boolean {
+  return Array.isArray(value)
+    ? value.some(holdsKey)
+    : value !== null &&
+        typeof value === "object" &&
+        Object.entries(value).some(([k, x]) => (k === "privateKey" && x !== undefined) || holdsKey(x));
 }

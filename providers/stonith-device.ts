@@ -11,8 +11,9 @@ import { LiveCluster } from "./cib/live";
 import { Primitive } from "./cib/model";
 import { sharedLive } from "./cib/snapshot";
 import { activeOn } from "./cib/status";
-import { connectionSchema, dnsName, targetOf } from "./connection";
-import { ArgsOf, carriableArgs, DynamicResource } from "./dynamic";
+import { connectionRule, connectionSchema, dnsName, targetOf } from "./connection";
+import { ArgsOf, DynamicResource } from "./dynamic";
+import { defineKind, DiffResult, diffOf, FieldRules } from "./kind";
 import {
   attributeName,
   attributes,
@@ -158,20 +159,20 @@ export function deviceAsLive(
 // ---- diff -------------------------------------------------------------------------------------
 
 const sortedLevels = (l: Level[]) => [...l].sort((a, b) => levelKey(a).localeCompare(levelKey(b)));
-export function stonithDiff(olds: StonithOutputs, news: StonithInputs) {
-  const replaces = [];
-  if (olds.deviceId !== news.deviceId) replaces.push("deviceId");
-  if (olds.agent !== news.agent) replaces.push("agent");
-  const changes =
-    replaces.length > 0 ||
-    !same(olds.parameters, news.parameters) ||
-    !same(olds.secretParameters, news.secretParameters) ||
-    !same(olds.metaAttributes, news.metaAttributes) ||
-    !same(sortedOperations(olds.operations), sortedOperations(news.operations)) ||
-    !same(sortedLevels(olds.fencingLevels), sortedLevels(news.fencingLevels)) ||
-    !same(olds.runOn, news.runOn);
-  return { changes, replaces, deleteBeforeReplace: true };
-}
+const stonithRules: FieldRules<StonithOutputs, StonithInputs> = {
+  runOn: connectionRule("runOn"),
+  deviceId: { replaces: true },
+  agent: { replaces: true },
+  parameters: {},
+  secretParameters: { secret: true },
+  metaAttributes: {},
+  operations: { differs: (o, n) => !same(sortedOperations(o.operations), sortedOperations(n.operations)) },
+  fencingLevels: { differs: (o, n) => !same(sortedLevels(o.fencingLevels), sortedLevels(n.fencingLevels)) },
+  adopt: { differs: false },
+};
+
+export const stonithDiff = (olds: StonithOutputs, news: StonithInputs): DiffResult =>
+  diffOf(stonithRules, olds, news, true);
 
 // ---- lifecycle --------------------------------------------------------------------------------
 
@@ -195,20 +196,26 @@ export function changesTo(
   ];
 }
 
-export const stonithLifecycle = {
+export const stonithDeviceKind = defineKind<typeof stonithInputsSchema, StonithOutputs>({
+  name: "StonithDevice",
   schema: stonithInputsSchema,
+  fields: stonithRules,
+  outputs: ["agentResolved", "runningOn", "held"],
+  deleteBeforeReplace: true,
 
   /** What the node's pcs is asked at preview (names only: secret parameters' values stay here). */
-  agentQuestion: (s: StonithInputs): AgentQuestionOf => ({
-    runOn: s.runOn,
-    question: {
-      agent: agentType(s),
-      stonith: true,
-      names: Object.keys(allParameters(s)),
-      operations: s.operations.map((o) => o.name),
+  agentQuestions: (s: StonithInputs): AgentQuestionOf[] => [
+    {
+      runOn: s.runOn,
+      question: {
+        agent: agentType(s),
+        stonith: true,
+        names: Object.keys(allParameters(s)),
+        operations: s.operations.map((o) => o.name),
+      },
+      attributesField: "parameters",
     },
-    attributesField: "parameters",
-  }),
+  ],
 
   async create(pool: SshPool, s: StonithInputs) {
     const writer = writerFor(pool, targetOf(s.runOn));
@@ -230,8 +237,6 @@ export const stonithLifecycle = {
 
   read: (pool: SshPool, id: string, props: StonithOutputs) =>
     readInCluster(pool, id, props.runOn, (live) => deviceAsLive(live, props, props.agentResolved)),
-
-  diff: (_id: string, olds: StonithOutputs, news: StonithInputs) => stonithDiff(olds, news),
 
   async update(pool: SshPool, _id: string, olds: StonithOutputs, news: StonithInputs) {
     const after = await updateInCluster(
@@ -255,7 +260,7 @@ export const stonithLifecycle = {
       ifPresent: props.deviceId,
     });
   },
-};
+});
 
 // ---- the resource -----------------------------------------------------------------------------
 
@@ -266,7 +271,6 @@ export class StonithDevice extends DynamicResource {
   declare readonly runningOn: pulumi.Output<string[]>;
 
   constructor(name: string, args: StonithDeviceArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { agentResolved: undefined, runningOn: undefined, held: undefined };
-    super("StonithDevice", name, { ...outputs, ...carriableArgs("StonithDevice", name, args) }, opts);
+    super(stonithDeviceKind, name, args, opts);
   }
 }

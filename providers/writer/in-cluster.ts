@@ -3,6 +3,7 @@
 import { LiveCluster } from "../cib/live";
 import { runningCluster } from "../cib/snapshot";
 import { Connection, targetOf } from "../connection";
+import { GONE, ReadResult } from "../kind";
 import { Secret } from "../secrets";
 import { SshPool } from "../transport/ssh";
 import { writerFor } from "./cluster-writer";
@@ -13,9 +14,9 @@ export async function readInCluster<O extends object>(
   id: string,
   runOn: Connection,
   asLive: (live: LiveCluster) => O | null,
-) {
+): Promise<ReadResult<O>> {
   const outs = asLive(await runningCluster(pool, targetOf(runOn)));
-  return outs ? { id, props: outs } : { id: "", props: {} };
+  return outs ? { id, props: outs } : GONE;
 }
 
 /**

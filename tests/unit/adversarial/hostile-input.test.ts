@@ -77,7 +77,8 @@ import {
   updateArgvs,
 } from "../../../providers/pcs-resource";
 import { check } from "../../../providers/runtime";
-import { Secret, SECRET_INPUTS } from "../../../providers/secrets";
+import { SECRET_INPUTS } from "../../../providers/kinds";
+import { Secret } from "../../../providers/secrets";
 import {
   changesTo,
   createArgv as stonithCreateArgv,

@@ -6,14 +6,14 @@ import {
   clusterObjectsDiff,
   ClusterObjectsInputs,
   clusterObjectsInputsSchema,
-  clusterObjectsLifecycle,
+  clusterObjectsKind,
   ClusterObjectsOutputs,
   compactOutputs,
   expandOutputs,
   objectsAsLive,
   planOf,
 } from "../../../providers/cluster-objects";
-import { check, useAgentJudge } from "../../../providers/runtime";
+import { check, diff, useAgentJudge } from "../../../providers/runtime";
 import { AgentQuestion } from "../../../providers/agents/agent-check";
 import { liveFrom, runOn } from "../../support/cib-fixtures";
 
@@ -282,7 +282,7 @@ describe("ClusterObjects check asks the node's pcs once per distinct question", 
   });
 
   it("has a question per resource, at its path", () => {
-    const qs = clusterObjectsLifecycle.agentQuestions(parse({ resources: [dummy1, vip] }));
+    const qs = clusterObjectsKind.agentQuestions!(parse({ resources: [dummy1, vip] }));
     expect(qs.map((q) => [q.at, q.question.agent, q.attributesField])).toEqual([
       ["resources[0]", "ocf:pacemaker:Dummy", "instanceAttributes"],
       ["resources[1]", "IPaddr2", "instanceAttributes"],
@@ -320,11 +320,9 @@ describe("ClusterObjects in the state: without the fields at their defaults", ()
     const { inputs, failures } = await check("ClusterObjects", given, given);
     expect(failures).toEqual([]);
     expect(inputs).toEqual(given);
-    const d = clusterObjectsLifecycle.diff("id", compactOutputs(created(parse(given))), inputs);
+    const stored = compactOutputs(created(parse(given))) as unknown as Record<string, unknown>;
+    const d = await diff("ClusterObjects", "id", stored, inputs);
     expect(d.changes).toBe(false);
-    expect(
-      clusterObjectsLifecycle.diff("id", compactOutputs(created(parse(given))), { ...inputs, resources: [] })
-        .changes,
-    ).toBe(true);
+    expect((await diff("ClusterObjects", "id", stored, { ...inputs, resources: [] })).changes).toBe(true);
   });
 });

@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtime from "../../../providers/runtime";
 import { providerText, withSecretInputs } from "../../../providers/dynamic";
+import { KINDS } from "../../../providers/kinds";
+
+const kind = (name: string) => KINDS.find((k) => k.name === name)!;
 
 /** Loads a provider text as Pulumi's dynamic-provider host does (a module; then `handler()`). */
 function load(text: string, requireFn: (name: string) => unknown): { handler: () => unknown } {
@@ -57,31 +60,35 @@ describe("secret inputs (withSecretInputs)", () => {
   };
 
   it("makes a key or password given as a plain string secret, keeping its value", async () => {
-    const props = withSecretInputs("Node", { host: "10.77.0.11", privateKey: KEY, haclusterPassword: "pw" });
+    const props = withSecretInputs(kind("Node"), {
+      host: "10.77.0.11",
+      privateKey: KEY,
+      haclusterPassword: "pw",
+    });
     expect(await stored(props.privateKey)).toEqual({ value: KEY, secret: true });
     expect(await stored(props.haclusterPassword)).toEqual({ value: "pw", secret: true });
     expect(props.host).toBe("10.77.0.11");
   });
 
   it("makes a connection secret when it holds its key, not when it names the key's file", async () => {
-    const withKey = withSecretInputs("Constraint", { runOn: { host: "h", privateKey: KEY } });
+    const withKey = withSecretInputs(kind("Constraint"), { runOn: { host: "h", privateKey: KEY } });
     expect(await stored(withKey.runOn)).toEqual({ value: { host: "h", privateKey: KEY }, secret: true });
-    const byPath = withSecretInputs("Constraint", { runOn: { host: "h", privateKeyPath: "/k" } });
+    const byPath = withSecretInputs(kind("Constraint"), { runOn: { host: "h", privateKeyPath: "/k" } });
     expect(await stored(byPath.runOn)).toEqual({ value: { host: "h", privateKeyPath: "/k" }, secret: false });
     // a list of nodes with their connections: secret if any holds a key
     const nodes = [
       { connection: { host: "a", privateKeyPath: "/k" } },
       { connection: { host: "b", privateKey: KEY } },
     ];
-    expect((await stored(withSecretInputs("DrbdConfig", { nodes }).nodes)).secret).toBe(true);
-    expect((await stored(withSecretInputs("DrbdConfig", { nodes: nodes.slice(0, 1) }).nodes)).secret).toBe(
-      false,
-    );
+    expect((await stored(withSecretInputs(kind("DrbdConfig"), { nodes }).nodes)).secret).toBe(true);
+    expect(
+      (await stored(withSecretInputs(kind("DrbdConfig"), { nodes: nodes.slice(0, 1) }).nodes)).secret,
+    ).toBe(false);
   });
 
   it("walks a value without resolving it: a part unknown during preview stays one part", async () => {
     const fingerprint = pulumi.output("SHA256:x"); // as a Node's output would be
-    const { nodes } = withSecretInputs("DrbdConfig", {
+    const { nodes } = withSecretInputs(kind("DrbdConfig"), {
       nodes: [{ hostname: "a", connection: { host: "h", privateKey: KEY, hostKeyFingerprint: fingerprint } }],
     });
     // still a list of plain objects (made one Output, all of it would be unknown while any part is)
@@ -95,6 +102,6 @@ describe("secret inputs (withSecretInputs)", () => {
 
   it("keeps an input that is already a secret secret, whatever it holds", async () => {
     const runOn = pulumi.secret({ host: "h", privateKeyPath: "/k" });
-    expect((await stored(withSecretInputs("PcsResource", { runOn }).runOn)).secret).toBe(true);
+    expect((await stored(withSecretInputs(kind("PcsResource"), { runOn }).runOn)).secret).toBe(true);
   });
 });

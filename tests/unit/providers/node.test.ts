@@ -100,7 +100,7 @@ describe("Node facts and diff", () => {
   });
 
   test("no change when the node is as declared", () => {
-    expect(nodeDiff(live, declared)).toEqual({ changes: false, replaces: [] });
+    expect(nodeDiff(live, declared)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
   });
 
   test("live drift is a change; another host is a replacement", () => {
@@ -111,6 +111,7 @@ describe("Node facts and diff", () => {
     expect(nodeDiff(live, { ...declared, host: "10.77.0.12" })).toEqual({
       changes: true,
       replaces: ["host"],
+      deleteBeforeReplace: false,
     });
   });
 
