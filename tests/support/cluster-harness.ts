@@ -42,6 +42,15 @@ const labIs = (status: LabStatus, nodes: number): boolean =>
   status.nodes.length === nodes &&
   (!process.env.LAB_RELEASE || status.release === process.env.LAB_RELEASE);
 
+/**
+ * `pcs cluster setup` of these nodes, started and enabled, run on `first`: pcs waits up to 120 s
+ * for them to start (a loaded machine has taken longer than that), and ssh is given more.
+ */
+function setUpCluster(first: string, name: string, members: readonly string[]): void {
+  const setup = `pcs cluster setup ${name} ${members.map(fqdn).join(" ")} --start --enable --wait=120`;
+  onNodeOk(first, setup, undefined, 300_000);
+}
+
 /** The lab up and a 3-node cluster online with stonith off; leftover objects removed. */
 export function ensureCluster(): void {
   if (!labIs(labStatus(), NODES.length)) bootLab(NODES.length);
@@ -49,10 +58,7 @@ export function ensureCluster(): void {
     const password = readFileSync(labStatus().haclusterPasswordFile, "utf8");
     onNode("node1", "pcs cluster destroy --all >/dev/null 2>&1; true");
     onNodeOk("node1", `pcs host auth ${NODES.map(fqdn).join(" ")} -u hacluster`, password);
-    onNodeOk(
-      "node1",
-      `pcs cluster setup ha_cluster_lab ${NODES.map(fqdn).join(" ")} --start --enable --wait=120`,
-    );
+    setUpCluster("node1", "ha_cluster_lab", NODES);
   }
   onNodeOk("node1", "pcs property set stonith-enabled=false");
   clearObjects();
@@ -131,7 +137,7 @@ export function ensureDrPair(): void {
     if (mon.status === 0 && members.every((n) => mon.stdout.includes(`name="${fqdn(n)}" id="`))) continue;
     onNode(first, "pcs cluster destroy --all >/dev/null 2>&1; true");
     onNodeOk(first, `pcs host auth ${all} -u hacluster`, password);
-    onNodeOk(first, `pcs cluster setup ${name} ${members.map(fqdn).join(" ")} --start --enable --wait=120`);
+    setUpCluster(first, name, members);
     onNodeOk(first, "pcs property set stonith-enabled=false");
   }
 }

@@ -22,14 +22,22 @@ export interface Completed {
   stderr: string;
 }
 
-function complete(r: ReturnType<typeof spawnSync>): Completed {
-  return { status: r.status ?? 128, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
+function complete(r: ReturnType<typeof spawnSync>, timeoutMs?: number): Completed {
+  const stdout = String(r.stdout ?? "");
+  const stderr = String(r.stderr ?? "");
+  // killed at its timeout: said so, not the 255 ssh exits with when it is killed
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT")
+    return { status: 124, stdout, stderr: `${stderr}\n(killed: no end within ${(timeoutMs ?? 0) / 1000} s)` };
+  return { status: r.status ?? 128, stdout, stderr };
 }
 
 /** The built CLI, exactly as `npm run lab -- ...` runs it (the hypervisor calls it too). */
 export function labCli(...args: string[]): Completed {
   const cli = path.join(repoRoot, "dist", "lab", "cli.js");
-  return complete(spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 300_000 }));
+  return complete(
+    spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 300_000 }),
+    300_000,
+  );
 }
 
 /** A node's address in this lab instance, known without asking the lab (from its configuration). */
@@ -56,14 +64,17 @@ export function labStatus(): LabStatus {
   return JSON.parse(r.stdout);
 }
 
-/** Runs a shell command on a node over ssh; `input` goes to its stdin (how secrets travel). */
-export function onNode(name: string, command: string, input?: string): Completed {
+/**
+ * Runs a shell command on a node over ssh; `input` goes to its stdin (how secrets travel). Killed
+ * after `timeoutMs`: give a command that waits on the cluster (pcs's --wait) more than its wait.
+ */
+export function onNode(name: string, command: string, input?: string, timeoutMs = 120_000): Completed {
   const [ssh, ...args] = lab.sshArgv(name, [command]);
-  return complete(spawnSync(ssh, args, { encoding: "utf8", input, timeout: 120_000 }));
+  return complete(spawnSync(ssh, args, { encoding: "utf8", input, timeout: timeoutMs }), timeoutMs);
 }
 
-export function onNodeOk(name: string, command: string, input?: string): string {
-  const r = onNode(name, command, input);
+export function onNodeOk(name: string, command: string, input?: string, timeoutMs?: number): string {
+  const r = onNode(name, command, input, timeoutMs);
   if (r.status !== 0) throw new Error(`${name}: '${command}' exited ${r.status}: ${r.stderr || r.stdout}`);
   return r.stdout;
 }
