@@ -6,12 +6,12 @@ import {
   normalQuestion,
   remoteAgentJudge,
   verdictFailures,
-} from "./agents/agent-check";
+} from "./checks/agent-check";
 import { z } from "zod";
-import { checkInputs, CheckFailure } from "./check";
-import { targetOf } from "./connection";
-import { AnyKind, DiffResult, diffOf, secretFieldsOf } from "./kind";
-import { KINDS } from "./kinds";
+import { checkInputs, CheckFailure } from "./checks/inputs";
+import { targetOf } from "./kit/connection";
+import { AnyKind, DiffResult, diffOf, secretFieldsOf } from "./kit/kind";
+import { KINDS } from "./kinds/index";
 import { SshPool } from "./transport/ssh";
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 

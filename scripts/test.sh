@@ -49,7 +49,7 @@ phase() {
   echo "=== test phase: $name: $((SECONDS - t0)) s" >&2
 }
 # The writer's own integration suites: what it writes for resources and for constraints.
-WRITER_SUITES='tests/integration/providers/(pcs-resource|constraint)\.test'
+WRITER_SUITES='tests/integration/providers/kinds/(pcs-resource|constraint)\.test'
 plain_phase() { PCMK_LAB_WRITER_PATH=plain phase "$@"; }
 # bookworm's suites the second lab runs when both generations run (see the top)
 MOVED_SUITES='tests/(e2e/|adversarial/(secrets|concurrency)\.test)'
@@ -76,7 +76,7 @@ trixie_phases() {
   fi
   phase trixie --selectProjects lab integration e2e "$@"
   plain_phase trixie-plain --selectProjects integration \
-    --testPathPattern 'tests/integration/providers/constraint\.test' "$@"
+    --testPathPattern 'tests/integration/providers/kinds/constraint\.test' "$@"
 }
 bookworm_rest() { # on the second lab, after trixie: the rest of bookworm's phases
   export LAB_RELEASE=bookworm

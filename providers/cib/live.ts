@@ -1,7 +1,7 @@
 // The live state of a cluster, as seen from one node, in one round trip: corosync.conf, the CIB's
 // configuration (`cibadmin --query`) and the status (`crm_mon --output-as=xml`), and the node's pcs
 // constraint capabilities (how it wants constraints written). No pcs start-up (~0.5 s each).
-import { stat } from "../stats";
+import { stat } from "../kit/stats";
 import { SshPool, SshTarget } from "../transport/ssh";
 import { corosyncCluster, CorosyncCluster } from "./corosync-conf";
 import { Cib } from "./model";

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { StringDecoder } from "node:string_decoder";
 import { Client, ClientChannel } from "ssh2";
-import { redact, Secret } from "../secrets";
+import { redact, Secret } from "../kit/secrets";
 import { errorsFirst } from "./messages";
 import { shellLine } from "./shell";
 

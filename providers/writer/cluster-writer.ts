@@ -11,11 +11,9 @@ import { Cib } from "../cib/model";
 import { rememberCib, sharedLive } from "../cib/snapshot";
 import { keyOf, SshPool, SshTarget } from "../transport/ssh";
 import { errorsFirst } from "../transport/messages";
-import { stat } from "../stats";
+import { stat } from "../kit/stats";
+import { releaseStep } from "./holds";
 import { BatchRunner, PcsError, PcsStep, pcsBatchRunner, stepError } from "./pcs-batch";
-
-/** The meta attribute that marks a resource held by this writer (with target-role=Stopped). */
-export const HOLD_MARK = "pcmk-lab-held";
 
 export interface StepOutcome {
   skipped?: "exists" | "absent";
@@ -77,15 +75,6 @@ interface Pending {
 
 /** The ids of resources (primitives, groups, clones) in a live CIB. */
 export const resourceIds = (live: LiveCluster): Set<string> => new Set(live.cib?.resources.keys() ?? []);
-
-/** Releases a held resource: its target-role and mark go, in the batch's copy of the CIB. */
-export const releaseStep = (id: string): PcsStep => ({
-  owner: `release of held resource '${id}'`,
-  argvs: [],
-  dropMeta: { id, names: ["target-role", HOLD_MARK] },
-  ifPresent: id,
-  phase: 2,
-});
 
 export class ClusterWriter {
   private pending: Pending[] = [];

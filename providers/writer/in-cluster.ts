@@ -2,9 +2,9 @@
 // read from the shared live CIB, and change in place through the cluster's write queue.
 import { LiveCluster } from "../cib/live";
 import { runningCluster } from "../cib/snapshot";
-import { Connection, targetOf } from "../connection";
-import { GONE, ReadResult } from "../kind";
-import { Secret } from "../secrets";
+import { Connection, targetOf } from "../kit/connection";
+import { GONE, ReadResult } from "../kit/kind";
+import { Secret } from "../kit/secrets";
 import { SshPool } from "../transport/ssh";
 import { writerFor } from "./cluster-writer";
 

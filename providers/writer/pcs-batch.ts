@@ -3,12 +3,12 @@
 // the process runs pcs (its fast or plain path) is pcs-path.ts's part.
 import { Cib } from "../cib/model";
 import { parseCib } from "../cib/parse";
-import { redact, Secret } from "../secrets";
+import { redact, Secret } from "../kit/secrets";
 import { keyOf, nameOf, RemoteProcess, SshPool, SshTarget } from "../transport/ssh";
 import { pythonProgram } from "../transport/python-program";
 import { errorsFirst } from "../transport/messages";
 import { shellLine } from "../transport/shell";
-import { stat } from "../stats";
+import { stat } from "../kit/stats";
 import {
   HelloListener,
   helloLine,

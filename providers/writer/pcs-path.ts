@@ -4,8 +4,8 @@
 // else the plain path, a pcs process per command, which needs nothing private from pcs.
 // PCMK_LAB_WRITER_PATH=plain, in the environment of `pulumi` (which its provider process
 // inherits), forces the plain path. A fallback is a warning in the `pulumi up` output, once per host.
-import { stat } from "../stats";
-import { Warn, warnUser } from "../warnings";
+import { stat } from "../kit/stats";
+import { Warn, warnUser } from "../kit/warnings";
 
 /** What the writer asks for: the fast path where its self-test passes ("auto"), or plain. */
 export type RequestedPath = "auto" | "plain";

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../../common/repo-root";
-import { ClusterMember } from "../../providers/pacemaker-cluster";
+import { ClusterMember } from "../../providers/components/pacemaker-cluster";
 
 export interface LabStatus {
   /** The lab generation (absent in a status saved before there were two). */

@@ -8,7 +8,7 @@
 // of site-b, e.g. organization/pcmk-dr/site-b); secrets as in the lab stack.
 import * as pulumi from "@pulumi/pulumi";
 import { DrSite, PcsResource } from "../../providers";
-import { PacemakerCluster } from "../../providers/pacemaker-cluster";
+import { PacemakerCluster } from "../../providers/components/pacemaker-cluster";
 import { labHosts, labMembers, labPackages, labSecrets, labStatus } from "../common/lab";
 
 const config = new pulumi.Config();

@@ -8,7 +8,7 @@
 // drbdKernel (default false: the lab's kernel has no DRBD), adoptCluster.
 import * as pulumi from "@pulumi/pulumi";
 import { Constraint, DrbdVolume, PcsResource, StonithDevice } from "../../providers";
-import { PacemakerCluster } from "../../providers/pacemaker-cluster";
+import { PacemakerCluster } from "../../providers/components/pacemaker-cluster";
 import { labHosts, labMembers, labPackages, labSecrets, labStatus } from "../common/lab";
 
 const config = new pulumi.Config();

@@ -35,7 +35,7 @@ import { Cib } from "../../providers/cib/model";
 import { parseCib } from "../../providers/cib/parse";
 import { parseCrmMon } from "../../providers/cib/status";
 import { defaultTransportOptions } from "../../providers/transport/ssh";
-import { HOLD_MARK } from "../../providers/writer/cluster-writer";
+import { HOLD_MARK } from "../../providers/writer/holds";
 import {
   clearObjects,
   ensureCluster,

@@ -67,7 +67,7 @@ export default class CompatibilityReporter {
 
   constructor(globalConfig?: { testNamePattern?: string | null }) {
     this.partial = Boolean(globalConfig?.testNamePattern);
-    // the providers of every pulumi run below append their stat lines there (providers/stats.ts)
+    // the providers of every pulumi run below append their stat lines there (providers/kit/stats.ts)
     mkdirSync(RESULTS_DIR, { recursive: true });
     writeFileSync(this.statsFile, "");
     process.env.PCMK_LAB_STATS_FILE ??= this.statsFile;

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { AddressInfo } from "node:net";
 import { Server, utils } from "ssh2";
-import { Secret } from "../../providers/secrets";
+import { Secret } from "../../providers/kit/secrets";
 
 export interface LoopbackSshd {
   port: number;

@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { isIPv6 } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CheckFailure, propertyName } from "../../../providers/check";
+import { CheckFailure, propertyName } from "../../../providers/checks/inputs";
 import { Primitive } from "../../../providers/cib/model";
 import {
   authStdin,
@@ -26,7 +26,7 @@ import {
   hostAuthArgv,
   hostDeauthArgv,
   pcsdStatusArgv,
-} from "../../../providers/cluster-auth";
+} from "../../../providers/kinds/cluster-auth";
 import {
   ClusterInputs,
   nodeAddArgv,
@@ -35,33 +35,35 @@ import {
   propertyUnsetArgv,
   setupArgv,
   totemUpdateArgv,
-} from "../../../providers/cluster";
+} from "../../../providers/kinds/cluster";
 import {
   CLUSTER_PROPERTIES,
   OPERATION_OPTIONS,
   ORDER_SET_OPTIONS,
   SET_OPTIONS,
   TOTEM_OPTIONS,
-} from "../../../providers/pcs-options";
+} from "../../../providers/checks/pcs-options";
 import {
   ConstraintInputs,
   createArgv as constraintCreateArgv,
   deleteArgv as constraintDeleteArgv,
   ruleWords,
-} from "../../../providers/constraint";
-import { DESTROY_ARGV, DrSiteInputs, setRecoverySiteArgv } from "../../../providers/dr-site";
+} from "../../../providers/kinds/constraint";
+import { DESTROY_ARGV, DrSiteInputs, setRecoverySiteArgv } from "../../../providers/kinds/dr-site";
 import {
   adjustArgv,
   DrbdConfigInputs,
-  drbdPrimitive,
-  filesystemAttributes,
-  filesystemConstraints,
   initialPrimaryArgv,
   readArgv as drbdReadArgv,
   removeArgv as drbdRemoveArgv,
   resourceFile,
   writeArgv as drbdWriteArgv,
-} from "../../../providers/drbd-volume";
+} from "../../../providers/kinds/drbd-config";
+import {
+  drbdPrimitive,
+  filesystemAttributes,
+  filesystemConstraints,
+} from "../../../providers/components/drbd-volume";
 import {
   hostnameArgv,
   hostsCommand,
@@ -70,21 +72,21 @@ import {
   NodeInputs,
   passwordCommand,
   readCommand,
-} from "../../../providers/node";
+} from "../../../providers/kinds/node";
 import {
   createArgv as resourceCreateArgv,
   PcsResourceInputs,
   updateArgvs,
-} from "../../../providers/pcs-resource";
+} from "../../../providers/kinds/pcs-resource";
 import { check } from "../../../providers/runtime";
-import { SECRET_INPUTS } from "../../../providers/kinds";
-import { Secret } from "../../../providers/secrets";
+import { SECRET_INPUTS } from "../../../providers/kinds/index";
+import { Secret } from "../../../providers/kit/secrets";
 import {
   changesTo,
   createArgv as stonithCreateArgv,
   levelChanges,
   StonithInputs,
-} from "../../../providers/stonith-device";
+} from "../../../providers/kinds/stonith-device";
 import { shellLine } from "../../../providers/transport/shell";
 import {
   CANARY,

@@ -1,6 +1,6 @@
 // The runtime's reading of inputs it did not parse: state an earlier release wrote, and a preview's
 // inputs that hold unknown values.
-import { UNKNOWN } from "../../../providers/check";
+import { UNKNOWN } from "../../../providers/checks/inputs";
 import { withDefaults } from "../../../providers/runtime";
 
 // A Node's state as the release before fenceAgents wrote it (outputs among the inputs).

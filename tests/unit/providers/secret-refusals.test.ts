@@ -5,7 +5,7 @@
 // the check refused). So for every input of every kind that holds a secret, the check names it in
 // the reason, never as the property.
 import { check } from "../../../providers/runtime";
-import { SECRET_INPUTS } from "../../../providers/kinds";
+import { SECRET_INPUTS } from "../../../providers/kinds/index";
 
 const SECRET = "SECRETzz81-value";
 const KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\n${SECRET}\n-----END OPENSSH PRIVATE KEY-----\n`;

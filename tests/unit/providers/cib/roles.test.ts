@@ -6,9 +6,9 @@ import * as path from "node:path";
 import { parseCib } from "../../../../providers/cib/parse";
 import { normalRole } from "../../../../providers/cib/roles";
 import { parseCrmMon } from "../../../../providers/cib/status";
-import { checkInputs } from "../../../../providers/check";
-import { constraintAsLive, constraintInputsSchema } from "../../../../providers/constraint";
-import { pcsResourceInputsSchema } from "../../../../providers/pcs-resource";
+import { checkInputs } from "../../../../providers/checks/inputs";
+import { constraintAsLive, constraintInputsSchema } from "../../../../providers/kinds/constraint";
+import { pcsResourceInputsSchema } from "../../../../providers/kinds/pcs-resource";
 
 const old = readFileSync(path.join(__dirname, "fixtures", "cib-old-roles.xml"), "utf8");
 const cib = parseCib(old);

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseCib } from "../../../../providers/cib/parse";
 import { forgetLive, rememberCib, sharedConfiguration, sharedLive } from "../../../../providers/cib/snapshot";
-import { Secret } from "../../../../providers/secrets";
+import { Secret } from "../../../../providers/kit/secrets";
 import { SshPool } from "../../../../providers/transport/ssh";
 
 const fixture = (name: string): string => readFileSync(path.join(__dirname, "fixtures", name), "utf8");

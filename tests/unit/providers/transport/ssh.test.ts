@@ -1,6 +1,6 @@
 import { createServer, Socket } from "node:net";
 import { inspect } from "node:util";
-import { Secret } from "../../../../providers/secrets";
+import { Secret } from "../../../../providers/kit/secrets";
 import {
   ConnectError,
   HostKeyMismatchError,

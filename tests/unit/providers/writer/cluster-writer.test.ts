@@ -1,8 +1,9 @@
 // The per-cluster write queue with a fake batch runner: batching of concurrent steps, phases,
 // per-step failures, held resources released once quiet, by the last step to finish.
-import { Secret } from "../../../../providers/secrets";
+import { Secret } from "../../../../providers/kit/secrets";
 import { parseCib } from "../../../../providers/cib/parse";
-import { ClusterWriter, HOLD_MARK } from "../../../../providers/writer/cluster-writer";
+import { ClusterWriter } from "../../../../providers/writer/cluster-writer";
+import { HOLD_MARK } from "../../../../providers/writer/holds";
 import { BatchOutcome, PcsError, PcsStep } from "../../../../providers/writer/pcs-batch";
 
 const target = { host: "10.77.0.11", privateKey: new Secret("k"), label: "node1" };

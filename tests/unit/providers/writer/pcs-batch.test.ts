@@ -2,7 +2,7 @@
 // error a refused step becomes: owner, host, command and pcs's message, secrets redacted.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { Secret } from "../../../../providers/secrets";
+import { Secret } from "../../../../providers/kit/secrets";
 import {
   PcsError,
   PcsStep,

@@ -6,11 +6,11 @@
 // self-test on this pcs) against the plain path (a pcs process per command).
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { createArgv as constraintArgv, ConstraintSpec } from "../../../../providers/constraint";
-import { createArgv as resourceArgv, PcsResourceInputs } from "../../../../providers/pcs-resource";
-import { operationsSchema } from "../../../../providers/primitive";
-import { createArgv as stonithArgv, StonithInputs } from "../../../../providers/stonith-device";
-import { releaseStep } from "../../../../providers/writer/cluster-writer";
+import { createArgv as constraintArgv, ConstraintSpec } from "../../../../providers/kinds/constraint";
+import { createArgv as resourceArgv, PcsResourceInputs } from "../../../../providers/kinds/pcs-resource";
+import { operationsSchema } from "../../../../providers/kinds/primitive-fields";
+import { createArgv as stonithArgv, StonithInputs } from "../../../../providers/kinds/stonith-device";
+import { releaseStep } from "../../../../providers/writer/holds";
 
 const writerDir = join(__dirname, "..", "..", "..", "..", "providers", "writer");
 const compareScript = join(__dirname, "..", "..", "..", "support", "pcs-compare.py");

@@ -5,9 +5,9 @@
 // a reply, a process that dies fails its batch and the next batch starts a new one, and nothing
 // but the fixed start-up line is a command line, not even on the node.
 import { readFileSync, writeFileSync } from "node:fs";
-import { Secret } from "../../../../providers/secrets";
+import { Secret } from "../../../../providers/kit/secrets";
 import { SshPool, SshTarget } from "../../../../providers/transport/ssh";
-import { releaseStep } from "../../../../providers/writer/cluster-writer";
+import { releaseStep } from "../../../../providers/writer/holds";
 import { BatchRunner, pcsBatchRunner, RunnerOptions } from "../../../../providers/writer/pcs-batch";
 import { PathHello, RequestedPath, WriterPath } from "../../../../providers/writer/pcs-path";
 import { EMPTY_CIB, FakeNode, fakeNode } from "../../../support/fake-pcs/node";

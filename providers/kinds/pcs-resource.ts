@@ -1,0 +1,339 @@
+// PcsResource: a Pacemaker resource made with `pcs resource create` — agent (full or pcs's short
+// form), instance and meta attributes, operations, group membership, clone or promotable clone.
+// Read from the shared live CIB and crm_mon; written through the cluster's pcs write queue.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { AgentQuestionOf } from "../checks/agent-check";
+import { Clone, Primitive } from "../cib/model";
+import { LiveCluster } from "../cib/live";
+import { activeOn } from "../cib/status";
+import { sharedLive } from "../cib/snapshot";
+import { connectionRule, connectionSchema, targetOf } from "../kit/connection";
+import { ArgsOf, DynamicResource } from "../kit/dynamic";
+import { HOLD_MARK, holdMeta, interruptedHolds, releasing } from "../writer/holds";
+import { defineKind, DiffResult, diffOf, FieldRules } from "../kit/kind";
+import { same } from "../kit/same";
+import { attributes, notCreateKeyword, pacemakerId, pairs } from "../kit/values";
+import {
+  attributeChanges,
+  liveOperationsAsDeclared,
+  sortedOperations,
+  operationsSchema,
+  opsArgs,
+  ownMeta,
+  primitiveChanges,
+} from "./primitive-fields";
+import { SshPool } from "../transport/ssh";
+import { writerFor } from "../writer/cluster-writer";
+import { readInCluster, updateInCluster } from "../writer/in-cluster";
+
+// ---- schema -----------------------------------------------------------------------------------
+
+export const agentName = z
+  .string()
+  .regex(
+    /^([a-z0-9_-]{1,32}:){0,2}[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,127}$/,
+    "an agent: class:provider:type (ocf:heartbeat:IPaddr2), class:type (systemd:httpd) or pcs's short form (IPaddr2)",
+  );
+
+const cloneSchema = z
+  .object({
+    /** Defaults to <resourceId>-clone, as pcs names it. */
+    id: pacemakerId.refine(...notCreateKeyword("a clone id")).optional(),
+    promotable: z.boolean().default(false),
+    meta: attributes.default({}),
+  })
+  .strict();
+
+/** A resource's own fields: PcsResource's inputs but its connection (ClusterObjects' items). */
+const pcsResourceFields = z
+  .object({
+    resourceId: pacemakerId,
+    agent: agentName,
+    instanceAttributes: attributes.default({}),
+    metaAttributes: attributes.default({}),
+    operations: operationsSchema,
+    group: pacemakerId.optional(),
+    clone: cloneSchema.optional(),
+    adopt: z.boolean().default(false),
+  })
+  .strict();
+
+type PcsResourceFields = z.infer<typeof pcsResourceFields>;
+
+const groupOrClone: [(r: PcsResourceFields) => boolean, { message: string; path: string[] }] = [
+  (r) => !(r.group && r.clone),
+  {
+    message: "a group member cannot be cloned by itself: clone the group, or drop one of group/clone",
+    path: ["clone"],
+  },
+];
+
+/** pcs names a clone <resourceId>-clone when no id is given. */
+const withCloneId = <R extends PcsResourceFields>(r: R): R =>
+  r.clone ? { ...r, clone: { ...r.clone, id: r.clone.id ?? `${r.resourceId}-clone` } } : r;
+
+export const pcsResourceInputsSchema = pcsResourceFields
+  .extend({ runOn: connectionSchema })
+  .refine(...groupOrClone)
+  .transform(withCloneId);
+
+/** A resource among ClusterObjects' items: the same fields and rules, the set's connection. */
+export const pcsResourceItemSchema = pcsResourceFields.refine(...groupOrClone).transform(withCloneId);
+
+export type PcsResourceInputs = z.infer<typeof pcsResourceInputsSchema>;
+
+export interface PcsResourceFacts {
+  /** The full agent name pcs resolved the declared one to (recorded at create). */
+  agentResolved: string;
+  /** Nodes the resource (or its clone instances) is active on. */
+  runningOn: string[];
+  /** Started, Promoted, Unpromoted… on its first node; Stopped when it runs nowhere. */
+  role: string;
+  /** Still held stopped by an interrupted run (the next up releases it). */
+  held: boolean;
+}
+
+/** Inputs as the live cluster has them, plus facts; what state records. */
+export type PcsResourceOutputs = PcsResourceInputs & PcsResourceFacts;
+
+// ---- pcs commands -----------------------------------------------------------------------------
+
+/** Created stopped and marked unless the program decides target-role itself. */
+export const createsHeld = (r: PcsResourceInputs): boolean =>
+  !("target-role" in r.metaAttributes) && !("target-role" in (r.clone?.meta ?? {}));
+
+export const heldId = (r: PcsResourceInputs): string => r.clone?.id ?? r.resourceId;
+
+export function createArgv(r: PcsResourceInputs, hold = createsHeld(r)): string[] {
+  const meta = { ...r.metaAttributes, ...(r.clone ? {} : holdMeta(hold)) };
+  return [
+    "resource",
+    "create",
+    r.resourceId,
+    r.agent,
+    ...pairs(r.instanceAttributes),
+    ...opsArgs(r.operations),
+    ...(Object.keys(meta).length ? ["meta", ...pairs(meta)] : []),
+    ...(r.clone
+      ? [
+          r.clone.promotable ? "promotable" : "clone",
+          r.clone.id!,
+          ...pairs({ ...r.clone.meta, ...holdMeta(hold) }),
+        ]
+      : []),
+    ...(r.group ? ["--group", r.group] : []),
+  ];
+}
+
+interface LivePrimitive {
+  primitive: Primitive;
+  group?: string;
+  clone?: Clone;
+}
+
+export function findPrimitive(live: LiveCluster, id: string): LivePrimitive | null {
+  const p = live.cib?.resources.get(id);
+  if (!p || p.kind !== "primitive") return null;
+  const parent = p.parent ? live.cib!.resources.get(p.parent) : undefined;
+  return {
+    primitive: p,
+    ...(parent?.kind === "group" ? { group: parent.id } : {}),
+    ...(parent?.kind === "clone" ? { clone: parent } : {}),
+  };
+}
+
+/** pcs argv that turn the live resource into the declared one (empty: nothing to do). */
+export function updateArgvs(
+  live: LivePrimitive,
+  olds: PcsResourceInputs,
+  news: PcsResourceInputs,
+): string[][] {
+  const id = news.resourceId;
+  const steps: string[][] = [];
+  if (live.group !== news.group) {
+    if (live.group && !news.group) steps.push(["resource", "group", "remove", live.group, id]);
+    if (news.group) steps.push(["resource", "group", "add", news.group, id]);
+  }
+  const c = live.clone;
+  const d = news.clone;
+  if (c && (!d || c.id !== d.id || c.promotable !== d.promotable)) steps.push(["resource", "unclone", c.id]);
+  if (d && (!c || c.id !== d.id || c.promotable !== d.promotable)) {
+    steps.push(["resource", d.promotable ? "promotable" : "clone", id, d.id!, ...pairs(d.meta)]);
+  } else if (c && d) {
+    const change = releasing(
+      c.meta,
+      attributeChanges(ownMeta(c.meta, d.meta, ["promotable"]), d.meta),
+      d.meta["target-role"],
+    );
+    if (Object.keys(change).length) steps.push(["resource", "meta", c.id, ...pairs(change)]);
+  }
+  steps.push(...primitiveChanges("resource", live.primitive, olds.operations, news));
+  return steps;
+}
+
+/**
+ * pcs argv that complete a resource an interrupted create made (its push reached the CIB, its
+ * reply did not): made as declared, and held again, by this process, until the run's release.
+ */
+export function resumeArgvs(live: LivePrimitive, r: PcsResourceInputs): string[][] {
+  const unmarked = (meta: Record<string, string>) =>
+    Object.fromEntries(Object.entries(meta).filter(([k]) => k !== HOLD_MARK));
+  const asIfHeldHere: LivePrimitive = {
+    ...live,
+    primitive: { ...live.primitive, meta: unmarked(live.primitive.meta) },
+    ...(live.clone ? { clone: { ...live.clone, meta: unmarked(live.clone.meta) } } : {}),
+  };
+  return [...updateArgvs(asIfHeldHere, r, r), ["resource", "meta", heldId(r), ...pairs(holdMeta(true))]];
+}
+
+// ---- reader -----------------------------------------------------------------------------------
+
+/** The declared inputs as the live cluster has them (declared spelling kept where equal). */
+export function resourceAsLive(
+  live: LiveCluster,
+  declared: PcsResourceInputs,
+  agentResolved: string,
+): PcsResourceOutputs | null {
+  const found = findPrimitive(live, declared.resourceId);
+  if (!found) return null;
+  const { primitive: p, clone } = found;
+  const where = activeOn(live.status, p.id);
+  return {
+    ...declared,
+    agent: p.agent === agentResolved ? declared.agent : p.agent,
+    instanceAttributes: p.instance,
+    metaAttributes: ownMeta(p.meta, declared.metaAttributes),
+    operations: liveOperationsAsDeclared(p.operations, declared.operations),
+    group: found.group,
+    clone: clone && {
+      id: clone.id,
+      promotable: clone.promotable,
+      meta: ownMeta(clone.meta, declared.clone?.meta ?? {}, ["promotable"]),
+    },
+    agentResolved,
+    runningOn: where.map((w) => w.node),
+    role: where[0]?.role ?? "Stopped",
+    held: (clone ?? p).meta[HOLD_MARK] !== undefined,
+  };
+}
+
+// ---- diff -------------------------------------------------------------------------------------
+
+const pcsResourceRules: FieldRules<PcsResourceOutputs, PcsResourceInputs> = {
+  runOn: connectionRule("runOn"),
+  resourceId: { replaces: true },
+  agent: { replaces: true },
+  instanceAttributes: {},
+  // a hold an interrupted run left on it is released by an update
+  metaAttributes: { differs: (o, n) => o.held || !same(o.metaAttributes, n.metaAttributes) },
+  operations: { differs: (o, n) => !same(sortedOperations(o.operations), sortedOperations(n.operations)) },
+  group: {},
+  clone: {},
+  adopt: { differs: false },
+};
+
+/** A resource's diff, and a ClusterObjects item's (whose runOn is the set's). */
+export const pcsResourceDiff = (olds: PcsResourceOutputs, news: PcsResourceInputs): DiffResult =>
+  diffOf(pcsResourceRules, olds, news, true);
+
+// ---- lifecycle --------------------------------------------------------------------------------
+
+const owner = (r: PcsResourceInputs) => `PcsResource '${r.resourceId}'`;
+
+/** What the node's pcs is asked at preview of a resource (and of a ClusterObjects item). */
+export const agentQuestion = (r: PcsResourceInputs): AgentQuestionOf => ({
+  runOn: r.runOn,
+  question: {
+    agent: r.agent,
+    stonith: false,
+    names: Object.keys(r.instanceAttributes),
+    operations: r.operations.map((o) => o.name),
+  },
+  attributesField: "instanceAttributes",
+});
+
+export const pcsResourceKind = defineKind<typeof pcsResourceInputsSchema, PcsResourceOutputs>({
+  name: "PcsResource",
+  schema: pcsResourceInputsSchema,
+  fields: pcsResourceRules,
+  outputs: ["agentResolved", "runningOn", "role", "held"],
+  deleteBeforeReplace: true,
+
+  /** What the node's pcs is asked at preview. */
+  agentQuestions: (r: PcsResourceInputs): AgentQuestionOf[] => [agentQuestion(r)],
+
+  async create(pool: SshPool, r: PcsResourceInputs) {
+    const target = targetOf(r.runOn);
+    const writer = writerFor(pool, target);
+    const hold = createsHeld(r);
+    const makes = [r.resourceId, ...(r.clone ? [r.clone.id!] : []), ...(r.group ? [r.group] : [])];
+    // the read the writer makes anyway (shared): holds left by interrupted runs go with this run's
+    const before = await sharedLive(pool, target).catch(() => null);
+    const stale = interruptedHolds(before);
+    const holds = [...(hold ? [heldId(r)] : []), ...stale];
+    const orphan = before && findPrimitive(before, r.resourceId);
+    let outcome =
+      hold && !r.adopt && orphan && stale.includes(orphan.clone?.id ?? r.resourceId)
+        ? // made by an interrupted create (pushed, its reply lost): completed, not refused as existing
+          await writer.submit(
+            { owner: owner(r), argvs: resumeArgvs(orphan, r), ifPresent: r.resourceId, makes },
+            holds,
+          )
+        : await writer.create(
+            { owner: owner(r), argvs: [createArgv(r, hold)], makes },
+            r.resourceId,
+            r.adopt,
+            holds,
+          );
+    const found = findPrimitive(outcome.live, r.resourceId);
+    if (!found) throw new Error(`${owner(r)}: not in the CIB of ${target.label} after the push`);
+    const agentResolved = found.primitive.agent;
+    if (outcome.skipped === "exists") {
+      // adopted: make it what the program declares
+      const argvs = updateArgvs(found, r, r);
+      if (argvs.length) outcome = await writer.submit({ owner: owner(r), argvs });
+    }
+    const outs = resourceAsLive(outcome.live, r, agentResolved)!;
+    return { id: r.resourceId, outs: { ...outs, held: false } };
+  },
+
+  read: (pool: SshPool, id: string, props: PcsResourceOutputs) =>
+    readInCluster(pool, id, props.runOn, (live) => resourceAsLive(live, props, props.agentResolved)),
+
+  async update(pool: SshPool, _id: string, olds: PcsResourceOutputs, news: PcsResourceInputs) {
+    const after = await updateInCluster(
+      pool,
+      news.runOn,
+      owner(news),
+      (live) => findPrimitive(live, news.resourceId),
+      (_live, found) => updateArgvs(found, olds, news),
+    );
+    return { outs: resourceAsLive(after, news, olds.agentResolved)! };
+  },
+
+  /** `pcs resource delete` (its constraints go with it); already gone is fine. */
+  async remove(pool: SshPool, _id: string, props: PcsResourceOutputs) {
+    const target = targetOf(props.runOn);
+    await writerFor(pool, target).submit({
+      owner: owner(props),
+      argvs: [["resource", "delete", props.resourceId]],
+      ifPresent: props.resourceId,
+    });
+  },
+});
+
+// ---- the resource -----------------------------------------------------------------------------
+
+export type PcsResourceArgs = ArgsOf<typeof pcsResourceInputsSchema>;
+
+export class PcsResource extends DynamicResource {
+  declare readonly resourceId: pulumi.Output<string>;
+  declare readonly agentResolved: pulumi.Output<string>;
+  declare readonly runningOn: pulumi.Output<string[]>;
+  declare readonly role: pulumi.Output<string>;
+
+  constructor(name: string, args: PcsResourceArgs, opts?: pulumi.CustomResourceOptions) {
+    super(pcsResourceKind, name, args, opts);
+  }
+}

@@ -1,0 +1,174 @@
+// The fields of a Pacemaker primitive that PcsResource and StonithDevice share: operations (their
+// schema, their pcs arguments) and how live attributes and operations are compared with declared
+// ones (durations by value, operations pcs added by itself ignored, runtime meta attributes
+// ignored), and the pcs steps from one to the other.
+import { OPERATION_OPTIONS, typedOptions } from "../checks/pcs-options";
+import { z } from "zod";
+import { NvPairs, Operation, Primitive } from "../cib/model";
+import { normalRole } from "../cib/roles";
+import { same } from "../kit/same";
+import { attributeValue, duration, durationMs, notCreateKeyword, pairs, role } from "../kit/values";
+import { HOLD_MARK, releasing } from "../writer/holds";
+
+// ---- schema -----------------------------------------------------------------------------------
+
+export const operationSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,31}$/, "an action such as monitor, start, stop, promote")
+      .refine(...notCreateKeyword("an action")),
+    interval: duration.default("0s"),
+    timeout: duration.optional(),
+    role: role.optional(),
+    options: typedOptions(OPERATION_OPTIONS, "resource operation options", attributeValue).default({}),
+  })
+  .strict();
+
+export type DeclaredOperation = z.infer<typeof operationSchema>;
+
+export const operationsSchema = z
+  .array(operationSchema)
+  .default([])
+  .refine(
+    (ops) => new Set(ops.map(operationKey)).size === ops.length,
+    "each operation (action, interval and role) once",
+  );
+
+// ---- normalisation ------------------------------------------------------------------------------
+
+export function operationKey(op: { name: string; interval: string; role?: string }): string {
+  return `${op.name}/${durationMs(op.interval)}/${normalRole(op.role) ?? ""}`;
+}
+
+/** Meta attributes the cluster or an administrator sets at run time: not drift unless declared. */
+export const RUNTIME_META = ["target-role", "is-managed", HOLD_MARK];
+
+/**
+ * The live operations in the declared shape: for each declared operation, the live one with the
+ * same action, interval and role, written as declared where the values are equal (so 60s and 1min
+ * are no change); missing ones are left out. Operations pcs added by itself are not compared.
+ */
+export function liveOperationsAsDeclared(
+  live: Operation[],
+  declared: DeclaredOperation[],
+): DeclaredOperation[] {
+  const out: DeclaredOperation[] = [];
+  for (const d of declared) {
+    const l = live.find((o) => operationKey(o) === operationKey(d));
+    if (!l) continue;
+    const timeout =
+      l.timeout === undefined
+        ? undefined
+        : d.timeout && durationMs(d.timeout) === durationMs(l.timeout)
+          ? d.timeout
+          : l.timeout;
+    out.push({
+      name: d.name,
+      interval: d.interval,
+      ...(timeout !== undefined ? { timeout } : {}),
+      ...(d.role !== undefined ? { role: d.role } : {}),
+      options: Object.fromEntries(
+        Object.keys(d.options)
+          .filter((k) => k in l.options)
+          .map((k) => [k, l.options[k]]),
+      ),
+    });
+  }
+  return out;
+}
+
+/** Live meta attributes without the run-time ones nobody declared. */
+export function ownMeta(live: NvPairs, declared: NvPairs, ignore: readonly string[] = []): NvPairs {
+  return Object.fromEntries(
+    Object.entries(live).filter(
+      ([k]) => Object.hasOwn(declared, k) || !(RUNTIME_META.includes(k) || ignore.includes(k)),
+    ),
+  );
+}
+
+/** Operations in a fixed order, so that declaring them in another order is no change. */
+export const sortedOperations = (ops: DeclaredOperation[]): DeclaredOperation[] =>
+  [...ops].sort((a, b) => operationKey(a).localeCompare(operationKey(b)));
+
+// ---- pcs arguments -------------------------------------------------------------------------------
+
+export function operationArgs(op: DeclaredOperation): string[] {
+  return [
+    op.name,
+    `interval=${op.interval}`,
+    ...(op.timeout ? [`timeout=${op.timeout}`] : []),
+    ...(op.role ? [`role=${op.role}`] : []),
+    ...pairs(op.options),
+  ];
+}
+
+/** `op a k=v b k=v`, or nothing. */
+export const opsArgs = (ops: DeclaredOperation[]): string[] =>
+  ops.length ? ["op", ...ops.flatMap(operationArgs)] : [];
+
+/** Assignments that make `live` equal `declared` over the keys of both (empty value = remove). */
+export function attributeChanges(live: NvPairs, declared: NvPairs): NvPairs {
+  // own keys only: a key may be called "constructor" or "toString"
+  const liveValue = (k: string) => (Object.hasOwn(live, k) ? live[k] : undefined);
+  return Object.fromEntries([
+    ...Object.entries(declared).filter(([k, v]) => liveValue(k) !== v),
+    ...Object.keys(live)
+      .filter((k) => !Object.hasOwn(declared, k))
+      .map((k) => [k, ""]),
+  ]);
+}
+
+/** pcs argv steps that turn the live operations (matched by key) into the declared ones. */
+export function operationChanges(
+  family: "resource" | "stonith",
+  id: string,
+  live: Operation[],
+  previouslyDeclared: DeclaredOperation[],
+  declared: DeclaredOperation[],
+): string[][] {
+  const steps: string[][] = [];
+  const wanted = new Map(declared.map((d) => [operationKey(d), d]));
+  for (const l of live) {
+    const key = operationKey(l);
+    const d = wanted.get(key);
+    const wasDeclared = previouslyDeclared.some((p) => operationKey(p) === key);
+    if (d ? !same(liveOperationsAsDeclared([l], [d])[0], d) : wasDeclared)
+      steps.push([family, "op", "delete", l.id]);
+  }
+  for (const d of declared) {
+    const l = live.find((o) => operationKey(o) === operationKey(d));
+    if (!l || !same(liveOperationsAsDeclared([l], [d])[0], d))
+      steps.push([family, "op", "add", id, ...operationArgs(d)]);
+  }
+  return steps;
+}
+
+export interface DeclaredPrimitive {
+  instanceAttributes: NvPairs;
+  metaAttributes: NvPairs;
+  operations: DeclaredOperation[];
+}
+
+/**
+ * pcs argv that make a live primitive's attributes and operations the declared ones, releasing a
+ * hold left by an interrupted run. `previousOperations`: declared before, removed when no longer.
+ */
+export function primitiveChanges(
+  family: "resource" | "stonith",
+  p: Primitive,
+  previousOperations: DeclaredOperation[],
+  declared: DeclaredPrimitive,
+): string[][] {
+  const steps: string[][] = [];
+  const instance = attributeChanges(p.instance, declared.instanceAttributes);
+  if (Object.keys(instance).length) steps.push([family, "update", p.id, ...pairs(instance)]);
+  const meta = releasing(
+    p.meta,
+    attributeChanges(ownMeta(p.meta, declared.metaAttributes), declared.metaAttributes),
+    declared.metaAttributes["target-role"],
+  );
+  if (Object.keys(meta).length) steps.push([family, "meta", p.id, ...pairs(meta)]);
+  steps.push(...operationChanges(family, p.id, p.operations, previousOperations, declared.operations));
+  return steps;
+}
