@@ -139,9 +139,9 @@ export class ClusterWriter {
     holds: readonly string[] = [],
   ): Promise<StepOutcome> {
     try {
-      return await this.submit({ ...step, ...(adopt ? { ifAbsent: id } : {}) }, holds);
+      return await this.submit({ ...step, probeIds: [id], ...(adopt ? { ifAbsent: id } : {}) }, holds);
     } catch (err) {
-      if (err instanceof PcsError && /already exists|already in use/i.test(err.pcsMessage)) {
+      if (err instanceof PcsError && err.outcome === "ID_ALREADY_EXISTS") {
         throw new Error(`${err.message} — set adopt: true to manage the existing one as declared`);
       }
       throw err;

@@ -9,6 +9,7 @@ import { pythonProgram } from "../transport/python-program";
 import { errorsFirst } from "../transport/messages";
 import { shellLine } from "../transport/shell";
 import { stat } from "../kit/stats";
+import { outcomeOf, PcsOutcome } from "./pcs-outcome";
 import {
   HelloListener,
   helloLine,
@@ -34,6 +35,8 @@ export interface PcsStep {
   dropMeta?: { id: string; names: string[] };
   /** Ids this step creates (a resource, its clone or group). */
   makes?: readonly string[];
+  /** Ids whose presence in the CIB a failure of this step reports (a create's own id). */
+  probeIds?: readonly string[];
   /** Ids that must exist first (in the CIB, or made by a step of the same batch), e.g. a constraint's resources. */
   needs?: readonly string[];
   /** Values in argvs that must never show in an error. */
@@ -46,6 +49,8 @@ export interface StepResult {
   argv?: string[];
   stdout?: string;
   stderr?: string;
+  /** Of the step's probeIds, those the CIB's copy had when it failed. */
+  present?: string[];
 }
 
 export interface BatchOutcome {
@@ -68,13 +73,17 @@ export interface BatchRunner {
   stage?: (steps: readonly PcsStep[]) => void;
 }
 
-/** A pcs step refused by pcs: names the owner, the host, the command (redacted) and pcs's message. */
+/**
+ * A pcs step refused by pcs: names the owner, the host, the command (redacted) and pcs's message;
+ * `outcome` is what the writer decides on (pcs-outcome.ts).
+ */
 export class PcsError extends Error {
   constructor(
     readonly owner: string,
     readonly host: string,
     readonly command: string,
     readonly pcsMessage: string,
+    readonly outcome: PcsOutcome = "FAILED",
   ) {
     super(`${owner}: \`${command}\` failed on ${host}: ${pcsMessage}`);
     this.name = "PcsError";
@@ -117,11 +126,12 @@ export function requestLine(
     op,
     ...(restage ? { restage } : {}),
     ...(readBack ? { readBack } : {}),
-    steps: steps.map(({ argvs, ifAbsent, ifPresent, dropMeta }) => ({
+    steps: steps.map(({ argvs, ifAbsent, ifPresent, dropMeta, probeIds }) => ({
       argvs,
       ifAbsent,
       ifPresent,
       dropMeta,
+      probeIds,
     })),
   };
   return Buffer.from(JSON.stringify(request), "utf8").toString("base64") + "\n";
@@ -134,7 +144,13 @@ export function stepError(step: PcsStep, result: StepResult, target: SshTarget):
   // each argument before quoting: a quoted secret (it's → 'it'\''s') no longer matches its value
   const command = shellLine(["pcs", ...(result.argv ?? []).map((a) => redact(a, secrets))]);
   const message = redact(errorsFirst((result.stderr || result.stdout || "").trim()), secrets);
-  return new PcsError(step.owner, nameOf(target), command, message || "(pcs said nothing)");
+  return new PcsError(
+    step.owner,
+    nameOf(target),
+    command,
+    message || "(pcs said nothing)",
+    outcomeOf(result),
+  );
 }
 
 interface BatchReply {

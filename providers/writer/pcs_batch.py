@@ -503,7 +503,10 @@ def run_step(step, work, pcs):
         code, out, err = pcs.run(["-f", work, *argv])
         if code != 0:
             shutil.copyfile(before, work)
-            return {"ok": False, "argv": argv, "code": code, "stdout": out, "stderr": err}
+            failed = {"ok": False, "argv": argv, "code": code, "stdout": out, "stderr": err}
+            # which of the ids the step creates the copy already had: the CIB says it, not pcs's words
+            present = [i for i in step.get("probeIds", []) if has_id(work, i)]
+            return {**failed, "present": present} if step.get("probeIds") else failed
     return {"ok": True}
 
 

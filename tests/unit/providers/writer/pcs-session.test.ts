@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { Secret } from "../../../../providers/kit/secrets";
 import { SshPool, SshTarget } from "../../../../providers/transport/ssh";
 import { releaseStep } from "../../../../providers/writer/holds";
+import { outcomeOf } from "../../../../providers/writer/pcs-outcome";
 import { BatchRunner, pcsBatchRunner, RunnerOptions } from "../../../../providers/writer/pcs-batch";
 import { PathHello, RequestedPath, WriterPath } from "../../../../providers/writer/pcs-path";
 import { EMPTY_CIB, FakeNode, fakeNode } from "../../../support/fake-pcs/node";
@@ -248,6 +249,18 @@ describe.each(paths)("on the $expected path", ({ expected, asked }) => {
     const idle = await run([{ owner: "y", argvs: [["resource", "delete", "gone"]], ifPresent: "gone" }]);
     expect(idle.results).toEqual([{ ok: true, skipped: "absent" }]);
     expect(idle.pushed).toBeNull();
+  });
+
+  test("a create refused for a taken id says so from the copy of the CIB, whatever pcs's words", async () => {
+    const outcome = await run([
+      create("taken"),
+      { ...create("taken"), probeIds: ["taken"] },
+      { owner: "x", argvs: [["fail", "taken is taken"]], probeIds: ["free"] },
+    ]);
+    expect(outcome.results[1]).toMatchObject({ ok: false, present: ["taken"] });
+    expect(outcome.results[2]).toMatchObject({ ok: false, present: [] });
+    expect(outcomeOf(outcome.results[1])).toBe("ID_ALREADY_EXISTS");
+    expect(outcomeOf(outcome.results[2])).toBe("FAILED");
   });
 
   test("output that is not a reply is passed over", async () => {
