@@ -1,6 +1,7 @@
 // The live state of a cluster, as seen from one node, in one round trip: corosync.conf, the CIB's
 // configuration (`cibadmin --query`) and the status (`crm_mon --output-as=xml`), and the node's pcs
-// constraint capabilities (how it wants constraints written). No pcs start-up (~0.5 s each).
+// constraint capabilities (how it wants constraints written). No pcs start-up: pcs's import is
+// the slow part of any pcs command (docs/BENCHMARKS.md, "Figures behind the design").
 import { stat } from "../kit/stats";
 import { SshPool, SshTarget } from "../transport/ssh";
 import { corosyncCluster, CorosyncCluster } from "./corosync-conf";
@@ -35,8 +36,8 @@ function readLiveText(status: boolean): string {
   return [
     "cat /etc/corosync/corosync.conf 2>/dev/null",
     `echo ${MARK}`,
-    // crm_mon runs the scheduler (a quarter of a second with 300 resources): beside the CIB's
-    // reads; its sections this reader uses only (not each resource's operation history)
+    // crm_mon runs the scheduler over every resource, beside the CIB's reads; its sections this
+    // reader uses only (not each resource's operation history)
     ...(status
       ? [
           'mon=$(mktemp) && { crm_mon -1 --output-as=xml --include=none,summary,nodes,resources >"$mon" 2>/dev/null & }',

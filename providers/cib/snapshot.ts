@@ -40,8 +40,9 @@ export function sharedLive(pool: SshPool, target: SshTarget, now = Date.now()): 
 
 /**
  * The shared read for a reader of the configuration alone: a full read still fresh, else one
- * without the status. crm_mon runs the scheduler over every resource (a quarter of a second, most
- * of a refresh's read, at 300 resources), for facts such a reader does not record.
+ * without the status. crm_mon runs the scheduler over every resource (most of a refresh's read at
+ * hundreds of resources: docs/BENCHMARKS.md, "Figures behind the design"), for facts such a
+ * reader does not record.
  */
 export function sharedConfiguration(
   pool: SshPool,

@@ -2,10 +2,10 @@
 // inline form of PcsResource and Constraint, as a security group's inline rules are of its rule
 // resources. Each item takes the same fields, is checked, made, read, changed and deleted by the
 // same code as its kind's own resource; what changes is the engine's share. The engine spends
-// some milliseconds on every resource it manages (in the program, the engine and the provider
-// process: 6 ms each on the lab's machine, docs/BENCHMARKS.md), so a drift check of 300 resources
-// with a constraint each costs seconds before any pcs work; declared here, they are one resource,
-// one read of the CIB, and one check and diff of a list.
+// time on every resource it manages (in the program, the engine and the provider process), so a
+// drift check of hundreds of resources costs seconds before any pcs work (docs/BENCHMARKS.md,
+// "Figures behind the design"); declared here, they are one resource, one read of the CIB, and
+// one check and diff of a list.
 //
 // Items are matched by their ids (resourceId, constraintId): a new id is a create, a missing one a
 // delete, a changed item its kind's update (or delete and create when the kind replaces it). All
@@ -106,9 +106,9 @@ function resourceItem(full: PcsResourceOutputs): ResourceItemOut {
 
 // ---- the state's form: items without the fields at their defaults ------------------------------
 // The engine passes a set's whole state in every call (read, check, diff: twice each in a
-// `preview --refresh`) and walks it several times: at 300 resources with a constraint each, the
-// defaults (adopt, empty attributes and operations, held, ruleResolved) are a third of it, and
-// cost a third of a second more on each refresh. Inputs are stored as the program gave them
+// `preview --refresh`) and walks it several times: the fields at their defaults (adopt, empty
+// attributes and operations, held, ruleResolved) are a large share of it, each walked again
+// (docs/BENCHMARKS.md, "Figures behind the design"). Inputs are stored as the program gave them
 // (the kind's storedForm) and parsed where used; outputs are stored without the defaults and
 // expanded where used.
 

@@ -4,10 +4,10 @@
 // text (#8265). So it names only the kind and requires this package, by name, inside the provider
 // process: the code that runs is always the installed package's.
 //
-// The text is written here rather than made by pulumi.dynamic.Resource's closure serialiser: that
-// one's is ~2 KB per resource, kept twice in the state (inputs and outputs), so two thirds of a
-// PcsResource's state, and the engine writes the whole state twice per step it runs; this one is
-// under 100 characters. The type token is the one pulumi.dynamic.Resource gives, so stacks made
+// The text is written here rather than made by pulumi.dynamic.Resource's closure serialiser, whose
+// text is kept twice in the state (inputs and outputs) and would be most of a PcsResource's state
+// (docs/BENCHMARKS.md, "Figures behind the design"), and the engine writes the whole state twice
+// per step it runs; this one is one short line. The type token is the one pulumi.dynamic.Resource gives, so stacks made
 // with either are the same resources.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";

@@ -28,7 +28,7 @@ export interface WriterTiming {
   /**
    * How long a batch may wait, past collectMs, to be as big as the most steps ever in flight at
    * once (the engine's parallelism, as seen): when a batch returns, the engine sends the next
-   * steps over some 100 ms, and a batch of 7 followed by a batch of 1 costs a whole batch more.
+   * steps over a short while, and a big batch followed by a batch of 1 costs a whole batch more.
    * Also how long, after a batch returned K steps, the next waits for the engine to send about K
    * new ones (the slots that batch freed): else the few that came during the batch go alone, and
    * batches alternate big and small, each costing about the same (its time is mostly the CIB's).
@@ -43,11 +43,11 @@ export interface WriterTiming {
   needsWaitMs: number;
   /**
    * Batches in flight at once per cluster, each in its own pcs process. A step that arrives while
-   * a batch runs would otherwise wait for it (a third of a second a step at 100 resources); the
+   * a batch runs would otherwise wait for it; the
    * pushes are diffs, so two batches' changes both land. Steps the engine orders (a constraint on
    * a resource) never meet: the second is only sent once the first returned. One by default: on
-   * the lab's 2 cores, shared with the engine and three nodes' pacemaker, two at once measured no
-   * faster (each batch's pcs work and push slowed as much as the waits shrank).
+   * the lab's 2 cores, shared with the engine and three nodes' pacemaker, two at once were no
+   * faster (each batch's pcs work and push slowed as much as the waits shrank: docs/BENCHMARKS.md).
    */
   maxBatches: number;
 }

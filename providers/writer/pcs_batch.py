@@ -1,6 +1,7 @@
 # Runs on a cluster node as a long-lived process, one per batch in flight on the cluster during a
-# `pulumi` operation (one or two): on its fast path pcs is imported once (~0.3-0.7 s) instead of
-# once per command (see "How pcs runs" below for its two paths).
+# `pulumi` operation (one or two): on its fast path pcs is imported once instead of once per
+# command, its import being the slow part of a pcs command (see "How pcs runs" below for its two
+# paths, and docs/BENCHMARKS.md for what each costs).
 # The program arrives on stdin (its length on the first line, then the text), then one request per
 # line, each base64 JSON — so nothing in it, secrets included, is ever on a command line. A batch
 # of pcs commands (sent in one request, or staged over several) is applied to a copy of the CIB
@@ -732,8 +733,8 @@ def predicted_configuration(work, before):
     version = {"epoch": str(int(epoch or 0) + 1), "num_updates": "0"}
     text = read(work)
     # the copy is a CIB already (root, configuration, empty status): only its root's version
-    # changes, in the text itself, as parsing and writing it again cost a batch ~13 ms at 100
-    # resources
+    # changes, in the text itself: parsing and writing it again would cost every batch time that
+    # grows with the CIB
     root = ROOT_TAG.search(text)
     tag, found = root.group(0) if root else "", 0
     for name, value in version.items():
