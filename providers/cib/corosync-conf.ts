@@ -28,6 +28,8 @@ export function parseCorosyncConf(text: string): ConfSection {
 
 export interface CorosyncCluster {
   name: string;
+  /** The cluster's own id (cluster_uuid: pcs writes one at setup, from 0.10.7 on), when it has one. */
+  uuid?: string;
   transport: string;
   totem: Record<string, string>;
   nodes: { name: string; id: string; addresses: string[] }[];
@@ -56,5 +58,11 @@ export function corosyncCluster(text: string): CorosyncCluster {
       .sort()
       .map((k) => n.values[k]),
   }));
-  return { name: totem.cluster_name ?? "", transport: totem.transport ?? "knet", totem: options, nodes };
+  return {
+    name: totem.cluster_name ?? "",
+    ...(totem.cluster_uuid ? { uuid: totem.cluster_uuid } : {}),
+    transport: totem.transport ?? "knet",
+    totem: options,
+    nodes,
+  };
 }

@@ -10,11 +10,11 @@
 // Items are matched by their ids (resourceId, constraintId): a new id is a create, a missing one a
 // delete, a changed item its kind's update (or delete and create when the kind replaces it). All
 // of a step's pcs work goes to the cluster's write queue at once, so it is one batch, one push.
+import { clusterEnv } from "../kit/cluster-env";
 import { randomUUID } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { AgentQuestionOf } from "../checks/agent-check";
-import { runningCluster } from "../cib/snapshot";
 import { LiveCluster } from "../cib/live";
 import { Connection, connectionRule, connectionSchema, targetOf } from "../kit/connection";
 import {
@@ -374,7 +374,7 @@ export const clusterObjectsKind = defineKind<typeof clusterObjectsInputsSchema, 
    * hundreds of resources (pcs status shows where they run).
    */
   async read(pool: SshPool, id: string, props: ClusterObjectsOutputs) {
-    const live = await runningCluster(pool, targetOf(props.runOn), { status: false });
+    const live = await (await clusterEnv(pool, targetOf(props.runOn))).running({ status: false });
     return { id, props: objectsAsLive(live, props) };
   },
 

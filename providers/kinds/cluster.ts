@@ -4,12 +4,12 @@
 // Read from corosync.conf, the CIB and crm_mon in one round trip. Delete: `pcs cluster destroy --all`.
 // Totem options and cluster properties are checked at preview against what the node's pcs and
 // Pacemaker accept (node-facts.ts), or the built-in lists when it cannot be asked.
+import { clusterChanged, clusterEnv } from "../kit/cluster-env";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CheckFailure, isUnicodeText, NOT_UNICODE, propertyName, UNKNOWN } from "../checks/inputs";
 import { CorosyncCluster } from "../cib/corosync-conf";
 import { LiveCluster, readLive } from "../cib/live";
-import { sharedLive } from "../cib/snapshot";
 import { CLUSTER_PROPERTIES, optionIssues, TOTEM_OPTIONS, ValueType } from "../checks/pcs-options";
 import { connectionRule, connectionSchema, dnsName, ipAddress, targetOf } from "../kit/connection";
 import { Answer, notice, optionFactsOf, withinMs } from "../checks/node-facts";
@@ -382,19 +382,23 @@ export const clusterKind = defineKind<typeof clusterInputsSchema, ClusterOutputs
     }
     const live = c.start ? await waitOnline(pool, target, c) : await readCluster(pool, target, c);
     await converge(pool, target, c, live);
+    // set up, or changed, by pcs run outside a writer: the next read asks the node again
+    await clusterChanged(target);
     const outs: ClusterOutputs = { ...c, ...(await readCluster(pool, target, c)) };
     return { id: c.name, outs };
   },
 
   /** The read shared with the resources inside the cluster: one round trip per refresh. */
   async read(pool: SshPool, id: string, props: ClusterOutputs) {
-    const live = await sharedLive(pool, targetOf(props.runOn));
+    const live = await (await clusterEnv(pool, targetOf(props.runOn))).live();
     return { id, props: { ...props, ...clusterFacts(live, props) } };
   },
 
   async update(pool: SshPool, _id: string, olds: ClusterOutputs, news: ClusterInputs) {
     const target = targetOf(news.runOn);
     await converge(pool, target, news, await readCluster(pool, target, news), olds);
+    // its pcs ran outside the cluster's writer: the resources' next read asks the node again
+    await clusterChanged(target);
     return { outs: { ...news, ...(await readCluster(pool, target, news)) } };
   },
 
@@ -404,6 +408,7 @@ export const clusterKind = defineKind<typeof clusterInputsSchema, ClusterOutputs
     const live = await readLive(pool, target);
     if (live.corosync === null) return;
     await pool.run(target, ["pcs", "cluster", "destroy", "--all"], { timeoutMs: 600_000 });
+    await clusterChanged(target);
   },
 });
 

@@ -3,12 +3,12 @@
 // pcs explicitly. pcs cannot edit a constraint, so an update deletes and re-adds it under the same
 // id in one CIB push. Read from the shared live CIB. Written in the form the node's pcs wants: pcs
 // 0.12 deprecates a bare score and a rule given as several arguments, which pcs 0.11 requires.
+import { clusterEnv } from "../kit/cluster-env";
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Constraint as CibConstraint, ResourceSet, Rule } from "../cib/model";
 import { LiveCluster } from "../cib/live";
-import { sharedLive } from "../cib/snapshot";
 import { connectionRule, connectionSchema, dnsName, targetOf } from "../kit/connection";
 import { ArgsOf, DynamicResource } from "../kit/dynamic";
 import { interruptedHolds, madeByHeldRuns } from "../writer/holds";
@@ -18,7 +18,6 @@ import { COLOCATION_SET_OPTIONS, ORDER_SET_OPTIONS, SET_OPTIONS, typedOptions } 
 import { same } from "../kit/same";
 import { attributeValue, pacemakerId, pairs, role } from "../kit/values";
 import { SshPool, SshTarget } from "../transport/ssh";
-import { writerFor } from "../writer/cluster-writer";
 import { readInCluster } from "../writer/in-cluster";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -448,15 +447,15 @@ export const constraintKind = defineKind<typeof constraintInputsSchema, Constrai
   deleteBeforeReplace: true,
 
   async create(pool: SshPool, c: ConstraintInputs) {
-    const target = targetOf(c.runOn);
-    const writer = writerFor(pool, target);
-    const before = await sharedLive(pool, target).catch(() => null);
+    const env = await clusterEnv(pool, targetOf(c.runOn));
+    const writer = env.writer;
+    const before = await env.live().catch(() => null);
     // holds left by interrupted runs go with this run's (a run may have constraints to make only)
     const stale = interruptedHolds(before);
     // an existing one on resources still held is an interrupted run's (pushed, its reply lost):
     // taken over, as with adopt
     const takeOver = madeByHeldRuns(before, resourcesOf(c.constraint));
-    const syntax = await syntaxOn(pool, target, before);
+    const syntax = await syntaxOn(pool, env.home, before);
     let outcome = await writer.create(
       {
         owner: owner(c),
@@ -490,11 +489,11 @@ export const constraintKind = defineKind<typeof constraintInputsSchema, Constrai
     }),
 
   async update(pool: SshPool, _id: string, _olds: ConstraintOutputs, news: ConstraintInputs) {
-    const target = targetOf(news.runOn);
-    const live = await sharedLive(pool, target);
+    const env = await clusterEnv(pool, targetOf(news.runOn));
+    const live = await env.live();
     const exists = live.cib?.constraints.some((c) => c.id === news.constraintId);
-    const syntax = await syntaxOn(pool, target, live);
-    const outcome = await writerFor(pool, target).submit({
+    const syntax = await syntaxOn(pool, env.home, live);
+    const outcome = await env.writer.submit({
       owner: owner(news),
       argvs: [
         ...(exists ? [deleteArgv(news.constraintId)] : []),
@@ -507,7 +506,9 @@ export const constraintKind = defineKind<typeof constraintInputsSchema, Constrai
   },
 
   async remove(pool: SshPool, _id: string, props: ConstraintOutputs) {
-    await writerFor(pool, targetOf(props.runOn)).submit({
+    await (
+      await clusterEnv(pool, targetOf(props.runOn))
+    ).writer.submit({
       owner: owner(props),
       argvs: [deleteArgv(props.constraintId)],
       ifPresent: props.constraintId,

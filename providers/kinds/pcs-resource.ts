@@ -7,10 +7,10 @@ import { AgentQuestionOf } from "../checks/agent-check";
 import { Clone, Primitive } from "../cib/model";
 import { LiveCluster } from "../cib/live";
 import { activeOn } from "../cib/status";
-import { sharedLive } from "../cib/snapshot";
 import { connectionRule, connectionSchema, targetOf } from "../kit/connection";
 import { ArgsOf, DynamicResource } from "../kit/dynamic";
 import { HOLD_MARK, holdMeta, interruptedHolds, releasing } from "../writer/holds";
+import { clusterEnv } from "../kit/cluster-env";
 import { defineKind, DiffResult, diffOf, FieldRules } from "../kit/kind";
 import { same } from "../kit/same";
 import { attributes, notCreateKeyword, pacemakerId, pairs } from "../kit/values";
@@ -24,7 +24,6 @@ import {
   primitiveChanges,
 } from "./primitive-fields";
 import { SshPool } from "../transport/ssh";
-import { writerFor } from "../writer/cluster-writer";
 import { readInCluster, updateInCluster } from "../writer/in-cluster";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -265,11 +264,12 @@ export const pcsResourceKind = defineKind<typeof pcsResourceInputsSchema, PcsRes
 
   async create(pool: SshPool, r: PcsResourceInputs) {
     const target = targetOf(r.runOn);
-    const writer = writerFor(pool, target);
+    const env = await clusterEnv(pool, target);
+    const writer = env.writer;
     const hold = createsHeld(r);
     const makes = [r.resourceId, ...(r.clone ? [r.clone.id!] : []), ...(r.group ? [r.group] : [])];
     // the read the writer makes anyway (shared): holds left by interrupted runs go with this run's
-    const before = await sharedLive(pool, target).catch(() => null);
+    const before = await env.live().catch(() => null);
     const stale = interruptedHolds(before);
     const holds = [...(hold ? [heldId(r)] : []), ...stale];
     const orphan = before && findPrimitive(before, r.resourceId);
@@ -314,8 +314,8 @@ export const pcsResourceKind = defineKind<typeof pcsResourceInputsSchema, PcsRes
 
   /** `pcs resource delete` (its constraints go with it); already gone is fine. */
   async remove(pool: SshPool, _id: string, props: PcsResourceOutputs) {
-    const target = targetOf(props.runOn);
-    await writerFor(pool, target).submit({
+    const env = await clusterEnv(pool, targetOf(props.runOn));
+    await env.writer.submit({
       owner: owner(props),
       argvs: [["resource", "delete", props.resourceId]],
       ifPresent: props.resourceId,

@@ -5,11 +5,11 @@
 // CIB, which only root and the haclient group can read (cibsecret needs a secrets store synced to
 // every node by ssh and is not used). State holds them as secrets; a value changed by hand is
 // seen (compared on the node's side of the provider) but never copied into state.
+import { clusterEnv } from "../kit/cluster-env";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { LiveCluster } from "../cib/live";
 import { Primitive } from "../cib/model";
-import { sharedLive } from "../cib/snapshot";
 import { activeOn } from "../cib/status";
 import { connectionRule, connectionSchema, dnsName, targetOf } from "../kit/connection";
 import { ArgsOf, DynamicResource } from "../kit/dynamic";
@@ -27,7 +27,6 @@ import {
 import { AgentQuestionOf } from "../checks/agent-check";
 import { Secret } from "../kit/secrets";
 import { SshPool } from "../transport/ssh";
-import { writerFor } from "../writer/cluster-writer";
 import { readInCluster, updateInCluster } from "../writer/in-cluster";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -214,7 +213,7 @@ export const stonithDeviceKind = defineKind<typeof stonithInputsSchema, StonithO
   ],
 
   async create(pool: SshPool, s: StonithInputs) {
-    const writer = writerFor(pool, targetOf(s.runOn));
+    const writer = (await clusterEnv(pool, targetOf(s.runOn))).writer;
     const secrets = secretsOf(s);
     const levels = levelChanges(s.deviceId, [], s.fencingLevels);
     let outcome = await writer.create(
@@ -248,9 +247,9 @@ export const stonithDeviceKind = defineKind<typeof stonithInputsSchema, StonithO
 
   /** Its fencing levels first, then the device; already gone is fine. */
   async remove(pool: SshPool, _id: string, props: StonithOutputs) {
-    const target = targetOf(props.runOn);
-    const levels = levelsOf(await sharedLive(pool, target), props.deviceId);
-    await writerFor(pool, target).submit({
+    const env = await clusterEnv(pool, targetOf(props.runOn));
+    const levels = levelsOf(await env.live(), props.deviceId);
+    await env.writer.submit({
       owner: owner(props),
       argvs: [...levelChanges(props.deviceId, levels, []), ["stonith", "delete", props.deviceId]],
       ifPresent: props.deviceId,

@@ -8,12 +8,11 @@
 // resource's step returned, is released by that step: it may start before its constraint).
 import { LiveCluster } from "../cib/live";
 import { Cib } from "../cib/model";
-import { rememberCib, sharedLive } from "../cib/snapshot";
-import { keyOf, SshPool, SshTarget } from "../transport/ssh";
+import { SshTarget } from "../transport/ssh";
 import { errorsFirst } from "../transport/messages";
 import { stat } from "../kit/stats";
 import { releaseStep } from "./holds";
-import { BatchRunner, PcsError, PcsStep, pcsBatchRunner, stepError } from "./pcs-batch";
+import { BatchRunner, PcsError, PcsStep, stepError } from "./pcs-batch";
 
 export interface StepOutcome {
   skipped?: "exists" | "absent";
@@ -330,23 +329,4 @@ export class ClusterWriter {
       if (this.pending.length) this.schedule(0);
     }
   }
-}
-
-const writers = new Map<string, ClusterWriter>();
-
-/** The process's writer for the cluster reached through target. */
-export function writerFor(pool: SshPool, target: SshTarget): ClusterWriter {
-  const key = keyOf(target);
-  let writer = writers.get(key);
-  if (!writer) {
-    writer = new ClusterWriter(
-      pcsBatchRunner(pool, target, { sideBySide: defaultTiming.maxBatches > 1 }),
-      target,
-      defaultTiming,
-      (cib) => rememberCib(target, cib),
-      async () => resourceIds(await sharedLive(pool, target)),
-    );
-    writers.set(key, writer);
-  }
-  return writer;
 }

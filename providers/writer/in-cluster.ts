@@ -1,12 +1,11 @@
 // What every object inside a cluster (resource, fence device, constraint) does the same way:
 // read from the shared live CIB, and change in place through the cluster's write queue.
 import { LiveCluster } from "../cib/live";
-import { runningCluster } from "../cib/snapshot";
 import { Connection, targetOf } from "../kit/connection";
 import { GONE, ReadResult } from "../kit/kind";
 import { Secret } from "../kit/secrets";
 import { SshPool } from "../transport/ssh";
-import { writerFor } from "./cluster-writer";
+import { clusterEnv } from "../kit/cluster-env";
 
 /** A read for `pulumi refresh`: the object as the live CIB has it, or gone (empty id). */
 export async function readInCluster<O extends object>(
@@ -15,7 +14,8 @@ export async function readInCluster<O extends object>(
   runOn: Connection,
   asLive: (live: LiveCluster) => O | null,
 ): Promise<ReadResult<O>> {
-  const outs = asLive(await runningCluster(pool, targetOf(runOn)));
+  const env = await clusterEnv(pool, targetOf(runOn));
+  const outs = asLive(await env.running());
   return outs ? { id, props: outs } : GONE;
 }
 
@@ -32,10 +32,11 @@ export async function updateInCluster<T>(
   secrets?: readonly Secret[],
 ): Promise<LiveCluster> {
   const target = targetOf(runOn);
-  const live = await runningCluster(pool, target);
+  const env = await clusterEnv(pool, target);
+  const live = await env.running();
   const object = found(live);
   if (!object)
     throw new Error(`${owner}: not in the CIB of ${target.label} (deleted by hand? run pulumi refresh)`);
   const argvs = changes(live, object);
-  return argvs.length ? (await writerFor(pool, target).submit({ owner, argvs, secrets })).live : live;
+  return argvs.length ? (await env.writer.submit({ owner, argvs, secrets })).live : live;
 }

@@ -8,9 +8,10 @@ import { activeOn, parseCrmMon } from "../../../../providers/cib/status";
 
 const fixture = (name: string): string => readFileSync(path.join(__dirname, "fixtures", name), "utf8");
 
-test("corosync.conf: name, transport, the user's totem options (not pcs's own), nodes with addresses", () => {
+test("corosync.conf: name, uuid, transport, the user's totem options (not pcs's own), nodes with addresses", () => {
   expect(corosyncCluster(fixture("corosync.conf"))).toEqual({
     name: "ha_cluster_lab",
+    uuid: "df28edd66d60474b97c79f8b5485e270",
     transport: "knet",
     totem: { token: "5000" },
     nodes: [
