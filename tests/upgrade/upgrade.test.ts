@@ -205,13 +205,15 @@ beforeAll(async () => {
         "fetch the tags (git fetch --tags origin) and run again",
     );
   tmp = mkdtempSync(path.join(os.tmpdir(), "pcmk-upgrade-"));
-  // the release builds while the lab boots
-  const built = timed(`upgrade: build ${RELEASE}`, () => buildRelease(tmp));
-  built.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-  const up = labCli("up", "--fresh", "--nodes", String(NODES.length));
-  if (up.status !== 0) throw new Error(`lab up failed: ${up.stderr}`);
+  // the release builds while the lab boots (labCli blocks this process, not the build)
+  release = await timed(`upgrade: lab up and build ${RELEASE}, side by side`, async () => {
+    const built = buildRelease(tmp);
+    built.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    const up = labCli("up", "--fresh", "--nodes", String(NODES.length));
+    if (up.status !== 0) throw new Error(`lab up failed: ${up.stderr}`);
+    return built;
+  });
   before = Object.fromEntries(NODES.map((n) => [n, nodeState(n)]));
-  release = await built;
   stack = await testStack(path.join(__dirname, "fixtures", "every-kind"), "upgrade", { packageDir: release });
   await stack.pulumiOk(["config", "set", "lab", JSON.stringify(labConfig())]);
   await stack.pulumiOk(["config", "set", "--secret", "haclusterPassword"], {
