@@ -1,5 +1,6 @@
 // unit (no network, no root), engine (the real pulumi CLI), lab (real clusters), integration (both),
-// e2e (the stacks of this repository), adversarial (secrets, faults, concurrency, through the real CLI on the lab).
+// e2e (the stacks of this repository), adversarial (secrets, faults, concurrency, through the real CLI on the lab),
+// upgrade (a release's state taken over by the working tree, on the lab).
 const { existsSync } = require("node:fs");
 const path = require("node:path");
 
@@ -34,5 +35,7 @@ module.exports = {
       // docs/RELIABILITY.md from the figures the suites leave
       globalTeardown: "<rootDir>/tests/adversarial/report-teardown.ts",
     },
+    // a stack of every kind deployed with the last release (a git tag), taken over by the working tree
+    { ...common, displayName: "upgrade", testMatch: ["<rootDir>/tests/upgrade/**/*.test.ts"] },
   ],
 };

@@ -2,7 +2,16 @@
 // nothing; a second up changes nothing; six kinds of change made by hand with plain pcs reported
 // on the right resource and property and repaired; runtime changes that are not drift; program
 // changes; destroy leaves the nodes as before the cluster existed.
-import { cibElements, eventually, labCli, onNode, onNodeOk, rx, vip } from "../support/lab-harness";
+import {
+  cibElements,
+  eventually,
+  labCli,
+  nodeState,
+  onNode,
+  onNodeOk,
+  rx,
+  vip,
+} from "../support/lab-harness";
 import { clusterView, fqdn } from "../support/cluster-harness";
 import { blocksOf, projectCopy, ProjectCopy } from "../support/project-stack";
 import { TestStack } from "../support/stack-harness";
@@ -13,17 +22,6 @@ jest.setTimeout(1_800_000);
 const NODES = ["node1", "node2", "node3"];
 let project: ProjectCopy;
 let stack: TestStack;
-
-/** What a node has of cluster software state: files pcs/corosync/DRBD/this project write, services. */
-const nodeState = (n: string): string =>
-  onNodeOk(
-    n,
-    "ls -A /etc/corosync /etc/drbd.d /var/lib/pacemaker/cib /var/lib/pcmk-lab-drbd 2>&1; " +
-      "sed -n '/pcmk-lab managed hosts/,$p' /etc/hosts; " +
-      // pcs host deauth of the last host leaves an empty file where there was none: the same to pcsd
-      'python3 -c \'import json;print(sorted(json.load(open("/var/lib/pcsd/known-hosts"))["known_hosts"]))\' 2>/dev/null | grep -vx "\\[\\]"; ' +
-      "systemctl is-enabled corosync pacemaker 2>&1; systemctl is-active corosync pacemaker 2>&1; true",
-  );
 
 const crmMon = () => onNode("node1", "crm_mon -1 -r").stdout;
 const startedOn = (rsc: string, mon = crmMon()): string | undefined =>

@@ -54,7 +54,7 @@ interface RunResults {
   testResults: SuiteResult[];
 }
 
-const LAB_PROJECTS = new Set(["lab", "integration", "e2e", "adversarial"]);
+const LAB_PROJECTS = new Set(["lab", "integration", "e2e", "adversarial", "upgrade"]);
 
 export default class CompatibilityReporter {
   private readonly statsFile = path.join(RESULTS_DIR, `writer-stats-${process.pid}.log`);

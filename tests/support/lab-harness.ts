@@ -79,6 +79,20 @@ export function onNodeOk(name: string, command: string, input?: string, timeoutM
   return r.stdout;
 }
 
+/**
+ * What a node has of cluster software state: files pcs/corosync/DRBD/this project write, services.
+ * A stack's destroy leaves it as it was before the stack's up.
+ */
+export const nodeState = (n: string): string =>
+  onNodeOk(
+    n,
+    "ls -A /etc/corosync /etc/drbd.d /var/lib/pacemaker/cib /var/lib/pcmk-lab-drbd 2>&1; " +
+      "sed -n '/pcmk-lab managed hosts/,$p' /etc/hosts; " +
+      // pcs host deauth of the last host leaves an empty file where there was none: the same to pcsd
+      'python3 -c \'import json;print(sorted(json.load(open("/var/lib/pcsd/known-hosts"))["known_hosts"]))\' 2>/dev/null | grep -vx "\\[\\]"; ' +
+      "systemctl is-enabled corosync pacemaker 2>&1; systemctl is-active corosync pacemaker 2>&1; true",
+  );
+
 /** Runs a shell command inside the node's namespaces, without ssh (e.g. after its host key changed). */
 export function inNodeOk(name: string, command: string): string {
   const [cmd, ...args] = lab.execArgv(name, ["sh", "-c", command]);

@@ -1,6 +1,15 @@
 // A throwaway Pulumi project from a fixture folder, on its own file:// backend, driven by the
 // real CLI of this project's engine build.
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { repoRoot } from "../../common/repo-root";
@@ -20,12 +29,27 @@ export interface TestStack {
   dispose(): void;
 }
 
-export async function testStack(fixture: string, stack = "test"): Promise<TestStack> {
+/**
+ * `packageDir`: the project gets a node_modules of its own, the repository's packages each linked
+ * but pcmk-lab, which is the tree in packageDir (another version of this package: see usePackage).
+ */
+export async function testStack(
+  fixture: string,
+  stack = "test",
+  { packageDir }: { packageDir?: string } = {},
+): Promise<TestStack> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "pcmk-stack-"));
   const dir = path.join(tmp, "project");
   cpSync(fixture, dir, { recursive: true });
-  // node_modules of the repository, which links this package to itself (scripts/setup.sh).
-  symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+  if (packageDir) {
+    mkdirSync(path.join(dir, "node_modules"));
+    for (const entry of readdirSync(path.join(repoRoot, "node_modules")))
+      if (entry !== "pcmk-lab")
+        symlinkSync(path.join(repoRoot, "node_modules", entry), path.join(dir, "node_modules", entry));
+    usePackage(dir, packageDir);
+  }
+  // else node_modules of the repository, which links this package to itself (scripts/setup.sh).
+  else symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
   const ws: PulumiWorkspace = {
     engineDir: ensureEngine(),
     stateDir: path.join(tmp, "state"),
@@ -44,6 +68,17 @@ export async function testStack(fixture: string, stack = "test"): Promise<TestSt
   };
   await self.pulumiOk(["stack", "init", stack, "--secrets-provider", "passphrase"]);
   return self;
+}
+
+/**
+ * Points the pcmk-lab of a project made with testStack's packageDir at `packageDir`: what its
+ * program and its resources' provider text (`require("pcmk-lab/runtime")`) load from the next
+ * pulumi command on. The link is replaced in one rename.
+ */
+export function usePackage(projectDir: string, packageDir: string): void {
+  const link = path.join(projectDir, "node_modules", "pcmk-lab");
+  symlinkSync(packageDir, `${link}.new`);
+  renameSync(`${link}.new`, link);
 }
 
 /**
