@@ -132,8 +132,9 @@ function inputsOf(kind: AnyKind, props: Props): unknown {
 async function diffKind(kind: AnyKind, olds: Props, news: Props): Promise<DiffResult> {
   const inputs = inputsOf(kind, news);
   // a value unknown until apply (preview) may change anything
-  if (inputs === null) return { changes: true, replaces: [], deleteBeforeReplace: kind.deleteBeforeReplace };
-  return diffOf(kind.fields, stateOf(kind, olds), inputs, kind.deleteBeforeReplace);
+  const deleteBeforeReplace = kind.deleteBeforeReplace ?? true;
+  if (inputs === null) return { changes: true, replaces: [], deleteBeforeReplace };
+  return diffOf(kind.fields, stateOf(kind, olds), inputs, deleteBeforeReplace);
 }
 
 /** Outputs travel as protobuf Structs, which have no `undefined`: absent optional fields go. */

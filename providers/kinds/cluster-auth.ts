@@ -148,7 +148,6 @@ export const clusterAuthKind = defineKind<typeof clusterAuthInputsSchema, Cluste
   schema: clusterAuthInputsSchema,
   fields: clusterAuthRules,
   outputs: ["known", "authenticated"],
-  deleteBeforeReplace: true,
 
   // `pcs host auth` only replaces tokens: authenticating nodes already known loses nothing, so
   // there is nothing to adopt.

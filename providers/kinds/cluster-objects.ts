@@ -334,7 +334,6 @@ export const clusterObjectsKind = defineKind<typeof clusterObjectsInputsSchema, 
   schema: clusterObjectsInputsSchema,
   fields: clusterObjectsRules,
   outputs: [],
-  deleteBeforeReplace: true,
   storedForm: { toState: compactOutputs, fromState: expandOutputs },
 
   /** What the node's pcs is asked at preview, per resource (alike questions are asked once). */

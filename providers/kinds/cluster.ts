@@ -356,7 +356,6 @@ export const clusterKind = defineKind<typeof clusterInputsSchema, ClusterOutputs
   schema: clusterInputsSchema,
   fields: clusterRules,
   outputs: ["nodesOnline", "dc", "quorate", "liveProperties"],
-  deleteBeforeReplace: true,
 
   checkOnNode: optionFailures,
 

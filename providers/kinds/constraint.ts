@@ -444,7 +444,6 @@ export const constraintKind = defineKind<typeof constraintInputsSchema, Constrai
   schema: constraintInputsSchema,
   fields: constraintRules,
   outputs: ["ruleResolved"],
-  deleteBeforeReplace: true,
 
   async create(pool: SshPool, c: ConstraintInputs) {
     const env = await clusterEnv(pool, targetOf(c.runOn));

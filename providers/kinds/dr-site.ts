@@ -150,7 +150,6 @@ export const drSiteKind = defineKind<typeof drSiteInputsSchema, DrSiteOutputs>({
   schema: drSiteInputsSchema,
   fields: drSiteRules,
   outputs: ["localRole", "recoverySiteNodes", "primarySiteNodes", "recoveryNodeRole"],
-  deleteBeforeReplace: true,
 
   async create(pool: SshPool, d: DrSiteInputs) {
     const { facts, configured } = await readFacts(pool, d);

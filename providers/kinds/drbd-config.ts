@@ -351,7 +351,6 @@ export const drbdConfigKind = defineKind<typeof drbdConfigInputsSchema, DrbdConf
   schema: drbdConfigInputsSchema,
   fields: drbdConfigRules,
   outputs: ["device", "nodeStates"],
-  deleteBeforeReplace: true,
 
   async create(pool: SshPool, d: DrbdConfigInputs) {
     const before = await readNodes(pool, d);

@@ -257,7 +257,6 @@ export const pcsResourceKind = defineKind<typeof pcsResourceInputsSchema, PcsRes
   schema: pcsResourceInputsSchema,
   fields: pcsResourceRules,
   outputs: ["agentResolved", "runningOn", "role", "held"],
-  deleteBeforeReplace: true,
 
   /** What the node's pcs is asked at preview. */
   agentQuestions: (r: PcsResourceInputs): AgentQuestionOf[] => [agentQuestion(r)],

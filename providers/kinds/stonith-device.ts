@@ -196,7 +196,6 @@ export const stonithDeviceKind = defineKind<typeof stonithInputsSchema, StonithO
   schema: stonithInputsSchema,
   fields: stonithRules,
   outputs: ["agentResolved", "runningOn", "held"],
-  deleteBeforeReplace: true,
 
   /** What the node's pcs is asked at preview (names only: secret parameters' values stay here). */
   agentQuestions: (s: StonithInputs): AgentQuestionOf[] => [

@@ -93,8 +93,11 @@ export interface Kind<S extends z.ZodType = z.ZodType, O = unknown> {
   readonly fields: FieldRules<O, InputsOf<S>>;
   /** What the state records beyond the inputs: each is an output of the resource class. */
   readonly outputs: readonly string[];
-  /** Whether a replace deletes the old one before it creates the new (same id on the cluster). */
-  readonly deleteBeforeReplace: boolean;
+  /**
+   * Whether a replace deletes the old one before it creates the new: by default yes, as the new
+   * one takes the same id on the cluster; false where the new one is another machine (Node).
+   */
+  readonly deleteBeforeReplace?: boolean;
   /**
    * Inputs stored as the program gave them (no defaults: a smaller state), parsed here before
    * every operation; outputs stored in a form of the kind's own, read back with `fromState`.

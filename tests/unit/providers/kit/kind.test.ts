@@ -67,7 +67,6 @@ describe("what a kind forgets does not compile", () => {
       name: "Broken",
       schema: nodeAttributeSchema,
       outputs: ["liveValue"] as const,
-      deleteBeforeReplace: true,
     };
     const { remove: _remove, ...withoutRemove } = ops;
     // @ts-expect-error -- no remove
