@@ -1022,9 +1022,16 @@ async function adminDuringUp(mode: "diff" | "replace", tag: string, rec: FaultRe
       const m = /Resource '([^']+)' does not exist|'([^']+)': not in the CIB/.exec(line);
       return m !== null && undone.has(m[1] ?? m[2]);
     };
-    const failures = errorLines(up.stdout + up.stderr).filter((l) =>
-      /creating failed|updating failed/.test(l),
-    );
+    // the stack's own lines ("pulumi:pulumi:Stack … creating failed … 1 error") only sum up its
+    // resources' failures, and show only when the stack's step is still being printed then
+    const withoutStackLines = (m: string) =>
+      m
+        .split("\n")
+        .filter((l) => !/pulumi:pulumi:Stack /.test(l))
+        .join("\n");
+    const failures = errorLines(up.stdout + up.stderr)
+      .map(withoutStackLines)
+      .filter((l) => /creating failed|updating failed/.test(l));
     rec.errorsAboutUndoneObjects = failures.filter(aboutUndone).length;
     // any other error, whole, in the record and in the failure message
     rec.errorsAboutOtherThings = failures.filter((l) => !aboutUndone(l));
