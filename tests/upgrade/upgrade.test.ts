@@ -24,6 +24,11 @@ jest.setTimeout(1_800_000);
 
 /** The release whose states the working tree must take over. */
 const RELEASE = "v0.1.0";
+/**
+ * Its commit, for a clone made without tags (a CI's may be): the tag, where the clone has it, must
+ * name this commit.
+ */
+const RELEASE_COMMIT = "6a66d4faa33e38ad0a03858fa619f0442cceda4e";
 const NODES = ["node1", "node2", "node3"];
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 
@@ -99,7 +104,7 @@ async function buildRelease(tmp: string): Promise<string> {
   symlinkSync(path.join(repoRoot, "node_modules"), path.join(tmp, "old", "node_modules"));
   const archive = spawnSync(
     "sh",
-    ["-c", 'git -C "$1" archive "$2" | tar -x -C "$3"', "sh", repoRoot, RELEASE, tree],
+    ["-c", 'git -C "$1" archive "$2" | tar -x -C "$3"', "sh", repoRoot, RELEASE_COMMIT, tree],
     {
       encoding: "utf8",
     },
@@ -199,10 +204,15 @@ let before: Record<string, string>;
 let released: StateResource[];
 
 beforeAll(async () => {
-  if (git("rev-parse", "--verify", "--quiet", `${RELEASE}^{commit}`).status !== 0)
+  const tagged = git("rev-parse", "--verify", "--quiet", `${RELEASE}^{commit}`);
+  if (tagged.status === 0 && tagged.stdout.trim() !== RELEASE_COMMIT)
     throw new Error(
-      `the tag ${RELEASE} is not in this clone (${repoRoot}): the upgrade test deploys with it; ` +
-        "fetch the tags (git fetch --tags origin) and run again",
+      `the tag ${RELEASE} names ${tagged.stdout.trim()}, not ${RELEASE_COMMIT}: say which is the release`,
+    );
+  if (git("cat-file", "-e", `${RELEASE_COMMIT}^{commit}`).status !== 0)
+    throw new Error(
+      `${RELEASE} (${RELEASE_COMMIT}) is not in this clone (${repoRoot}): the upgrade test deploys with it; ` +
+        "fetch it (git fetch --tags origin; a shallow clone: git fetch --unshallow) and run again",
     );
   tmp = mkdtempSync(path.join(os.tmpdir(), "pcmk-upgrade-"));
   // the release builds while the lab boots (labCli blocks this process, not the build)
