@@ -167,7 +167,7 @@ const valueOf = (o: unknown, field: string): unknown =>
   (o as Record<string, unknown> | null)?.[field] ?? null;
 
 /** The diff of a kind: each field by its rule. `changed` names the fields that differ. */
-export function diffFields<O, I>(
+function diffFields<O, I>(
   rules: object,
   olds: O,
   news: I,
