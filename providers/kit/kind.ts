@@ -1,7 +1,7 @@
 // The contract every resource kind satisfies, and the diff built from its field declarations.
 // A kind is one object: its name (the one every state's provider text holds), its schema, how
 // each input field takes part in the diff (and whether it holds a secret), the outputs it adds,
-// and its operations. The runtime serves every kind of one list (kinds.ts) through it; a resource
+// and its operations. The runtime serves every kind of one list (kinds/index.ts) through it; a resource
 // class passes its kind object to DynamicResource. Modelled on Terraform's plugin framework (one
 // registration list, interfaces checked when compiled) and pulumi-command's field tags.
 import { z } from "zod";
@@ -41,16 +41,25 @@ export interface SecretRule<O, I> extends FieldRule<O, I> {
   readonly secret: true;
 }
 
-/** A value holding connections: an object with a privateKey field, or a list of them. */
-type HoldsKey<T> = [NonNullable<T>] extends [readonly (infer U)[]]
-  ? HoldsKey<U>
-  : [NonNullable<T>] extends [object]
-    ? string extends keyof NonNullable<T>
-      ? false // a map (attributes): its keys are the user's names
-      : "privateKey" extends keyof NonNullable<T>
-        ? true
-        : false
-    : false;
+/**
+ * A value holding connections: an object with a privateKey field, one holding such an object (a
+ * DRBD node's `connection`), or a list of them.
+ */
+type HoldsKey<T, Depth extends unknown[] = []> = Depth["length"] extends 3
+  ? false
+  : [NonNullable<T>] extends [readonly (infer U)[]]
+    ? HoldsKey<U, [...Depth, unknown]>
+    : [NonNullable<T>] extends [object]
+      ? string extends keyof NonNullable<T>
+        ? false // a map (attributes): its keys are the user's names
+        : "privateKey" extends keyof NonNullable<T>
+          ? true
+          : true extends {
+                [K in keyof NonNullable<T>]-?: HoldsKey<NonNullable<T>[K], [...Depth, unknown]>;
+              }[keyof NonNullable<T>]
+            ? true
+            : false
+      : false;
 
 /** Field names that hold secrets by their name alone (a Node's key, any password, secret*). */
 type SecretName = "privateKey" | "password" | `${string}Password` | `secret${string}`;
@@ -137,7 +146,7 @@ export type AnyKind = Kind<z.ZodType, unknown>;
  */
 export const erased = (kind: { readonly [checked]: true }): AnyKind => kind as unknown as AnyKind;
 
-/** The mark of a kind that defineKind checked: only such kinds are registered (kinds.ts). */
+/** The mark of a kind that defineKind checked: only such kinds are registered (kinds/index.ts). */
 declare const checked: unique symbol;
 export type CheckedKind<S extends z.ZodType, O> = Kind<S, O> & { readonly [checked]: true };
 
