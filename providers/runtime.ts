@@ -183,9 +183,9 @@ export function serve(list: readonly AnyKind[]) {
       const r = await kind.read(pool, id, stateOf(kind, props));
       return { id: r.id, props: toState(kind, r.props) };
     },
-    async update(name: string, _id: string, olds: Props, news: Props) {
+    async update(name: string, id: string, olds: Props, news: Props) {
       const kind = kindOf(name);
-      const { outs } = await kind.update(pool, _id, stateOf(kind, olds), knownInputs(kind, news));
+      const { outs } = await kind.update(pool, id, stateOf(kind, olds), knownInputs(kind, news));
       return { outs: toState(kind, outs) };
     },
     async remove(name: string, id: string, props: Props): Promise<void> {
