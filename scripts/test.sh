@@ -112,7 +112,8 @@ unset LAB_RELEASE LAB_INSTANCE
 
 # Each failed test with its reason, then the totals of every phase: the run's closing lines.
 node scripts/test-summary.js "$results"
-failed_phases=$(cd "$results" && ls -- *.failed 2>/dev/null | sed 's/\.failed$//' | tr '\n' ' ')
+# find, not ls: ls of no match exits 2, which pipefail and set -e made the run's exit on a green run
+failed_phases=$(find "$results" -maxdepth 1 -name '*.failed' -printf '%f\n' | sed 's/\.failed$//' | tr '\n' ' ')
 rm -rf "$results"
 if [ -n "$failed_phases" ]; then
   echo "test.sh: failed phases: $failed_phases" >&2
