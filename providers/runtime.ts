@@ -77,7 +77,7 @@ async function agentFailures(kind: AnyKind, olds: Props, inputs: unknown): Promi
 }
 
 /**
- * A failure as Pulumi will print it: "pulumi-nodejs:dynamic:Resource resource 'NAME': property P
+ * A failure as Pulumi will print it: "pulumi-nodejs:dynamic/pcmk:KIND resource 'NAME': property P
  * value V has a problem: REASON", V being the input P when P is a top-level one. The reason names
  * the kind, which the type there does not. A refused input that holds a secret is named in the
  * reason instead ("resource 'NAME' has a problem: KIND: P: REASON"), so that its value is never

@@ -7,8 +7,10 @@
 // The text is written here rather than made by pulumi.dynamic.Resource's closure serialiser, whose
 // text is kept twice in the state (inputs and outputs) and would be most of a PcsResource's state
 // (docs/BENCHMARKS.md, "Figures behind the design"), and the engine writes the whole state twice
-// per step it runs; this one is one short line. The type token is the one pulumi.dynamic.Resource gives, so stacks made
-// with either are the same resources.
+// per step it runs; this one is one short line. The type token is the one pulumi.dynamic.Resource
+// gives a module and type (`pulumi-nodejs:dynamic/pcmk:<kind>`), so a stack shows what each
+// resource is; the token of releases before 0.2 (every kind `pulumi-nodejs:dynamic:Resource`) is
+// an alias, so the resources they made are taken over, not replaced.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { uncarriableKeys } from "../checks/inputs";
@@ -30,6 +32,20 @@ export const withSecretOutputs = (
 ): pulumi.CustomResourceOptions => ({
   ...opts,
   additionalSecretOutputs: [...names, ...(opts?.additionalSecretOutputs ?? [])],
+});
+
+/** The type token of a kind's resources: the dynamic-provider host's package, this module. */
+export const typeOf = (kind: string): string => `pulumi-nodejs:dynamic/pcmk:${kind}`;
+
+/** The one type token every kind had before 0.2: its resources are aliased to their kind's. */
+export const TYPE_BEFORE_0_2 = "pulumi-nodejs:dynamic:Resource";
+
+/** The options with the alias that takes over a resource made under the token of before 0.2. */
+export const withTypeAlias = (
+  opts: pulumi.CustomResourceOptions | undefined,
+): pulumi.CustomResourceOptions => ({
+  ...opts,
+  aliases: [{ type: TYPE_BEFORE_0_2 }, ...(opts?.aliases ?? [])],
 });
 
 /** The dynamic-provider host's module for a kind: its handler gives the kind's provider. */
@@ -77,10 +93,10 @@ export abstract class DynamicResource extends pulumi.CustomResource {
     const outputs = Object.fromEntries(kind.outputs.map((o) => [o, undefined]));
     const props = { ...outputs, ...carriableArgs(kind.name, name, args) };
     super(
-      "pulumi-nodejs:dynamic:Resource",
+      typeOf(kind.name),
       name,
       { ...withSecretInputs(kind, props), __provider: providerText(kind.name) },
-      withSecretOutputs(opts, ...secretFieldsOf(kind.fields, true)),
+      withSecretOutputs(withTypeAlias(opts), ...secretFieldsOf(kind.fields, true)),
     );
   }
 }

@@ -105,9 +105,11 @@ test("3. six kinds of change by hand are reported on the right resource and prop
   const o = drift.output;
   expect(blocksOf(o, "vip")).toMatch(rx`~ ip\s*: "${vip(0)}" => "${vip(1)}"`);
   expect(blocksOf(o, "vip")).toMatch(/~ resource-stickiness\s*: "100" => "0"/);
-  expect(blocksOf(o, "r0-fs")).toMatch(/\+ pulumi-nodejs:dynamic:Resource: \(create\)/);
+  expect(blocksOf(o, "r0-fs")).toMatch(/\+ pulumi-nodejs:dynamic\/pcmk:PcsResource: \(create\)/);
   expect(blocksOf(o, "r0-fs-with-promoted")).toMatch(/\(create\)/);
-  expect(blocksOf(o, "dummy1-prefers-node1")).toMatch(/\+ pulumi-nodejs:dynamic:Resource: \(create\)/);
+  expect(blocksOf(o, "dummy1-prefers-node1")).toMatch(
+    /\+ pulumi-nodejs:dynamic\/pcmk:Constraint: \(create\)/,
+  );
   expect(blocksOf(o, "ha_cluster_lab")).toMatch(/~ no-quorum-policy\s*: "stop" => "ignore"/);
   expect(blocksOf(o, "labfence")).toMatch(/\+ delay\s*: "5"/);
   expect(blocksOf(o, "r0-config")).toMatch(/configInSync\s*: true => false/);
@@ -155,9 +157,11 @@ test("5. program changes: new vip address (update), an added resource (create), 
   const r = await timed("lab: up with program changes", () =>
     stack.pulumiOk(["up", "--yes", "--skip-preview", "--diff"]),
   );
-  expect(blocksOf(r.stdout, "vip")).toMatch(/~ pulumi-nodejs:dynamic:Resource: \(update\)/);
-  expect(blocksOf(r.stdout, "dummy2")).toMatch(/\+ pulumi-nodejs:dynamic:Resource: \(create\)/);
-  expect(blocksOf(r.stdout, "vip-then-dummy1")).toMatch(/- pulumi-nodejs:dynamic:Resource: \(delete\)/);
+  expect(blocksOf(r.stdout, "vip")).toMatch(/~ pulumi-nodejs:dynamic\/pcmk:PcsResource: \(update\)/);
+  expect(blocksOf(r.stdout, "dummy2")).toMatch(/\+ pulumi-nodejs:dynamic\/pcmk:PcsResource: \(create\)/);
+  expect(blocksOf(r.stdout, "vip-then-dummy1")).toMatch(
+    /- pulumi-nodejs:dynamic\/pcmk:Constraint: \(delete\)/,
+  );
   expect(r.stdout).not.toMatch(/replace/);
   expect(onNodeOk("node1", "crm_resource -r vip --get-parameter ip").trim()).toBe(vip(2));
   expect(cibElements("node1", "rsc_order")).not.toContainEqual(

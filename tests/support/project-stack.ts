@@ -69,7 +69,7 @@ export function blocksOf(output: string, name: string): string {
     let end = i + 1;
     while (
       end < lines.length &&
-      !/^\s*[-+~ ]*\s*(pulumi-nodejs:dynamic:Resource|pulumi:pulumi:Stack|pcmk-lab:index:\w+):/.test(
+      !/^\s*[-+~ ]*\s*(pulumi-nodejs:dynamic(\/pcmk)?:\w+|pulumi:pulumi:Stack|pcmk-lab:index:\w+):/.test(
         lines[end],
       )
     )

@@ -24,7 +24,12 @@ export interface TestStack {
   /** `pulumi stack export`, parsed. */
   exportState(): Promise<{
     raw: string;
-    resources: { urn: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> }[];
+    resources: {
+      urn: string;
+      type: string;
+      inputs: Record<string, unknown>;
+      outputs: Record<string, unknown>;
+    }[];
   }>;
   dispose(): void;
 }

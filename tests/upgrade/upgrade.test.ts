@@ -1,11 +1,13 @@
 // The upgrade test: a stack of every kind deployed with the release (the tag RELEASE, built from
 // its own tree), then taken over by the working tree, as a user upgrading the package would. What
 // the release's state holds must stay valid: the package's name and its `pcmk-lab/runtime`, each
-// resource's type, URN, id and provider text (`require("pcmk-lab/runtime").provider("<Kind>")`),
-// and the shape of its inputs and outputs, which the new code must read without seeing a change.
-// Required: `preview --refresh --expect-no-changes` passes and replaces nothing; an `up` changes
-// nothing and leaves every URN, id and provider text as the release wrote it; the new code's
-// destroy (which runs the release's provider text) leaves the nodes as they were.
+// resource's id and provider text (`require("pcmk-lab/runtime").provider("<Kind>")`), and the
+// shape of its inputs and outputs, which the new code must read without seeing a change. The type
+// (and so the URN) becomes the kind's own (`pulumi-nodejs:dynamic/pcmk:<Kind>`), the release's
+// `pulumi-nodejs:dynamic:Resource` an alias of it. Required: `preview --refresh
+// --expect-no-changes` passes and replaces nothing; an `up` changes nothing, takes every resource
+// over under its kind's type and keeps every id and provider text as the release wrote them; the
+// new code's destroy (which runs the release's provider text) leaves the nodes as they were.
 //
 // Reuse: any change of types, ids or state shape runs this test unchanged; when a release is cut,
 // move RELEASE to its tag (the fixture must then declare every kind that release has: checked).
@@ -30,7 +32,9 @@ const RELEASE = "v0.1.0";
  */
 const RELEASE_COMMIT = "6a66d4faa33e38ad0a03858fa619f0442cceda4e";
 const NODES = ["node1", "node2", "node3"];
-const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+/** The type the release gives every kind's resources, and the one the working tree gives each kind. */
+const RELEASE_TYPE = (_kind: string) => "pulumi-nodejs:dynamic:Resource";
+const KIND_TYPE = (kind: string) => `pulumi-nodejs:dynamic/pcmk:${kind}`;
 
 /** The fixture's resources of each kind, by name: what the release's state must hold. */
 const KINDS: Record<string, string> = {
@@ -161,17 +165,21 @@ async function resourcesOf(s: TestStack): Promise<StateResource[]> {
 }
 
 /**
- * Every resource of the state is the fixture's, of its kind, as a dynamic resource whose provider
- * text (inputs and outputs) names its kind; the components are there. "" when so, else what differs.
+ * Every resource of the state is the fixture's, of its kind, as a dynamic resource of the type
+ * `typeOf` gives its kind, whose provider text (inputs and outputs) names its kind; the components
+ * are there. "" when so, else what differs.
  */
-function stateProblems(resources: StateResource[]): string {
+function stateProblems(resources: StateResource[], typeOf: (kind: string) => string): string {
   const problems: string[] = [];
-  const dynamic = resources.filter((r) => r.type === DYNAMIC);
+  const isDynamic = (r: StateResource) => r.type.startsWith("pulumi-nodejs:dynamic");
+  const dynamic = resources.filter(isDynamic);
   const names = dynamic.map((r) => nameOf(r.urn)).sort();
   if (JSON.stringify(names) !== JSON.stringify(Object.keys(KINDS).sort()))
     problems.push(`dynamic resources [${names}], expected [${Object.keys(KINDS).sort()}]`);
   for (const r of dynamic) {
-    const want = providerText(KINDS[nameOf(r.urn)] ?? "?");
+    const kind = KINDS[nameOf(r.urn)] ?? "?";
+    if (r.type !== typeOf(kind)) problems.push(`${r.urn}: of type ${r.type}, not ${typeOf(kind)}`);
+    const want = providerText(kind);
     for (const side of ["inputs", "outputs"] as const)
       if (r[side]?.__provider !== want)
         problems.push(
@@ -181,16 +189,20 @@ function stateProblems(resources: StateResource[]): string {
   for (const type of COMPONENTS)
     if (!resources.some((r) => r.type === type)) problems.push(`no component of type ${type}`);
   const other = resources.filter(
-    (r) =>
-      r.type !== DYNAMIC && !COMPONENTS.includes(r.type) && !/^pulumi:(pulumi:Stack|providers:)/.test(r.type),
+    (r) => !isDynamic(r) && !COMPONENTS.includes(r.type) && !/^pulumi:(pulumi:Stack|providers:)/.test(r.type),
   );
   if (other.length) problems.push(`resources of other types: ${other.map((r) => r.urn)}`);
   return problems.join("\n");
 }
 
-/** Each URN with its id: what the new code must keep. */
+/**
+ * Each resource's name with its id: what the new code must keep (the URN holds the type, which is
+ * the kind's now: the release's resources are taken over through the alias to the old type).
+ */
 const idsOf = (resources: StateResource[]) =>
-  Object.fromEntries(resources.filter((r) => r.type === DYNAMIC).map((r) => [r.urn, r.id]));
+  Object.fromEntries(
+    resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")).map((r) => [nameOf(r.urn), r.id]),
+  );
 
 /** An engine run's --diff output of a step that changes something, or its summary of one. */
 const CHANGE_STEP =
@@ -241,7 +253,7 @@ test(`${RELEASE} deploys a stack of every kind; its state is as the release writ
   expect(kindsOf(release).filter((k) => !Object.values(KINDS).includes(k))).toEqual([]);
   await timed(`upgrade: up with ${RELEASE}`, () => stack.pulumiOk(["up", "--yes", "--skip-preview"]));
   released = await resourcesOf(stack);
-  expect(stateProblems(released)).toBe("");
+  expect(stateProblems(released, RELEASE_TYPE)).toBe("");
   const out = JSON.parse((await stack.pulumiOk(["stack", "output", "--json"])).stdout);
   expect(out.localRole).toBe("PRIMARY");
   expect(out.nodesOnline).toHaveLength(2);
@@ -257,7 +269,7 @@ test("the working tree: preview --refresh finds nothing to change and nothing to
   expect(r.status === 0 ? "" : output).toBe("");
 });
 
-test("the working tree: up changes nothing, and keeps every URN, id and provider text", async () => {
+test("the working tree: up changes nothing, and keeps every id and provider text; types become the kinds'", async () => {
   const r = await timed("upgrade: up with the working tree", () =>
     stack.pulumi(["up", "--yes", "--skip-preview", "--expect-no-changes", "--diff"]),
   );
@@ -265,7 +277,7 @@ test("the working tree: up changes nothing, and keeps every URN, id and provider
   expect(CHANGE_STEP.test(output) ? output : "").toBe("");
   expect(r.status === 0 ? "" : output).toBe("");
   const upgraded = await resourcesOf(stack);
-  expect(stateProblems(upgraded)).toBe("");
+  expect(stateProblems(upgraded, KIND_TYPE)).toBe("");
   expect(idsOf(upgraded)).toEqual(idsOf(released));
 });
 

@@ -91,7 +91,7 @@ test("up makes every item in one resource; none starts before its constraint exi
   expect(startedOn("o-a")).toEqual(["node2"]);
   expect(startedOn("o-b")).toEqual(["node3"]);
   const state = await stack.exportState();
-  expect(state.resources.filter((r) => r.urn.includes("dynamic:Resource"))).toHaveLength(1);
+  expect(state.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic"))).toHaveLength(1);
   expect((await previewIsClean(stack)).clean).toBe(true);
 });
 
@@ -103,7 +103,7 @@ test("drift by hand shows on the item, and up --refresh repairs it", async () =>
   // the refresh reads o-b's meta attribute as changed and its constraint as gone; the set is updated
   expect(drift.output).toMatch(/resource-stickiness\s*: "10" => "99"/);
   expect(drift.output).toMatch(/constraintId\s*: "location-o-b-node3\.example\.com-100" =>/);
-  expect(drift.output).toMatch(/~ pulumi-nodejs:dynamic:Resource: \(update\)/);
+  expect(drift.output).toMatch(/~ pulumi-nodejs:dynamic\/pcmk:ClusterObjects: \(update\)/);
   await stack.pulumiOk(["up", "--refresh", "--yes", "--skip-preview"]);
   expect(cibConstraints()).toContain('id="location-o-b-node3.example.com-100"');
   expect(

@@ -98,7 +98,7 @@ test("a constraint removed or changed by hand is drift, and up --refresh puts it
   expect(drift.clean).toBe(false);
   expect(drift.output).toMatch(/\[id=order-c-a-c-b-Mandatory\][\s\S]*~ kind\s*: "Mandatory" => "Optional"/);
   expect(drift.output).toMatch(
-    /\+ pulumi-nodejs:dynamic:Resource: \(create\)[\s\S]*node\s*: "node2\.example\.com"/,
+    /\+ pulumi-nodejs:dynamic\/pcmk:Constraint: \(create\)[\s\S]*node\s*: "node2\.example\.com"/,
   );
   await stack.pulumiOk(["up", "--refresh", "--yes", "--skip-preview"]);
   const constraints = onNodeOk("node1", "cibadmin --query --scope constraints");

@@ -54,7 +54,7 @@ test("the recovery site's files removed by hand are drift; up --refresh sets the
   expect(drift.clean).toBe(false);
   // the engine shows a value that became "" as removed
   expect(drift.output).toMatch(/\[id=node3\.example\.com\][\s\S]*- recoveryNodeRole\s*: "RECOVERY"/);
-  expect(drift.output).toMatch(/~ pulumi-nodejs:dynamic:Resource: \(update\)/);
+  expect(drift.output).toMatch(/~ pulumi-nodejs:dynamic\/pcmk:DrSite: \(update\)/);
   await stack.pulumiOk(["up", "--refresh", "--yes", "--skip-preview"]);
   expect(drConfig("node3")).toMatch(/Role: Recovery/);
   expect((await previewIsClean(stack)).clean).toBe(true);
@@ -64,7 +64,7 @@ test("a pair destroyed by hand reads as gone; up makes it again", async () => {
   onNodeOk("node1", "pcs dr destroy");
   const drift = await previewIsClean(stack);
   expect(drift.clean).toBe(false);
-  expect(drift.output).toMatch(/\+\s+pulumi-nodejs:dynamic:Resource: \(create\)[\s\S]*recoveryNode/);
+  expect(drift.output).toMatch(/\+\s+pulumi-nodejs:dynamic\/pcmk:DrSite: \(create\)[\s\S]*recoveryNode/);
   await stack.pulumiOk(["up", "--refresh", "--yes", "--skip-preview"]);
   expect(drConfig("node2")).toMatch(/Role: Primary/);
   expect((await previewIsClean(stack)).clean).toBe(true);

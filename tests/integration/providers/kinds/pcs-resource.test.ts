@@ -142,7 +142,9 @@ test("drift made by hand is seen on the right property, and up --refresh repairs
   expect(drift.output).toMatch(/\[id=vip\][\s\S]*~ resource-stickiness\s*: "100" => "50"/);
   expect(drift.output).toMatch(/\[id=web\][\s\S]*~ clone-max\s*: "2" => "1"/);
   expect(drift.output).toMatch(/\[id=dummy1\][\s\S]*~ operations\s*: \[\s*- \[0\]: \{\s*- interval: "30s"/);
-  expect(drift.output).toMatch(/\+ pulumi-nodejs:dynamic:Resource: \(create\)[\s\S]*resourceId\s*: "g1a"/);
+  expect(drift.output).toMatch(
+    /\+ pulumi-nodejs:dynamic\/pcmk:PcsResource: \(create\)[\s\S]*resourceId\s*: "g1a"/,
+  );
   expect(drift.output).toMatch(/\+ 1 to create\s*~ 3 to update/);
   await stack.pulumiOk(["up", "--refresh", "--yes", "--skip-preview"]);
   expect(param("vip", "ip")).toBe(vip(0));
