@@ -10,8 +10,9 @@ import {
 import { z } from "zod";
 import { checkInputs, CheckFailure } from "./checks/inputs";
 import { targetOf } from "./kit/connection";
-import { AnyKind, DiffResult, diffOf, secretFieldsOf } from "./kit/kind";
+import { AnyKind, DiffResult, diffOf, liveInputsOf, secretFieldsOf } from "./kit/kind";
 import { KINDS } from "./kinds/index";
+import { asStep } from "./kit/step-context";
 import { SshPool } from "./transport/ssh";
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 
@@ -44,8 +45,9 @@ async function checkKind(
     // what depends on the node's pcs and Pacemaker (raw inputs: runOn may not be known yet)
     !failures.length && kind.checkOnNode ? kind.checkOnNode(pool, own(olds), own(news)) : [],
   ]);
-  // a kind that stores its inputs as given (no defaults: a smaller state) has them parsed per call
-  const stored = inputs && !kind.storedForm ? (inputs as Props) : own(news);
+  // a kind with a stored form of its own keeps its inputs in it; inputs with values unknown until
+  // apply (preview) were not parsed, and are kept as given
+  const stored = !inputs ? own(news) : kind.storedForm ? kind.storedForm.inputsOf(inputs) : (inputs as Props);
   return {
     inputs: withoutUndefined(stored),
     failures: [...failures, ...agentRefusals, ...nodeRefusals].map((f) => refusal(kind, f)),
@@ -121,7 +123,7 @@ function toState(kind: AnyKind, outs: unknown): Props {
 
 /**
  * The program's inputs as the kind's operations take them: parsed again for a kind that stores
- * them as given. `null` when they cannot be (a preview's values not known until apply).
+ * them in a form of its own. `null` when they cannot be (a preview's values not known until apply).
  */
 function inputsOf(kind: AnyKind, props: Props): unknown {
   if (!kind.storedForm) return withDefaultsOf(kind, props);
@@ -150,6 +152,17 @@ export function withoutUndefined<T>(value: T): T {
   return value;
 }
 
+/**
+ * A create or update that was made, but whose run found failed operations once the cluster
+ * settled (this object's, or others' this run wrote, as this step was the run's last): the
+ * engine records the object as made (with its provider text, which the host adds only to a
+ * success), fails the step with the failures, and updates the object at the next up.
+ */
+function initFailed(id: string, outs: Props, inputs: Props, failures: string[]) {
+  const properties = { ...outs, __provider: inputs.__provider };
+  return Object.assign(new Error(failures.join("\n")), { id, properties, reasons: failures });
+}
+
 /** Inputs a call must have: a preview's unknowns never reach create or update. */
 function knownInputs(kind: AnyKind, props: Props): unknown {
   const inputs = inputsOf(kind, props);
@@ -175,22 +188,39 @@ export function serve(list: readonly AnyKind[]) {
     withDefaults: (name: string, props: Props): Props => withDefaultsOf(kindOf(name), props),
     async create(name: string, inputs: Props) {
       const kind = kindOf(name);
-      const { id, outs } = await kind.create(pool, knownInputs(kind, inputs));
-      return { id, outs: toState(kind, outs) };
+      const { result, failures } = await asStep(() => kind.create(pool, knownInputs(kind, inputs)));
+      const outs = toState(kind, result.outs);
+      if (failures.length) throw initFailed(result.id, outs, inputs, failures);
+      return { id: result.id, outs };
     },
+    /**
+     * The object as the cluster has it, and the inputs that would declare it so: the engine then
+     * diffs the program against them, and marks the fields that drifted in its preview.
+     */
     async read(name: string, id: string, props: Props) {
       const kind = kindOf(name);
       const r = await kind.read(pool, id, stateOf(kind, props));
-      return { id: r.id, props: toState(kind, r.props) };
+      if (r.id === "") return { id: "", props: {} };
+      const state = toState(kind, r.props);
+      const inputs = kind.storedForm
+        ? kind.storedForm.inputsOf(kind.storedForm.fromState(state))
+        : liveInputsOf(kind.fields, state);
+      return { id: r.id, props: state, inputs: withoutUndefined(inputs) };
     },
     async update(name: string, id: string, olds: Props, news: Props) {
       const kind = kindOf(name);
-      const { outs } = await kind.update(pool, id, stateOf(kind, olds), knownInputs(kind, news));
-      return { outs: toState(kind, outs) };
+      const { result, failures } = await asStep(() =>
+        kind.update(pool, id, stateOf(kind, olds), knownInputs(kind, news)),
+      );
+      const outs = toState(kind, result.outs);
+      if (failures.length) throw initFailed(id, outs, news, failures);
+      return { outs };
     },
     async remove(name: string, id: string, props: Props): Promise<void> {
       const kind = kindOf(name);
-      await kind.remove(pool, id, stateOf(kind, props));
+      const { failures } = await asStep(() => kind.remove(pool, id, stateOf(kind, props)));
+      // its object is gone: the failures are other objects' of this run, reported by this step
+      if (failures.length) throw new Error(failures.join("\n"));
     },
     /** The provider the dynamic-provider host calls for a kind (dynamic.ts's providerText). */
     provider(name: string): ResourceProvider {

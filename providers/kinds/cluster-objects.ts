@@ -25,7 +25,7 @@ import {
   constraintKind,
   ConstraintOutputs,
 } from "./constraint";
-import { ArgsOf, DynamicResource } from "../kit/dynamic";
+import { ArgsOf, DynamicResource, withStackSettings } from "../kit/dynamic";
 import { defineKind, DiffResult, diffOf, FieldRules } from "../kit/kind";
 import {
   agentQuestion,
@@ -36,6 +36,7 @@ import {
   PcsResourceOutputs,
   resourceAsLive,
 } from "./pcs-resource";
+import { DEFAULT_SETTLE_SECONDS, settleFields, settleRules } from "./primitive-fields";
 import { same } from "../kit/same";
 import { SshPool } from "../transport/ssh";
 
@@ -52,6 +53,7 @@ export const clusterObjectsInputsSchema = z
     runOn: connectionSchema,
     resources: z.array(pcsResourceItemSchema).default([]),
     constraints: z.array(constraintItemSchema).default([]),
+    ...settleFields,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -72,15 +74,18 @@ export const clusterObjectsInputsSchema = z
   });
 
 export type ClusterObjectsInputs = z.infer<typeof clusterObjectsInputsSchema>;
-type ResourceItem = Omit<PcsResourceInputs, "runOn">;
+/** What the set gives each of its resources: its connection, and how its up settles. */
+type SetFields = "runOn" | "settleSeconds" | "allowFailedActions";
+type ResourceItem = Omit<PcsResourceInputs, SetFields>;
 type ConstraintItem = Omit<ConstraintInputs, "runOn">;
-/** Configuration only: where a resource runs (runningOn, role) is not read for a set (see read). */
-type ResourceItemOut = Omit<PcsResourceOutputs, "runOn" | "runningOn" | "role">;
+type ResourceItemOut = Omit<PcsResourceOutputs, SetFields>;
 type ConstraintItemOut = Omit<ConstraintOutputs, "runOn">;
 
 /** As state records it: each item as the live CIB has it, with agentResolved and held. */
 export interface ClusterObjectsOutputs {
   runOn: Connection;
+  settleSeconds: number;
+  allowFailedActions: boolean;
   resources: ResourceItemOut[];
   constraints: ConstraintItemOut[];
 }
@@ -98,19 +103,30 @@ function withoutRunOn<T extends { runOn: Connection }>(full: T): Omit<T, "runOn"
  */
 const asKindOutputs = (r: ResourceItemOut, runOn: Connection) => ({ ...r, runOn }) as PcsResourceOutputs;
 
-/** A resource item as recorded: its kind's outputs without the connection and the placement. */
+/** A resource item as recorded: its kind's outputs without what the set gives it. */
 function resourceItem(full: PcsResourceOutputs): ResourceItemOut {
-  const { runOn: _runOn, runningOn: _runningOn, role: _role, ...item } = full;
+  const { runOn: _runOn, settleSeconds: _settle, allowFailedActions: _allow, ...item } = full;
   return item;
 }
+
+/** A resource item as its kind's inputs: with the set's connection and settling. */
+const asResourceInputs = (
+  r: ResourceItem,
+  set: Pick<ClusterObjectsInputs, SetFields>,
+): PcsResourceInputs => ({
+  ...r,
+  runOn: set.runOn,
+  settleSeconds: set.settleSeconds,
+  allowFailedActions: set.allowFailedActions,
+});
 
 // ---- the state's form: items without the fields at their defaults ------------------------------
 // The engine passes a set's whole state in every call (read, check, diff: twice each in a
 // `preview --refresh`) and walks it several times: the fields at their defaults (adopt, empty
 // attributes and operations, held, ruleResolved) are a large share of it, each walked again
-// (docs/BENCHMARKS.md, "Figures behind the design"). Inputs are stored as the program gave them
-// (the kind's storedForm) and parsed where used; outputs are stored without the defaults and
-// expanded where used.
+// (docs/BENCHMARKS.md, "Figures behind the design"). Inputs and outputs are both stored without
+// the defaults (the kind's storedForm): inputs parsed, outputs expanded where used. The inputs a
+// read gives are the live items in that same form, equal to the stored ones when nothing drifted.
 
 const RESOURCE_DEFAULTS = {
   adopt: false,
@@ -134,8 +150,28 @@ function withoutDefaults<T extends object>(item: T, defaults: object): Partial<T
 export function compactOutputs(o: ClusterObjectsOutputs): ClusterObjectsOutputs {
   return {
     runOn: o.runOn,
+    settleSeconds: o.settleSeconds,
+    allowFailedActions: o.allowFailedActions,
     resources: o.resources.map((r) => withoutDefaults(r, RESOURCE_DEFAULTS) as ResourceItemOut),
     constraints: o.constraints.map((k) => withoutDefaults(k, CONSTRAINT_DEFAULTS) as ConstraintItemOut),
+  };
+}
+
+/** What a recorded item adds to its inputs: not an input. */
+const RESOURCE_FACTS = ["agentResolved", "held"];
+const CONSTRAINT_FACTS = ["ruleResolved"];
+
+const inputsPart = <T extends object>(item: T, facts: readonly string[], defaults: object) =>
+  withoutDefaults(Object.fromEntries(Object.entries(item).filter(([k]) => !facts.includes(k))), defaults);
+
+/** The inputs as the state keeps them: from the program's, parsed, or from a read's outputs. */
+export function compactInputs(c: ClusterObjectsInputs | ClusterObjectsOutputs): Record<string, unknown> {
+  return {
+    runOn: c.runOn,
+    settleSeconds: c.settleSeconds,
+    allowFailedActions: c.allowFailedActions,
+    resources: c.resources.map((r) => inputsPart(r, RESOURCE_FACTS, RESOURCE_DEFAULTS)),
+    constraints: c.constraints.map((k) => inputsPart(k, CONSTRAINT_FACTS, CONSTRAINT_DEFAULTS)),
   };
 }
 
@@ -143,6 +179,9 @@ export function compactOutputs(o: ClusterObjectsOutputs): ClusterObjectsOutputs 
 export function expandOutputs(o: ClusterObjectsOutputs): ClusterObjectsOutputs {
   return {
     runOn: o.runOn,
+    // a state of a release before settling had neither
+    settleSeconds: o.settleSeconds ?? DEFAULT_SETTLE_SECONDS,
+    allowFailedActions: o.allowFailedActions ?? false,
     resources: (o.resources ?? []).map((r) => ({ ...RESOURCE_DEFAULTS, ...r })),
     constraints: (o.constraints ?? []).map((k) => ({ ...CONSTRAINT_DEFAULTS, ...k })),
   };
@@ -233,6 +272,7 @@ const clusterObjectsRules: FieldRules<ClusterObjectsOutputs, ClusterObjectsInput
   // each item by its kind's own diff: added, removed, replaced or changed
   resources: { differs: (o, n) => planned(resourcePlan(o, n)) },
   constraints: { differs: (o, n) => planned(constraintPlan(o, n)) },
+  ...settleRules,
 };
 
 /** Changed when an item is, or when the connection is (no item then changes on the cluster). */
@@ -244,7 +284,7 @@ export const clusterObjectsDiff = (olds: ClusterObjectsOutputs, news: ClusterObj
 /** Each item as the live CIB has it; an item gone from the cluster is left out (a create to come). */
 export function objectsAsLive(live: LiveCluster, props: ClusterObjectsOutputs): ClusterObjectsOutputs {
   const resources = props.resources.flatMap((r) => {
-    const found = resourceAsLive(live, withRunOn(r, props.runOn), r.agentResolved);
+    const found = resourceAsLive(live, asResourceInputs(r, props), r.agentResolved);
     return found ? [resourceItem(found)] : [];
   });
   const constraints = props.constraints.flatMap((k) => {
@@ -296,16 +336,16 @@ type Made = { resource: ResourceItemOut } | { constraint: ConstraintItemOut };
 
 function creations(
   pool: SshPool,
-  runOn: Connection,
+  set: Pick<ClusterObjectsInputs, SetFields>,
   resources: ResourceItem[],
   constraints: ConstraintItem[],
 ): (() => Promise<Made>)[] {
   return [
     ...resources.map((r) => async () => ({
-      resource: resourceItem((await pcsResourceKind.create(pool, withRunOn(r, runOn))).outs),
+      resource: resourceItem((await pcsResourceKind.create(pool, asResourceInputs(r, set))).outs),
     })),
     ...constraints.map((k) => async () => ({
-      constraint: withoutRunOn((await constraintKind.create(pool, withRunOn(k, runOn))).outs),
+      constraint: withoutRunOn((await constraintKind.create(pool, withRunOn(k, set.runOn))).outs),
     })),
   ];
 }
@@ -324,6 +364,8 @@ function outputsOf(
   }
   return {
     runOn: news.runOn,
+    settleSeconds: news.settleSeconds,
+    allowFailedActions: news.allowFailedActions,
     resources: news.resources.map((r) => resources.get(r.resourceId)!),
     constraints: news.constraints.map((k) => constraints.get(k.constraintId)!),
   };
@@ -334,15 +376,15 @@ export const clusterObjectsKind = defineKind<typeof clusterObjectsInputsSchema, 
   schema: clusterObjectsInputsSchema,
   fields: clusterObjectsRules,
   outputs: [],
-  storedForm: { toState: compactOutputs, fromState: expandOutputs },
+  storedForm: { toState: compactOutputs, fromState: expandOutputs, inputsOf: compactInputs },
 
   /** What the node's pcs is asked at preview, per resource (alike questions are asked once). */
   agentQuestions: (c: ClusterObjectsInputs): AgentQuestionOf[] =>
-    c.resources.map((r, i) => ({ ...agentQuestion(withRunOn(r, c.runOn)), at: `resources[${i}]` })),
+    c.resources.map((r, i) => ({ ...agentQuestion(asResourceInputs(r, c)), at: `resources[${i}]` })),
 
   /** All items in one batch; when some fail, those made are deleted again: nothing half-made. */
   async create(pool: SshPool, c: ClusterObjectsInputs) {
-    const made = await allItems("create", creations(pool, c.runOn, c.resources, c.constraints));
+    const made = await allItems("create", creations(pool, c, c.resources, c.constraints));
     if (made.error) {
       const values = made.done;
       const undo = await allItems(
@@ -390,13 +432,13 @@ export const clusterObjectsKind = defineKind<typeof clusterObjectsInputsSchema, 
     );
     if (removed.error) throw removed.error;
     const changes: (() => Promise<Made>)[] = [
-      ...creations(pool, news.runOn, plan.createResources, plan.createConstraints),
+      ...creations(pool, news, plan.createResources, plan.createConstraints),
       ...plan.updateResources.map(({ old, new: r }) => async () => {
         const { outs } = await pcsResourceKind.update(
           pool,
           r.resourceId,
           asKindOutputs(old, news.runOn),
-          withRunOn(r, news.runOn),
+          asResourceInputs(r, news),
         );
         return { resource: resourceItem(outs) };
       }),
@@ -432,6 +474,6 @@ export class ClusterObjects extends DynamicResource {
   declare readonly constraints: pulumi.Output<ConstraintItemOut[]>;
 
   constructor(name: string, args: ClusterObjectsArgs, opts?: pulumi.CustomResourceOptions) {
-    super(clusterObjectsKind, name, args, opts);
+    super(clusterObjectsKind, name, withStackSettings(args), opts);
   }
 }

@@ -14,7 +14,7 @@ import { CLUSTER_PROPERTIES, optionIssues, TOTEM_OPTIONS, ValueType } from "../c
 import { connectionRule, connectionSchema, dnsName, ipAddress, targetOf } from "../kit/connection";
 import { Answer, notice, optionFactsOf, withinMs } from "../checks/node-facts";
 import { ArgsOf, DynamicResource } from "../kit/dynamic";
-import { defineKind, DiffResult, diffOf, FieldRules } from "../kit/kind";
+import { comparedWith, defineKind, DiffResult, diffOf, FieldRules } from "../kit/kind";
 import { xmlValue } from "../kit/values";
 import { SshPool, SshTarget } from "../transport/ssh";
 
@@ -264,6 +264,10 @@ export const nodeAddArgv = (n: ClusterInputs["nodes"][number], waitSeconds: numb
 ];
 export const nodeRemoveArgv = (name: string): string[] => ["pcs", "cluster", "node", "remove", name];
 
+/** The declared keys' live values (a key set nowhere left out). */
+const declaredKeysOf = (declared: object, live: Record<string, string | null>) =>
+  Object.fromEntries(Object.keys(declared).flatMap((k) => (live[k] == null ? [] : [[k, live[k]]])));
+
 const clusterRules: FieldRules<ClusterOutputs, ClusterInputs> = {
   // running pcs from another member changes nothing on the cluster, but is recorded
   runOn: connectionRule("runOn"),
@@ -273,14 +277,28 @@ const clusterRules: FieldRules<ClusterOutputs, ClusterInputs> = {
   transport: {
     replaces: (o, n) => o.transport !== n.transport || (!!o.liveTransport && o.liveTransport !== n.transport),
   },
-  totem: { differs: (o, n) => Object.keys(totemDrift(o.liveTotem, n.totem)).length > 0 },
-  properties: {
-    differs: (o, n) =>
+  totem: comparedWith(
+    "totem",
+    (o, n) => Object.keys(totemDrift(o.liveTotem, n.totem)).length > 0,
+    (s) => declaredKeysOf(s.totem, s.liveTotem),
+  ),
+  properties: comparedWith(
+    "properties",
+    (o, n) =>
       Object.keys(propertyDrift(o.liveProperties, n.properties)).length > 0 ||
       Object.keys(o.properties).some((k) => !Object.hasOwn(n.properties, k)),
-  },
-  start: { differs: (o, n) => n.start && o.nodesOnline.length === 0 },
-  enable: { differs: (o, n) => n.enable && !o.enabled },
+    (s) => declaredKeysOf(s.properties, s.liveProperties),
+  ),
+  start: comparedWith(
+    "start",
+    (o, n) => n.start && o.nodesOnline.length === 0,
+    () => false,
+  ),
+  enable: comparedWith(
+    "enable",
+    (o, n) => n.enable && !o.enabled,
+    () => false,
+  ),
   waitOnlineSeconds: { differs: false },
   adopt: { differs: false },
 };

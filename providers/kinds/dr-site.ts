@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { connectionRule, connectionSchema, dnsName, targetOf } from "../kit/connection";
 import { ArgsOf, DynamicResource } from "../kit/dynamic";
-import { defineKind, DiffResult, diffOf, FieldRules, GONE } from "../kit/kind";
+import { comparedWith, defineKind, DiffResult, diffOf, FieldRules, GONE } from "../kit/kind";
 import { nameOf, SshPool, SshTarget } from "../transport/ssh";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -113,7 +113,12 @@ const drSiteRules: FieldRules<DrSiteOutputs, DrSiteInputs> = {
   recoveryNode: {
     replaces: (o, n) => !sameSite(o, n),
     // the pair as the sites' files have it: one lost, or another pair set by hand, is set again
-    differs: (o, n) => !sameSite(o, n) || !isAsDeclared(n, o),
+    // (a refresh gives no recovery node then: the declared pair is not there)
+    ...comparedWith(
+      "recoveryNode",
+      (o, n) => !sameSite(o, n) || !isAsDeclared(n, o),
+      () => null,
+    ),
   },
   recoveryRunOn: connectionRule("recoveryRunOn"),
   adopt: { differs: false },

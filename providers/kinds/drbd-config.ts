@@ -11,7 +11,7 @@ import { isIPv6 } from "node:net";
 import { z } from "zod";
 import { connectionSchema, dnsName, ipAddress, targetOf } from "../kit/connection";
 import { ArgsOf, DynamicResource } from "../kit/dynamic";
-import { defineKind, DiffResult, diffOf, FieldRules, GONE } from "../kit/kind";
+import { comparedWith, defineKind, DiffResult, diffOf, FieldRules, GONE } from "../kit/kind";
 import { same } from "../kit/same";
 import { SshPool } from "../transport/ssh";
 
@@ -89,8 +89,6 @@ export interface DrbdNodeState {
   metadata: boolean;
   /** The running kernel has DRBD. */
   kernel: boolean;
-  /** `drbdadm role` (Primary, Secondary, Unconfigured…); empty without the kernel module. */
-  role: string;
 }
 
 export type DrbdConfigOutputs = DrbdConfigInputs & { device: string; nodeStates: DrbdNodeState[] };
@@ -155,7 +153,7 @@ if [ -f "$conf" ]; then echo "config=$(sha256sum < "$conf" | cut -c1-64)"; else 
 if [ -b "$disk" ]; then echo "disk=$(blockdev --getsize64 "$disk")"
 elif [ -f "$disk" ]; then echo "disk=$(stat -c %s "$disk")"; else echo disk=absent; fi
 has_md "$disk" && echo metadata=yes
-if [ -e /proc/drbd ]; then echo kernel=yes; echo "role=$(drbdadm role "$name" 2>/dev/null | head -1)"
+if [ -e /proc/drbd ]; then echo kernel=yes
 elif modinfo drbd >/dev/null 2>&1; then echo kernel=yes; fi
 true`;
 
@@ -253,7 +251,6 @@ export function parseNodeState(hostname: string, wanted: string, out: string): D
     diskBytes: disk && disk !== "absent" ? Number(disk) : null,
     metadata: facts.get("metadata") === "yes",
     kernel: facts.get("kernel") === "yes",
-    role: facts.get("role") ?? "",
   };
 }
 
@@ -289,8 +286,12 @@ const drbdConfigRules: FieldRules<DrbdConfigOutputs, DrbdConfigInputs> = {
   nodes: {
     secret: "key",
     replaces: (o, n) => hostsOf(o) !== hostsOf(n),
-    // a node whose file, metadata or disk is not right is made so again
-    differs: (o, n) => !same(o.nodes, n.nodes) || !(o.nodeStates ?? []).every(healthy),
+    // a node whose file, metadata or disk is not right is made so again (a refresh leaves it out)
+    ...comparedWith(
+      "nodes",
+      (o, n) => !same(o.nodes, n.nodes) || !(o.nodeStates ?? []).every(healthy),
+      (s) => s.nodes.filter((_, i) => s.nodeStates?.[i] && healthy(s.nodeStates[i])),
+    ),
   },
   backingFileMiB: {},
   port: {},

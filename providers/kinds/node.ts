@@ -16,7 +16,8 @@ import {
   targetOf as connectionTarget,
 } from "../kit/connection";
 import { ArgsOf, DynamicResource } from "../kit/dynamic";
-import { defineKind, DiffResult, diffOf, FieldRules } from "../kit/kind";
+import { comparedWith, defineKind, DiffResult, diffOf, FieldRules } from "../kit/kind";
+import { CHANGED_OUTSIDE } from "../kit/secrets";
 import { Secret } from "../kit/secrets";
 import { SshPool, SshTarget } from "../transport/ssh";
 
@@ -358,6 +359,10 @@ const changedHere =
   (olds: NodeOutputs, news: NodeInputs): boolean =>
     news[field] !== undefined && olds[field] !== news[field];
 
+/** A field converge makes as declared; a refresh gives the node's fact where it drifted. */
+const onNode = (field: keyof NodeInputs & keyof NodeOutputs, fact: (s: NodeOutputs) => unknown) =>
+  comparedWith<NodeOutputs, NodeInputs>(field, drifted(field), fact);
+
 const nodeRules: FieldRules<NodeOutputs, NodeInputs> = {
   // another machine is another node
   host: { replaces: true },
@@ -366,13 +371,13 @@ const nodeRules: FieldRules<NodeOutputs, NodeInputs> = {
   privateKey: { secret: true, differs: changedHere("privateKey") },
   privateKeyPath: { differs: changedHere("privateKeyPath") },
   hostKeyFingerprint: { differs: changedHere("hostKeyFingerprint") },
-  hostname: { differs: drifted("hostname") },
-  hosts: { differs: drifted("hosts") },
-  packages: { differs: drifted("packages") },
-  fenceAgents: { differs: drifted("fenceAgents") },
-  openFirewall: { differs: drifted("openFirewall") },
-  haclusterPassword: { secret: true, differs: drifted("haclusterPassword") },
-  pcsd: { differs: drifted("pcsd") },
+  hostname: onNode("hostname", (s) => s.liveHostname),
+  hosts: onNode("hosts", (s) => s.liveHosts),
+  packages: onNode("packages", (s) => s.packagesInstalled),
+  fenceAgents: onNode("fenceAgents", (s) => s.fenceAgentsInstalled),
+  openFirewall: onNode("openFirewall", () => false),
+  haclusterPassword: { ...onNode("haclusterPassword", () => CHANGED_OUTSIDE), secret: true },
+  pcsd: onNode("pcsd", () => false),
 };
 
 export const nodeDiff = (olds: NodeOutputs, news: NodeInputs): DiffResult =>

@@ -6,9 +6,8 @@ import { z } from "zod";
 import { AgentQuestionOf } from "../checks/agent-check";
 import { Clone, Primitive } from "../cib/model";
 import { LiveCluster } from "../cib/live";
-import { activeOn } from "../cib/status";
 import { connectionRule, connectionSchema, targetOf } from "../kit/connection";
-import { ArgsOf, DynamicResource } from "../kit/dynamic";
+import { ArgsOf, DynamicResource, withStackSettings } from "../kit/dynamic";
 import { HOLD_MARK, holdMeta, interruptedHolds, releasing } from "../writer/holds";
 import { clusterEnv } from "../kit/cluster-env";
 import { defineKind, DiffResult, diffOf, FieldRules } from "../kit/kind";
@@ -22,6 +21,10 @@ import {
   opsArgs,
   ownMeta,
   primitiveChanges,
+  settleFields,
+  settleRules,
+  watchOf,
+  declaredStopped,
 } from "./primitive-fields";
 import { SshPool } from "../transport/ssh";
 import { readInCluster, updateInCluster } from "../writer/in-cluster";
@@ -73,7 +76,7 @@ const withCloneId = <R extends PcsResourceFields>(r: R): R =>
   r.clone ? { ...r, clone: { ...r.clone, id: r.clone.id ?? `${r.resourceId}-clone` } } : r;
 
 export const pcsResourceInputsSchema = pcsResourceFields
-  .extend({ runOn: connectionSchema })
+  .extend({ runOn: connectionSchema, ...settleFields })
   .refine(...groupOrClone)
   .transform(withCloneId);
 
@@ -85,10 +88,6 @@ export type PcsResourceInputs = z.infer<typeof pcsResourceInputsSchema>;
 export interface PcsResourceFacts {
   /** The full agent name pcs resolved the declared one to (recorded at create). */
   agentResolved: string;
-  /** Nodes the resource (or its clone instances) is active on. */
-  runningOn: string[];
-  /** Started, Promoted, Unpromoted… on its first node; Stopped when it runs nowhere. */
-  role: string;
   /** Still held stopped by an interrupted run (the next up releases it). */
   held: boolean;
 }
@@ -197,7 +196,6 @@ export function resourceAsLive(
   const found = findPrimitive(live, declared.resourceId);
   if (!found) return null;
   const { primitive: p, clone } = found;
-  const where = activeOn(live.status, p.id);
   return {
     ...declared,
     agent: p.agent === agentResolved ? declared.agent : p.agent,
@@ -211,8 +209,6 @@ export function resourceAsLive(
       meta: ownMeta(clone.meta, declared.clone?.meta ?? {}, ["promotable"]),
     },
     agentResolved,
-    runningOn: where.map((w) => w.node),
-    role: where[0]?.role ?? "Stopped",
     held: (clone ?? p).meta[HOLD_MARK] !== undefined,
   };
 }
@@ -230,11 +226,25 @@ const pcsResourceRules: FieldRules<PcsResourceOutputs, PcsResourceInputs> = {
   group: {},
   clone: {},
   adopt: { differs: false },
+  ...settleRules,
 };
 
 /** A resource's diff, and a ClusterObjects item's (whose runOn is the set's). */
 export const pcsResourceDiff = (olds: PcsResourceOutputs, news: PcsResourceInputs): DiffResult =>
   diffOf(pcsResourceRules, olds, news, true);
+
+/** What an up that wrote the resource waits for: the primitive, unless declared stopped. */
+export const resourceWatch = (
+  r: PcsResourceFields & { settleSeconds: number; allowFailedActions: boolean },
+  changed: boolean,
+) =>
+  watchOf(
+    r.resourceId,
+    `PcsResource '${r.resourceId}'`,
+    r,
+    changed,
+    declaredStopped(r.metaAttributes, r.clone?.meta),
+  );
 
 // ---- lifecycle --------------------------------------------------------------------------------
 
@@ -256,7 +266,7 @@ export const pcsResourceKind = defineKind<typeof pcsResourceInputsSchema, PcsRes
   name: "PcsResource",
   schema: pcsResourceInputsSchema,
   fields: pcsResourceRules,
-  outputs: ["agentResolved", "runningOn", "role", "held"],
+  outputs: ["agentResolved", "held"],
 
   /** What the node's pcs is asked at preview. */
   agentQuestions: (r: PcsResourceInputs): AgentQuestionOf[] => [agentQuestion(r)],
@@ -278,12 +288,14 @@ export const pcsResourceKind = defineKind<typeof pcsResourceInputsSchema, PcsRes
           await writer.submit(
             { owner: owner(r), argvs: resumeArgvs(orphan, r), ifPresent: r.resourceId, makes },
             holds,
+            resourceWatch(r, false),
           )
         : await writer.create(
             { owner: owner(r), argvs: [createArgv(r, hold)], makes },
             r.resourceId,
             r.adopt,
             holds,
+            resourceWatch(r, false),
           );
     const found = findPrimitive(outcome.live, r.resourceId);
     if (!found) throw new Error(`${owner(r)}: not in the CIB of ${target.label} after the push`);
@@ -291,7 +303,7 @@ export const pcsResourceKind = defineKind<typeof pcsResourceInputsSchema, PcsRes
     if (outcome.skipped === "exists") {
       // adopted: make it what the program declares
       const argvs = updateArgvs(found, r, r);
-      if (argvs.length) outcome = await writer.submit({ owner: owner(r), argvs });
+      if (argvs.length) outcome = await writer.submit({ owner: owner(r), argvs }, [], resourceWatch(r, true));
     }
     const outs = resourceAsLive(outcome.live, r, agentResolved)!;
     return { id: r.resourceId, outs: { ...outs, held: false } };
@@ -307,6 +319,8 @@ export const pcsResourceKind = defineKind<typeof pcsResourceInputsSchema, PcsRes
       owner(news),
       (live) => findPrimitive(live, news.resourceId),
       (_live, found) => updateArgvs(found, olds, news),
+      undefined,
+      (changed) => resourceWatch(news, changed),
     );
     return { outs: resourceAsLive(after, news, olds.agentResolved)! };
   },
@@ -329,10 +343,8 @@ export type PcsResourceArgs = ArgsOf<typeof pcsResourceInputsSchema>;
 export class PcsResource extends DynamicResource {
   declare readonly resourceId: pulumi.Output<string>;
   declare readonly agentResolved: pulumi.Output<string>;
-  declare readonly runningOn: pulumi.Output<string[]>;
-  declare readonly role: pulumi.Output<string>;
 
   constructor(name: string, args: PcsResourceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(pcsResourceKind, name, args, opts);
+    super(pcsResourceKind, name, withStackSettings(args), opts);
   }
 }

@@ -9,6 +9,7 @@ import { normalRole } from "../cib/roles";
 import { same } from "../kit/same";
 import { attributeValue, duration, durationMs, notCreateKeyword, pairs, role } from "../kit/values";
 import { HOLD_MARK, releasing } from "../writer/holds";
+import { Watch } from "../writer/settle";
 
 // ---- schema -----------------------------------------------------------------------------------
 
@@ -171,4 +172,44 @@ export function primitiveChanges(
   if (Object.keys(meta).length) steps.push([family, "meta", p.id, ...pairs(meta)]);
   steps.push(...operationChanges(family, p.id, p.operations, previousOperations, declared.operations));
   return steps;
+}
+
+// ---- settling: the wait after an up, and which failures fail it --------------------------------
+
+/** How long an up waits for what it wrote to settle, by default (s). */
+export const DEFAULT_SETTLE_SECONDS = 120;
+
+/** The fields of a kind whose objects an up waits for (writer/settle.ts). */
+export const settleFields = {
+  /** How long an up waits for this object to settle (s); 0: not at all. */
+  settleSeconds: z.number().int().min(0).max(3600).default(DEFAULT_SETTLE_SECONDS),
+  /** A failed operation of this object found once it settled does not fail the up. */
+  allowFailedActions: z.boolean().default(false),
+};
+
+/** Neither changes the cluster: they steer the up. */
+export const settleRules = {
+  settleSeconds: { differs: false },
+  allowFailedActions: { differs: false },
+} as const;
+
+/** Declared stopped (target-role=Stopped, on it or its clone): nothing to wait for. */
+export const declaredStopped = (...metas: (NvPairs | undefined)[]): boolean =>
+  metas.some((m) => m?.["target-role"]?.toLowerCase() === "stopped");
+
+/**
+ * The watch of a primitive this up wrote: none when declared stopped. `changed`: its earlier
+ * failures are cleaned up, so the object as now declared is started again.
+ */
+export function watchOf(
+  id: string,
+  owner: string,
+  s: { settleSeconds: number; allowFailedActions: boolean },
+  changed: boolean,
+  stopped: boolean,
+): Watch[] {
+  if (stopped || s.settleSeconds === 0) return [];
+  return [
+    { id, owner, timeoutMs: s.settleSeconds * 1000, allowFailed: s.allowFailedActions, cleanup: changed },
+  ];
 }

@@ -10,10 +10,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { LiveCluster } from "../cib/live";
 import { Primitive } from "../cib/model";
-import { activeOn } from "../cib/status";
 import { connectionRule, connectionSchema, dnsName, targetOf } from "../kit/connection";
-import { ArgsOf, DynamicResource } from "../kit/dynamic";
+import { ArgsOf, DynamicResource, withStackSettings } from "../kit/dynamic";
 import { defineKind, DiffResult, diffOf, FieldRules } from "../kit/kind";
+import { CHANGED_OUTSIDE } from "../kit/secrets";
 import { same } from "../kit/same";
 import { attributeName, attributes, attributeValue, pacemakerId, pairs } from "../kit/values";
 import {
@@ -23,6 +23,10 @@ import {
   opsArgs,
   ownMeta,
   primitiveChanges,
+  settleFields,
+  settleRules,
+  watchOf,
+  declaredStopped,
 } from "./primitive-fields";
 import { AgentQuestionOf } from "../checks/agent-check";
 import { Secret } from "../kit/secrets";
@@ -50,6 +54,7 @@ export const stonithInputsSchema = z
     /** This device at these levels for these nodes (a level of several devices is not supported). */
     fencingLevels: z.array(levelSchema).default([]),
     adopt: z.boolean().default(false),
+    ...settleFields,
   })
   .strict()
   .refine((s) => Object.keys(s.secretParameters).every((k) => !(k in s.parameters)), {
@@ -62,15 +67,10 @@ type Level = z.infer<typeof levelSchema>;
 
 export interface StonithFacts {
   agentResolved: string;
-  /** Nodes the device is started on (where its monitor runs). */
-  runningOn: string[];
   held: boolean;
 }
 
 export type StonithOutputs = StonithInputs & StonithFacts;
-
-/** What state records for a secret parameter whose live value is not the declared one. */
-export const CHANGED_OUTSIDE = "(changed outside Pulumi)";
 
 // ---- pcs commands -----------------------------------------------------------------------------
 
@@ -146,7 +146,6 @@ export function deviceAsLive(
     operations: liveOperationsAsDeclared(p.operations, declared.operations),
     fencingLevels: levelsOf(live, p.id),
     agentResolved,
-    runningOn: activeOn(live.status, p.id).map((w) => w.node),
     held: false,
   };
 }
@@ -164,6 +163,7 @@ const stonithRules: FieldRules<StonithOutputs, StonithInputs> = {
   operations: { differs: (o, n) => !same(sortedOperations(o.operations), sortedOperations(n.operations)) },
   fencingLevels: { differs: (o, n) => !same(sortedLevels(o.fencingLevels), sortedLevels(n.fencingLevels)) },
   adopt: { differs: false },
+  ...settleRules,
 };
 
 export const stonithDiff = (olds: StonithOutputs, news: StonithInputs): DiffResult =>
@@ -172,6 +172,10 @@ export const stonithDiff = (olds: StonithOutputs, news: StonithInputs): DiffResu
 // ---- lifecycle --------------------------------------------------------------------------------
 
 const owner = (s: StonithInputs) => `StonithDevice '${s.deviceId}'`;
+
+/** What an up that wrote the device waits for: its start (a fence device runs its monitor). */
+const deviceWatch = (s: StonithInputs, changed: boolean) =>
+  watchOf(s.deviceId, owner(s), s, changed, declaredStopped(s.metaAttributes));
 
 /** pcs argv that make the live device `p` the declared one (fencing levels included). */
 export function changesTo(
@@ -195,7 +199,7 @@ export const stonithDeviceKind = defineKind<typeof stonithInputsSchema, StonithO
   name: "StonithDevice",
   schema: stonithInputsSchema,
   fields: stonithRules,
-  outputs: ["agentResolved", "runningOn", "held"],
+  outputs: ["agentResolved", "held"],
 
   /** What the node's pcs is asked at preview (names only: secret parameters' values stay here). */
   agentQuestions: (s: StonithInputs): AgentQuestionOf[] => [
@@ -219,12 +223,15 @@ export const stonithDeviceKind = defineKind<typeof stonithInputsSchema, StonithO
       { owner: owner(s), argvs: [createArgv(s), ...levels], secrets, makes: [s.deviceId] },
       s.deviceId,
       s.adopt,
+      [],
+      deviceWatch(s, false),
     );
     const p = findDevice(outcome.live, s.deviceId);
     if (!p) throw new Error(`${owner(s)}: no fence device with this id in the CIB after the push`);
     if (outcome.skipped === "exists") {
       const argvs = changesTo(outcome.live, p, s, s);
-      if (argvs.length) outcome = await writer.submit({ owner: owner(s), argvs, secrets });
+      if (argvs.length)
+        outcome = await writer.submit({ owner: owner(s), argvs, secrets }, [], deviceWatch(s, true));
     }
     return { id: s.deviceId, outs: deviceAsLive(outcome.live, s, p.agent)! };
   },
@@ -240,6 +247,7 @@ export const stonithDeviceKind = defineKind<typeof stonithInputsSchema, StonithO
       (live) => findDevice(live, news.deviceId),
       (live, p) => changesTo(live, p, olds, news),
       secretsOf(news),
+      (changed) => deviceWatch(news, changed),
     );
     return { outs: deviceAsLive(after, news, olds.agentResolved)! };
   },
@@ -262,9 +270,9 @@ export type StonithDeviceArgs = ArgsOf<typeof stonithInputsSchema>;
 
 export class StonithDevice extends DynamicResource {
   declare readonly deviceId: pulumi.Output<string>;
-  declare readonly runningOn: pulumi.Output<string[]>;
+  declare readonly agentResolved: pulumi.Output<string>;
 
   constructor(name: string, args: StonithDeviceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(stonithDeviceKind, name, args, opts);
+    super(stonithDeviceKind, name, withStackSettings(args), opts);
   }
 }

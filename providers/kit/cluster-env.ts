@@ -10,6 +10,9 @@ import { LiveReads } from "../cib/snapshot";
 import { keyOf, SshPool, SshTarget } from "../transport/ssh";
 import { ClusterWriter, defaultTiming, resourceIds } from "../writer/cluster-writer";
 import { pcsBatchRunner } from "../writer/pcs-batch";
+import { settle, SettleIo } from "../writer/settle";
+import { ACTIVITY_SCRIPT, parseActivityOutput } from "../cib/activity";
+import { shellLine } from "../transport/shell";
 
 export class ClusterEnv {
   #writer: ClusterWriter | null = null;
@@ -41,8 +44,21 @@ export class ClusterEnv {
       defaultTiming,
       (cib) => this.reads.remember(cib),
       async () => resourceIds(await this.reads.live()),
+      (watches, interrupted) => settle(this.settleIo, watches, interrupted),
     );
     return this.#writer;
+  }
+
+  /** What settling asks of the node pcs runs on: the cluster's activity, and cleanups. */
+  private get settleIo(): SettleIo {
+    return {
+      activity: async () =>
+        parseActivityOutput(await this.pool.run(this.home, ["sh", "-c", ACTIVITY_SCRIPT])),
+      cleanup: async (ids) => {
+        const cleanups = ids.map((id) => shellLine(["pcs", "resource", "cleanup", id]));
+        await this.pool.run(this.home, ["sh", "-c", cleanups.join(" && ")]);
+      },
+    };
   }
 
   /** A read just made through another node of the cluster: the next readers take it. */

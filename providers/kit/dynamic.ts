@@ -101,6 +101,16 @@ export abstract class DynamicResource extends pulumi.CustomResource {
   }
 }
 /**
+ * The arguments with the stack's setting for all the package's resources where the program gave
+ * none: `pulumi config set pcmk-lab:settleSeconds 30` (0: an up waits for nothing to settle).
+ */
+export function withStackSettings<T extends { settleSeconds?: unknown }>(args: T): T {
+  if (args.settleSeconds !== undefined) return args;
+  const settleSeconds = new pulumi.Config("pcmk-lab").getNumber("settleSeconds");
+  return settleSeconds === undefined ? args : { ...args, settleSeconds };
+}
+
+/**
  * The arguments, once shown passable: a map key Pulumi's SDK cannot pass (see uncarriableKeys) is
  * refused here, in the program, naming the resource and the field, before the SDK would stop the
  * program with "Cannot convert object to primitive value". Keys inside Outputs are the check's.

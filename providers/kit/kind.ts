@@ -29,6 +29,26 @@ export interface FieldRule<O, I> {
    * connection, or a list of them): one that names its key file stays plain, and smaller.
    */
   readonly secret?: true | "key";
+  /**
+   * The field's value on the cluster, in the declared shape, for a kind whose state keeps the
+   * declared value apart from the facts read (a Node's `hostname` beside its `liveHostname`): what
+   * a refresh gives the engine as the field's input, so that its diff marks the field that
+   * drifted. By default the state's own value of the field (the kind's read puts the live value
+   * there, spelt as declared where equal).
+   */
+  readonly live?: (state: O) => unknown;
+}
+
+/**
+ * The rule of a field whose live value the state keeps as a fact beside the declared one: it
+ * differs by `differs`, and a refresh gives `fact` as its input where it does (else as declared).
+ */
+export function comparedWith<O, I>(
+  field: keyof O & keyof I,
+  differs: Compare<O, I>,
+  fact: (state: O) => unknown,
+): Required<Pick<FieldRule<O, I>, "live">> & { readonly differs: Compare<O, I> } {
+  return { differs, live: (s) => (differs(s, s as unknown as I) ? fact(s) : s[field]) };
 }
 
 /** A rule for a field that holds connections: secret where they hold a key, by construction. */
@@ -108,12 +128,15 @@ export interface Kind<S extends z.ZodType = z.ZodType, O = unknown> {
    */
   readonly deleteBeforeReplace?: boolean;
   /**
-   * Inputs stored as the program gave them (no defaults: a smaller state), parsed here before
-   * every operation; outputs stored in a form of the kind's own, read back with `fromState`.
+   * Inputs and outputs stored in a form of the kind's own (a smaller state), parsed (inputs) or
+   * read back with `fromState` (outputs) before every operation. `inputsOf` gives the stored form
+   * of the inputs, from the program's (parsed) or from a read's state: the two must be equal when
+   * nothing drifted.
    */
   readonly storedForm?: {
     toState(outs: O): O;
     fromState(stored: O): O;
+    inputsOf(inputsOrState: InputsOf<S> | O): Record<string, unknown>;
   };
   /** What the node's pcs is asked at preview of the agent-dependent inputs (one per object). */
   agentQuestions?(inputs: InputsOf<S>): AgentQuestionOf[];
@@ -170,6 +193,17 @@ export const secretFieldsOf = (rules: object, only?: true | "key"): string[] =>
   rulesOf<unknown, unknown>(rules).flatMap(([field, rule]) =>
     rule.secret !== undefined && (only === undefined || rule.secret === only) ? [field] : [],
   );
+
+/**
+ * The inputs a read gives the engine (kinds without a stored form of their own): each field as
+ * the live state has it, by its rule's `live`, else as the state holds it.
+ */
+export function liveInputsOf(rules: object, state: unknown): Record<string, unknown> {
+  const s = (state ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(
+    rulesOf<unknown, unknown>(rules).map(([field, rule]) => [field, rule.live ? rule.live(s) : s[field]]),
+  );
+}
 
 /** A field's value, absent read as null (a state of an earlier release lacks fields added since). */
 const valueOf = (o: unknown, field: string): unknown =>

@@ -85,3 +85,6 @@ export function holdsKey(value: unknown): boolean {
         typeof value === "object" &&
         Object.entries(value).some(([k, x]) => (k === "privateKey" && x !== undefined) || holdsKey(x));
 }
+
+/** What a refresh gives for a secret whose live value is not the declared one (never the value). */
+export const CHANGED_OUTSIDE = "(changed outside Pulumi)";

@@ -11,8 +11,11 @@ import { Cib } from "../cib/model";
 import { SshTarget } from "../transport/ssh";
 import { errorsFirst } from "../transport/messages";
 import { stat } from "../kit/stats";
+import { reportToStep } from "../kit/step-context";
+import { warnUser } from "../kit/warnings";
 import { releaseStep } from "./holds";
 import { BatchRunner, PcsError, PcsStep, stepError } from "./pcs-batch";
+import { Settled, Watch } from "./settle";
 
 export interface StepOutcome {
   skipped?: "exists" | "absent";
@@ -72,6 +75,11 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/** Waits for the watched objects to settle; null when interrupted (see settle.ts). */
+export type Settler = (watches: readonly Watch[], interrupted: () => boolean) => Promise<Settled | null>;
+
+const noSettling: Settler = async () => ({ failed: [], unsettled: [] });
+
 /** The ids of resources (primitives, groups, clones) in a live CIB. */
 export const resourceIds = (live: LiveCluster): Set<string> => new Set(live.cib?.resources.keys() ?? []);
 
@@ -89,6 +97,8 @@ export class ClusterWriter {
   private callers = 0;
   private peakCallers = 0;
   private readonly held = new Set<string>();
+  /** What this run wrote and waits for once every step is done, by id. */
+  private readonly watched = new Map<string, Watch>();
   /** Resource ids in the CIB as last seen; null until this writer has seen it. */
   private known: Set<string> | null = null;
   private knownRead: Promise<Set<string>> | null = null;
@@ -110,21 +120,50 @@ export class ClusterWriter {
       enabled: false,
     }),
     private readonly readKnown: () => Promise<Set<string>> = async () => new Set(),
+    private readonly settler: Settler = noSettling,
   ) {}
 
-  /** Applies the step with whatever else is queued; `holds` are ids it creates held. */
-  async submit(step: PcsStep, holds: readonly string[] = []): Promise<StepOutcome> {
+  /**
+   * Applies the step with whatever else is queued; `holds` are ids it creates held, `watches` the
+   * resources it writes that the run waits for once every step is done.
+   */
+  async submit(
+    step: PcsStep,
+    holds: readonly string[] = [],
+    watches: readonly Watch[] = [],
+  ): Promise<StepOutcome> {
     this.active++;
     this.peakCallers = Math.max(this.peakCallers, ++this.callers);
     try {
       const outcome = await this.enqueue(step);
       if (!outcome.skipped) holds.forEach((id) => this.held.add(id));
+      if (outcome.skipped !== "absent") watches.forEach((w) => this.watch(w));
       return outcome;
     } finally {
       this.callers--;
       this.active--;
       if (this.active === 0) await this.releaseWhenQuiet();
     }
+  }
+
+  /**
+   * Watches objects this run did not write but asked about (an update that found nothing to
+   * change, whose object failed before): the run's last step settles them with the rest.
+   */
+  async settleAfter(watches: readonly Watch[]): Promise<void> {
+    this.active++;
+    try {
+      watches.forEach((w) => this.watch(w));
+    } finally {
+      this.active--;
+      if (this.active === 0) await this.releaseWhenQuiet();
+    }
+  }
+
+  /** Another write of a watched object keeps its earlier cleanup. */
+  private watch(w: Watch): void {
+    const before = this.watched.get(w.id);
+    this.watched.set(w.id, before ? { ...w, cleanup: w.cleanup || before.cleanup } : w);
   }
 
   /**
@@ -136,9 +175,14 @@ export class ClusterWriter {
     id: string,
     adopt: boolean,
     holds: readonly string[] = [],
+    watches: readonly Watch[] = [],
   ): Promise<StepOutcome> {
     try {
-      return await this.submit({ ...step, probeIds: [id], ...(adopt ? { ifAbsent: id } : {}) }, holds);
+      return await this.submit(
+        { ...step, probeIds: [id], ...(adopt ? { ifAbsent: id } : {}) },
+        holds,
+        watches,
+      );
     } catch (err) {
       if (err instanceof PcsError && err.outcome === "ID_ALREADY_EXISTS") {
         throw new Error(`${err.message} — set adopt: true to manage the existing one as declared`);
@@ -148,14 +192,15 @@ export class ClusterWriter {
   }
 
   /**
-   * Waits for settleMs without a new step, then releases what is held. The step that waits holds
-   * one of the engine's parallel slots, and its dependents (a constraint on its resource) wait for
-   * it: a new step ends the wait at once, and the last of the new ones releases instead.
+   * Waits for settleMs without a new step, then releases what is held, then waits for what the
+   * run wrote to settle. The step that waits holds one of the engine's parallel slots, and its
+   * dependents (a constraint on its resource) wait for it: a new step ends either wait at once,
+   * and the last of the new ones releases and settles instead.
    */
   private async releaseWhenQuiet(): Promise<void> {
     this.active++;
     try {
-      while (this.held.size > 0) {
+      while (this.held.size > 0 || this.watched.size > 0) {
         await new Promise<void>((wake) => {
           const timer = setTimeout(wake, this.timing.settleMs);
           this.wakeReleaser = () => {
@@ -171,10 +216,32 @@ export class ClusterWriter {
         // A failed release leaves its resource held and marked: its next read shows that as drift,
         // which the next `pulumi up` repairs; the step that happens to release is not failed for it.
         await Promise.allSettled(ids.map((id) => this.enqueue(releaseStep(id))));
+        if (this.active > 1 || this.held.size > 0) continue;
+        if (!(await this.settleWatched())) return;
       }
     } finally {
       this.active--;
     }
+  }
+
+  /**
+   * Waits for the watched objects to settle, and reports their failed operations to this step
+   * (the run's last), or throws them where no step is known. False when a new step came: the
+   * watches stay, for the last of the new steps.
+   */
+  private async settleWatched(): Promise<boolean> {
+    const watches = [...this.watched.values()];
+    this.watched.clear();
+    const settled = await this.settler(watches, () => this.active > 1);
+    if (!settled) {
+      watches.forEach((w) => this.watch({ ...w, cleanup: false }));
+      return false;
+    }
+    if (settled.unsettled.length)
+      warnUser(`still busy when their wait ended (see pcs status): ${settled.unsettled.join(", ")}`);
+    const failure = settled.failed.join("\n");
+    if (failure && !reportToStep(`failed operations after this up:\n${failure}`)) throw new Error(failure);
+    return true;
   }
 
   private enqueue(step: PcsStep): Promise<StepOutcome> {

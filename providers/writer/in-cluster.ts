@@ -6,6 +6,7 @@ import { GONE, ReadResult } from "../kit/kind";
 import { Secret } from "../kit/secrets";
 import { SshPool } from "../transport/ssh";
 import { clusterEnv } from "../kit/cluster-env";
+import { Watch } from "./settle";
 
 /** A read for `pulumi refresh`: the object as the live CIB has it, or gone (empty id). */
 export async function readInCluster<O extends object>(
@@ -21,7 +22,8 @@ export async function readInCluster<O extends object>(
 
 /**
  * An update in place: `found` is the object in the live CIB (missing: it was deleted by hand),
- * `changes` the pcs argv that make it as declared. Returns the live cluster after them.
+ * `changes` the pcs argv that make it as declared, `watches` what the run then waits for (the
+ * object changed or not). Returns the live cluster after them.
  */
 export async function updateInCluster<T>(
   pool: SshPool,
@@ -30,6 +32,7 @@ export async function updateInCluster<T>(
   found: (live: LiveCluster) => T | null,
   changes: (live: LiveCluster, object: T) => string[][],
   secrets?: readonly Secret[],
+  watches: (changed: boolean) => readonly Watch[] = () => [],
 ): Promise<LiveCluster> {
   const target = targetOf(runOn);
   const env = await clusterEnv(pool, target);
@@ -38,5 +41,7 @@ export async function updateInCluster<T>(
   if (!object)
     throw new Error(`${owner}: not in the CIB of ${target.label} (deleted by hand? run pulumi refresh)`);
   const argvs = changes(live, object);
-  return argvs.length ? (await env.writer.submit({ owner, argvs, secrets })).live : live;
+  if (argvs.length) return (await env.writer.submit({ owner, argvs, secrets }, [], watches(true))).live;
+  await env.writer.settleAfter(watches(false));
+  return live;
 }

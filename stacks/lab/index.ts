@@ -124,11 +124,12 @@ const r0 = new DrbdVolume(
 export const clusterName = lab1.cluster.id;
 export const nodesOnline = lab1.cluster.nodesOnline;
 export const dc = lab1.cluster.dc;
-export const resources = {
-  dummy1: dummy1.runningOn,
-  vip: vip.runningOn,
-  labfence: labfence.runningOn,
-  drbd: r0.drbd.role,
+// what pcs resolved each agent to (where they run is not state: `pcs status` shows it)
+export const agents = {
+  dummy1: dummy1.agentResolved,
+  vip: vip.agentResolved,
+  labfence: labfence.agentResolved,
+  drbd: r0.drbd.agentResolved,
 };
 export const versions = lab1.nodes.map(
   (n) =>

@@ -60,21 +60,42 @@ export function projectCopy(projectDir: string): ProjectCopy {
   };
 }
 
-/** The part of `pulumi preview --diff` output about the resource named `name` (all its blocks). */
-export function blocksOf(output: string, name: string): string {
+/** A line that starts a resource's block in `--diff` output, or ends the last one. */
+const BLOCK_START =
+  /^\s*[-+~ ]*\s*(pulumi-nodejs:dynamic(\/pcmk)?:\w+|pulumi:pulumi:Stack|pcmk-lab:index:\w+):|^(Resources|Outputs|Diagnostics):/;
+
+/** Each block of `pulumi preview --diff` output about the resource named `name`. */
+function blockList(output: string, name: string): string[] {
   const lines = output.split("\n");
   const blocks: string[] = [];
   lines.forEach((line, i) => {
     if (!line.includes(`[urn=`) || !line.trimEnd().endsWith(`::${name}]`)) return;
     let end = i + 1;
-    while (
-      end < lines.length &&
-      !/^\s*[-+~ ]*\s*(pulumi-nodejs:dynamic(\/pcmk)?:\w+|pulumi:pulumi:Stack|pcmk-lab:index:\w+):/.test(
-        lines[end],
-      )
-    )
-      end++;
+    while (end < lines.length && !BLOCK_START.test(lines[end])) end++;
     blocks.push(lines.slice(Math.max(0, i - 2), end).join("\n"));
   });
-  return blocks.join("\n---\n");
+  return blocks;
+}
+
+/** The part of `pulumi preview --diff` output about the resource named `name` (all its blocks). */
+export const blocksOf = (output: string, name: string): string => blockList(output, name).join("\n---\n");
+
+/**
+ * The top-level properties the engine marks as changed (`~`, `+`, `-`) in the update step of the
+ * resource named `name` in `--diff` output, sorted; null when it has no update step.
+ */
+export function changedProperties(output: string, name: string): string[] | null {
+  const update = blockList(output, name).find((b) => /: \(update\)/.test(b.split("\n")[0]));
+  if (!update) return null;
+  const properties = update
+    .split("\n")
+    .slice(1) // its header: the type and the step
+    .map((line) => /^(\s*)(?:([-+~]) )?\s*([\w-]+)\s*:/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ column: m[0].indexOf(m[3], m[1].length), marked: m[2] !== undefined, name: m[3] }));
+  const top = Math.min(...properties.map((p) => p.column));
+  return properties
+    .filter((p) => p.column === top && p.marked)
+    .map((p) => p.name)
+    .sort();
 }

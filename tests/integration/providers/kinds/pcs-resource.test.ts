@@ -11,6 +11,7 @@ import {
   objectsStack,
   previewIsClean,
 } from "../../../support/cluster-harness";
+import { changedProperties } from "../../../support/project-stack";
 import { TestStack } from "../../../support/stack-harness";
 
 jest.setTimeout(900_000);
@@ -100,12 +101,12 @@ test("up creates them as declared, all started, with pcs's full agent names", as
   );
   // held while being created, released at the end: nothing is left stopped or marked
   expect(onNodeOk("node1", "cibadmin --query")).not.toMatch(/pcmk-lab-held|target-role/);
-  // created held, so create's outputs say stopped; a refresh reads where they run now
-  await stack.pulumiOk(["refresh", "--yes", "--skip-preview"]);
+  // what up recorded is what a refresh reads, outputs included (placement is not state)
+  await stack.pulumiOk(["refresh", "--yes", "--skip-preview", "--expect-no-changes"]);
   const state = await stack.exportState();
   const outputs = (name: string) => state.resources.find((r) => r.urn.endsWith(`::${name}`))!.outputs;
-  expect(outputs("web").runningOn).toHaveLength(2);
-  expect(outputs("vip").role).toBe("Started");
+  expect(outputs("web")).not.toHaveProperty("runningOn");
+  expect(outputs("vip")).toMatchObject({ agentResolved: "ocf:heartbeat:IPaddr2", held: false });
   expect((await previewIsClean(stack)).clean).toBe(true);
 });
 
@@ -137,6 +138,10 @@ test("drift made by hand is seen on the right property, and up --refresh repairs
   );
   const drift = await previewIsClean(stack);
   expect(drift.clean).toBe(false);
+  // the update step marks the drifted properties, and those alone
+  expect(changedProperties(drift.output, "vip")).toEqual(["instanceAttributes", "metaAttributes"]);
+  expect(changedProperties(drift.output, "dummy1")).toEqual(["operations"]);
+  expect(changedProperties(drift.output, "web")).toEqual(["clone"]);
   // the refresh part of the preview shows each resource's live values on the changed property
   expect(drift.output).toMatch(rx`\[id=vip\][\s\S]*~ ip\s*: "${vip(0)}" => "${vip(1)}"`);
   expect(drift.output).toMatch(/\[id=vip\][\s\S]*~ resource-stickiness\s*: "100" => "50"/);

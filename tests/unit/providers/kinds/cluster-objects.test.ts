@@ -8,6 +8,7 @@ import {
   clusterObjectsInputsSchema,
   clusterObjectsKind,
   ClusterObjectsOutputs,
+  compactInputs,
   compactOutputs,
   expandOutputs,
   objectsAsLive,
@@ -43,6 +44,8 @@ function created(inputs: ClusterObjectsInputs): ClusterObjectsOutputs {
   };
   return {
     runOn: inputs.runOn,
+    settleSeconds: inputs.settleSeconds,
+    allowFailedActions: inputs.allowFailedActions,
     resources: inputs.resources.map((r) => ({
       ...r,
       agentResolved: agentResolved[r.resourceId] ?? r.agent,
@@ -207,6 +210,21 @@ describe("ClusterObjects read", () => {
     expect(plan.createResources.map((r) => r.resourceId)).toEqual(["gone"]);
   });
 
+  it("gives the inputs stored at up when nothing drifted, and the drifted value where it did", () => {
+    const stored = compactInputs(parse({ resources: [dummy1, vip], constraints: [location, order] }));
+    const readInputs = (o: ClusterObjectsOutputs) => compactInputs(expandOutputs(compactOutputs(o)));
+    expect(readInputs(objectsAsLive(liveFrom(), declared))).toEqual(stored);
+    const drifted = declared.resources.map((r) =>
+      r.resourceId === "vip" ? { ...r, metaAttributes: { "resource-stickiness": "1" } } : r,
+    );
+    const asRead = readInputs({ ...declared, resources: drifted });
+    expect(asRead.resources).toEqual([
+      (stored.resources as unknown[])[0],
+      { ...(stored.resources as object[])[1], metaAttributes: { "resource-stickiness": "1" } },
+    ]);
+    expect(asRead.constraints).toEqual(stored.constraints);
+  });
+
   it("shows drift on the item that drifted", () => {
     const drifted = declared.resources.map((r) =>
       r.resourceId === "vip" ? { ...r, metaAttributes: { "resource-stickiness": "1" } } : r,
@@ -315,11 +333,22 @@ describe("ClusterObjects in the state: without the fields at their defaults", ()
     expect(items(compact)).toBeLessThan(items(full) * 0.75);
   });
 
-  it("the check stores the inputs as the program gave them; the diff parses them", async () => {
-    const given = { runOn, resources: [dummy1], constraints: [location] };
+  it("the check stores the inputs without their defaults; the diff parses them", async () => {
+    const given = {
+      runOn,
+      resources: [{ ...dummy1, metaAttributes: {}, adopt: false }],
+      constraints: [location],
+    };
     const { inputs, failures } = await check("ClusterObjects", given, given);
     expect(failures).toEqual([]);
-    expect(inputs).toEqual(given);
+    // parsed (pcs's defaults given: the port, the user, the constraint's id), then without defaults
+    expect(inputs).toEqual({
+      runOn: { ...runOn, port: 22, user: "root" },
+      settleSeconds: 120,
+      allowFailedActions: false,
+      resources: [{ ...dummy1, operations: [{ ...dummy1.operations[0], options: {} }] }],
+      constraints: [{ ...location, constraintId: "location-dummy1-node1.example.com-100" }],
+    });
     const stored = compactOutputs(created(parse(given))) as unknown as Record<string, unknown>;
     const d = await diff("ClusterObjects", "id", stored, inputs);
     expect(d.changes).toBe(false);

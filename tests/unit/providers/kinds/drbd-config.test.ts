@@ -143,15 +143,13 @@ describe("node facts and diff", () => {
       diskBytes: 67108864,
       metadata: true,
       kernel: false,
-      role: "",
     });
-    expect(parseNodeState("n", wanted, "config=absent\ndisk=absent\nkernel=yes\nrole=Secondary\n")).toEqual({
+    expect(parseNodeState("n", wanted, "config=absent\ndisk=absent\nkernel=yes\n")).toEqual({
       hostname: "n",
       configInSync: false,
       diskBytes: null,
       metadata: false,
       kernel: true,
-      role: "Secondary",
     });
   });
 

@@ -7,12 +7,16 @@ import {
   installArgv,
   nodeDiff,
   nodeInputsSchema,
+  nodeKind,
   NodeOutputs,
   packageInstalled,
   parseFacts,
   readCommand,
   splitAgentPackage,
 } from "../../../../providers/kinds/node";
+
+import { liveInputsOf } from "../../../../providers/kit/kind";
+import { CHANGED_OUTSIDE } from "../../../../providers/kit/secrets";
 
 const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 const base = { host: "10.77.0.11", privateKey: key };
@@ -112,6 +116,29 @@ describe("Node facts and diff", () => {
       changes: true,
       replaces: ["host"],
       deleteBeforeReplace: false,
+    });
+  });
+
+  test("a refresh gives the declared inputs where the node is as declared, its facts where not", () => {
+    const inputsOf = (state: NodeOutputs) => liveInputsOf(nodeKind.fields, state);
+    expect(inputsOf(live)).toEqual(
+      Object.fromEntries(Object.keys(nodeKind.fields).map((f) => [f, live[f as keyof NodeOutputs]])),
+    );
+    const drifted = inputsOf({
+      ...live,
+      liveHostname: "oops",
+      packagesInstalled: [],
+      pcsdRunning: false,
+      passwordInSync: false,
+    });
+    expect(drifted).toMatchObject({
+      hostname: "oops",
+      packages: [],
+      pcsd: false,
+      haclusterPassword: CHANGED_OUTSIDE,
+      hosts: declared.hosts,
+      host: "10.77.0.11",
+      privateKey: key,
     });
   });
 

@@ -5,8 +5,8 @@ import { checkInputs } from "../../../../providers/checks/inputs";
 import { cibXml, liveFrom, runOn } from "../../../support/cib-fixtures";
 import { Primitive } from "../../../../providers/cib/model";
 import { primitiveChanges } from "../../../../providers/kinds/primitive-fields";
+import { CHANGED_OUTSIDE } from "../../../../providers/kit/secrets";
 import {
-  CHANGED_OUTSIDE,
   createArgv,
   deviceAsLive,
   levelChanges,
@@ -46,7 +46,7 @@ const noChange = { changes: false, replaces: [], deleteBeforeReplace: true };
 const inPlace = { changes: true, replaces: [], deleteBeforeReplace: true };
 
 describe("inputs", () => {
-  test("defaults: no parameters, operations, meta or levels; not adopted", () => {
+  test("defaults: no parameters, operations, meta or levels; not adopted; settled within 120 s", () => {
     expect(parse({ deviceId: "f", agent: "fence_ipmilan" })).toEqual({
       runOn: { ...runOn, port: 22, user: "root" },
       deviceId: "f",
@@ -57,6 +57,8 @@ describe("inputs", () => {
       operations: [],
       fencingLevels: [],
       adopt: false,
+      settleSeconds: 120,
+      allowFailedActions: false,
     });
   });
 
@@ -187,10 +189,9 @@ describe("pcs argv", () => {
 describe("reading back", () => {
   test("labfence reads back exactly as declared: no drift", () => {
     const outs = read();
-    const { agentResolved: resolved, runningOn, held, ...asInputs } = outs;
+    const { agentResolved: resolved, held, ...asInputs } = outs;
     expect(asInputs).toEqual(declared);
     expect(resolved).toBe(agentResolved);
-    expect(runningOn).toEqual(["node2.example.com"]);
     expect(held).toBe(false);
     expect(stonithDiff(outs, declared)).toEqual(noChange);
   });

@@ -4,6 +4,7 @@
 import { erased, defineKind, diffOf, FieldRules } from "../../../../providers/kit/kind";
 import { KINDS, SECRET_INPUTS } from "../../../../providers/kinds/index";
 import { serve } from "../../../../providers/runtime";
+import { reportToStep } from "../../../../providers/kit/step-context";
 import { providerText } from "../../../../providers/kit/dynamic";
 import {
   NodeAttributeInputs,
@@ -45,6 +46,41 @@ describe("a kind defined outside the package's list", () => {
     expect(await diff({ ...declared, name: "row" })).toMatchObject({ changes: true, replaces: ["name"] });
     const newKey = { ...declared, runOn: { ...runOn, privateKey: KEY.replace("x", "y") } };
     expect(await diff(newKey)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: true });
+  });
+
+  /** The tiny kind with some operations of its own (the others are never run). */
+  const withOperations = (ops: Partial<Pick<typeof nodeAttributeKind, "create" | "read">>) =>
+    erased(defineKind({ ...nodeAttributeKind, outputs: ["liveValue"], ...ops }));
+
+  it("is read with the inputs that would declare it as it is: the drifted field's live value", async () => {
+    const drifted = withOperations({
+      read: async (_pool, id, s) => ({ id, props: { ...s, liveValue: "r2" } }),
+    });
+    const read = await serve([drifted]).read("NodeAttribute", "n1", { ...state, __provider: "p" });
+    expect(read).toEqual({
+      id: "n1",
+      props: { ...state, liveValue: "r2" },
+      inputs: { ...declared, value: "r2" },
+    });
+    const asDeclared = withOperations({ read: async (_pool, id, s) => ({ id, props: s }) });
+    expect((await serve([asDeclared]).read("NodeAttribute", "n1", state)).inputs).toEqual(declared);
+  });
+
+  it("made, but failures reported to its step: recorded as made (provider text kept), and the step fails", async () => {
+    const failure = "PcsResource 'other': start on node1: rc 1 (error)";
+    const reporting = withOperations({
+      create: async (_pool, i) => {
+        reportToStep(failure);
+        return { id: "n1", outs: { ...i, liveValue: i.value } };
+      },
+    });
+    const made = serve([reporting]).create("NodeAttribute", { ...declared, __provider: "the text" });
+    await expect(made).rejects.toMatchObject({
+      message: failure,
+      id: "n1",
+      properties: { ...state, __provider: "the text" },
+      reasons: [failure],
+    });
   });
 
   it("is not served by the package itself, whose list is its own", () => {

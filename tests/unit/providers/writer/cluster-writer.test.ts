@@ -2,7 +2,9 @@
 // per-step failures, held resources released once quiet, by the last step to finish.
 import { Secret } from "../../../../providers/kit/secrets";
 import { parseCib } from "../../../../providers/cib/parse";
-import { ClusterWriter } from "../../../../providers/writer/cluster-writer";
+import { ClusterWriter, Settler } from "../../../../providers/writer/cluster-writer";
+import { Watch } from "../../../../providers/writer/settle";
+import { asStep } from "../../../../providers/kit/step-context";
 import { HOLD_MARK } from "../../../../providers/writer/holds";
 import { BatchOutcome, PcsError, PcsStep } from "../../../../providers/writer/pcs-batch";
 
@@ -349,4 +351,83 @@ test("with a staging runner, steps submitted in one turn are staged in one reque
   await Promise.all(["a", "b", "c"].map((id) => w.submit(step(id))));
   // the CIB's ids are read when the first step comes, so even the first batch is staged
   expect(staged).toEqual([["a", "b", "c"]]);
+});
+
+describe("settling: the run's last step waits for what the run wrote, after the release", () => {
+  const watch = (id: string): Watch => ({
+    id,
+    owner: `PcsResource '${id}'`,
+    timeoutMs: 1000,
+    allowFailed: false,
+    cleanup: false,
+  });
+
+  /** A settler that records what it was asked, when, and answers with these failures. */
+  function recordingSettler(batches: PcsStep[][], failed: string[] = []) {
+    const asked: { ids: string[]; batchesBefore: number }[] = [];
+    const settler: Settler = async (watches) => {
+      asked.push({ ids: watches.map((w) => w.id), batchesBefore: batches.length });
+      return { failed, unsettled: [] };
+    };
+    return { asked, settler };
+  }
+
+  test("once, by the last step, for every watched object, after the held ones are released", async () => {
+    const { batches, run } = fakeRunner();
+    const { asked, settler } = recordingSettler(batches);
+    const w = new ClusterWriter(run, target, timing, undefined, undefined, settler);
+    const order: string[] = [];
+    const r1 = w.submit(step("r1"), ["r1"], [watch("r1")]).then(() => order.push("r1"));
+    const r2 = w.submit(step("r2"), [], [watch("r2")]).then(() => order.push("r2"));
+    await Promise.all([r1, r2]);
+    expect(asked).toEqual([{ ids: ["r1", "r2"], batchesBefore: 2 }]); // the create batch, then the release
+    expect(batches[1][0].owner).toBe("release of held resource 'r1'");
+  });
+
+  test("failures found go to the step that settled, as its own (asStep), not thrown", async () => {
+    const { batches, run } = fakeRunner();
+    const { settler } = recordingSettler(batches, ["PcsResource 'r1': start on node1: rc 1 (error)"]);
+    const w = new ClusterWriter(run, target, timing, undefined, undefined, settler);
+    const { failures } = await asStep(() => w.submit(step("r1"), [], [watch("r1")]));
+    expect(failures).toEqual([
+      "failed operations after this up:\nPcsResource 'r1': start on node1: rc 1 (error)",
+    ]);
+  });
+
+  test("outside a step, the failures are thrown", async () => {
+    const { batches, run } = fakeRunner();
+    const { settler } = recordingSettler(batches, ["PcsResource 'r1': start on node1: rc 1 (error)"]);
+    const w = new ClusterWriter(run, target, timing, undefined, undefined, settler);
+    await expect(w.submit(step("r1"), [], [watch("r1")])).rejects.toThrow(/PcsResource 'r1': start on node1/);
+  });
+
+  test("an update that wrote nothing still has its object settled and its failures named", async () => {
+    const { batches, run } = fakeRunner();
+    const { asked, settler } = recordingSettler(batches);
+    const w = new ClusterWriter(run, target, timing, undefined, undefined, settler);
+    await w.settleAfter([watch("r1")]);
+    expect(batches).toEqual([]);
+    expect(asked).toEqual([{ ids: ["r1"], batchesBefore: 0 }]);
+  });
+
+  test("a step arriving while the last one settles takes the settling over", async () => {
+    const { batches, run } = fakeRunner();
+    const asked: string[][] = [];
+    let first = true;
+    const settler: Settler = async (watches, interrupted) => {
+      asked.push(watches.map((w) => w.id));
+      if (first) {
+        first = false;
+        while (!interrupted()) await new Promise((r) => setTimeout(r, 5));
+        return null;
+      }
+      return { failed: [], unsettled: [] };
+    };
+    const w = new ClusterWriter(run, target, timing, undefined, undefined, settler);
+    const a = w.submit(step("a"), [], [{ ...watch("a"), cleanup: true }]);
+    while (asked.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await Promise.all([a, w.submit(step("b"), [], [watch("b")])]);
+    expect(asked).toEqual([["a"], ["a", "b"]]);
+    expect(batches).toHaveLength(2);
+  });
 });
