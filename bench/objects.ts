@@ -47,6 +47,11 @@ const runsAt = (n: number): number => (n >= 300 ? largeRuns : runs);
 const modes = option("--modes", "library,set,baseline,floor").split(",") as Mode[];
 /** The engine's parallel steps for the ups (`pulumi up --parallel`); Pulumi's default when absent. */
 const parallel = args.includes("--parallel") ? Number(option("--parallel", "")) : null;
+/**
+ * How long the library's ups wait for what they wrote to settle (`pcmk-lab:settleSeconds`); the
+ * library's default (120) when absent. `--settle 0`: not at all, to show what settling costs.
+ */
+const settleSeconds = args.includes("--settle") ? Number(option("--settle", "")) : null;
 /** The lab generation of these runs: the running lab's, read in main after ensureCluster. */
 let release: string = DEFAULT_RELEASE;
 /** The writer's plain path forced (PCMK_LAB_WRITER_PATH=plain in pulumi's environment, so in ours). */
@@ -59,7 +64,8 @@ const sideOf = (mode: Mode): string =>
   mode +
   (release === DEFAULT_RELEASE ? "" : `@${release}`) +
   (plainForced ? "+plain" : "") +
-  (parallel ? `+parallel${parallel}` : "");
+  (parallel ? `+parallel${parallel}` : "") +
+  (settleSeconds !== null ? `+settle${settleSeconds}` : "");
 /** What a result key's side adds to its mode: "" (bookworm, default path), "@trixie", "+plain", … */
 const variantOf = (key: string): string => key.split(" ")[0].replace(/^[a-z]+/, "");
 const generationOf = (key: string): string => /@([a-z]+)/.exec(key)?.[1] ?? DEFAULT_RELEASE;
@@ -356,6 +362,8 @@ async function oneRun(mode: Mode, n: number): Promise<{ up: Measure; refresh: Me
     await stack.pulumiOk(["config", "set", "n", String(n)]);
     await stack.pulumiOk(["config", "set", "mode", mode]);
     await stack.pulumiOk(["config", "set", "nodes", JSON.stringify(NODES.map(fqdn))]);
+    if (settleSeconds !== null)
+      await stack.pulumiOk(["config", "set", "pcmk-lab:settleSeconds", String(settleSeconds)]);
     const up = await measure(mode, n, stack, [
       "up",
       "--yes",

@@ -109,3 +109,31 @@ export function describeFailure(f: FailedOperation): string {
   const reason = f.exitReason ? `: ${f.exitReason}` : "";
   return `${op} on ${f.node}: rc ${f.exitCode} (${f.exitStatus})${reason}`;
 }
+
+/**
+ * For fence devices whose failures carry no exit reason (fence agents give none to the history):
+ * what the agent printed, from the fencer's log on the node it runs on — the last stderr line of
+ * the agent's process whose operation on the device failed there. Prints `<id>\t<line>` per
+ * device it found one for. Its arguments (never shell text): the log's path, then the ids.
+ */
+export const PACEMAKER_LOG = "/var/log/pacemaker/pacemaker.log";
+export const FENCER_REASON_SCRIPT = String.raw`log=$1
+shift
+for id in "$@"; do
+  pid=$(grep -aF "using $id returned" "$log" 2>/dev/null | tail -1 | sed -n "s/.*Operation '[^']*' \[\([0-9]*\)\] using .*/\1/p")
+  [ -n "$pid" ] || continue
+  line=$(grep -aF "[$pid] stderr: [" "$log" | sed -n 's/.*stderr: \[ \(.*[^ ]\) \]$/\1/p' | tail -1)
+  [ -n "$line" ] && printf '%s\t%s\n' "$id" "$(printf '%s' "$line" | sed 's/^[0-9-]* [0-9:,.]* //')"
+done
+true`;
+
+/** FENCER_REASON_SCRIPT's output: device id -> the agent's line. */
+export function parseFencerReasons(out: string): Map<string, string> {
+  return new Map(
+    out
+      .split("\n")
+      .map((line) => line.split("\t"))
+      .filter((parts) => parts.length === 2 && parts[0] && parts[1])
+      .map(([id, reason]) => [id, reason.trim()]),
+  );
+}

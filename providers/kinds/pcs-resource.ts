@@ -161,12 +161,12 @@ export function updateArgvs(
   } else if (c && d) {
     const change = releasing(
       c.meta,
-      attributeChanges(ownMeta(c.meta, d.meta, ["promotable"]), d.meta),
+      attributeChanges(ownMeta(c.meta, { ...olds.clone?.meta, ...d.meta }, ["promotable"]), d.meta),
       d.meta["target-role"],
     );
     if (Object.keys(change).length) steps.push(["resource", "meta", c.id, ...pairs(change)]);
   }
-  steps.push(...primitiveChanges("resource", live.primitive, olds.operations, news));
+  steps.push(...primitiveChanges("resource", live.primitive, olds.operations, news, olds.metaAttributes));
   return steps;
 }
 

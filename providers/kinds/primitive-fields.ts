@@ -153,20 +153,25 @@ export interface DeclaredPrimitive {
 
 /**
  * pcs argv that make a live primitive's attributes and operations the declared ones, releasing a
- * hold left by an interrupted run. `previousOperations`: declared before, removed when no longer.
+ * hold left by an interrupted run. `previousOperations`, `previousMeta`: declared before, removed
+ * when no longer (a run-time meta attribute such as target-role too, once the program declared it).
  */
 export function primitiveChanges(
   family: "resource" | "stonith",
   p: Primitive,
   previousOperations: DeclaredOperation[],
   declared: DeclaredPrimitive,
+  previousMeta: NvPairs = {},
 ): string[][] {
   const steps: string[][] = [];
   const instance = attributeChanges(p.instance, declared.instanceAttributes);
   if (Object.keys(instance).length) steps.push([family, "update", p.id, ...pairs(instance)]);
   const meta = releasing(
     p.meta,
-    attributeChanges(ownMeta(p.meta, declared.metaAttributes), declared.metaAttributes),
+    attributeChanges(
+      ownMeta(p.meta, { ...previousMeta, ...declared.metaAttributes }),
+      declared.metaAttributes,
+    ),
     declared.metaAttributes["target-role"],
   );
   if (Object.keys(meta).length) steps.push([family, "meta", p.id, ...pairs(meta)]);

@@ -190,7 +190,7 @@ export function changesTo(
     operations: news.operations,
   };
   return [
-    ...primitiveChanges("stonith", p, olds.operations, declared),
+    ...primitiveChanges("stonith", p, olds.operations, declared, olds.metaAttributes),
     ...levelChanges(p.id, levelsOf(live, p.id), news.fencingLevels),
   ];
 }

@@ -11,7 +11,13 @@ import { keyOf, SshPool, SshTarget } from "../transport/ssh";
 import { ClusterWriter, defaultTiming, resourceIds } from "../writer/cluster-writer";
 import { pcsBatchRunner } from "../writer/pcs-batch";
 import { settle, SettleIo } from "../writer/settle";
-import { ACTIVITY_SCRIPT, parseActivityOutput } from "../cib/activity";
+import {
+  ACTIVITY_SCRIPT,
+  FENCER_REASON_SCRIPT,
+  PACEMAKER_LOG,
+  parseActivityOutput,
+  parseFencerReasons,
+} from "../cib/activity";
 import { shellLine } from "../transport/shell";
 
 export class ClusterEnv {
@@ -55,8 +61,21 @@ export class ClusterEnv {
       activity: async () =>
         parseActivityOutput(await this.pool.run(this.home, ["sh", "-c", ACTIVITY_SCRIPT])),
       cleanup: async (ids) => {
-        const cleanups = ids.map((id) => shellLine(["pcs", "resource", "cleanup", id]));
+        // crm_resource, not pcs: one short C process per id, not pcs's start-up each
+        const cleanups = ids.map((id) => shellLine(["crm_resource", "--cleanup", "--resource", id]));
         await this.pool.run(this.home, ["sh", "-c", cleanups.join(" && ")]);
+      },
+      reasons: async (ids) => {
+        const out = await this.pool.run(this.home, [
+          "sh",
+          "-c",
+          FENCER_REASON_SCRIPT,
+          "sh",
+          PACEMAKER_LOG,
+          ...ids,
+        ]);
+        const where = `the fencer's log on ${this.home.label}`;
+        return new Map([...parseFencerReasons(out)].map(([id, line]) => [id, `${where}: ${line}`]));
       },
     };
   }

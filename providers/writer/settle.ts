@@ -1,8 +1,8 @@
 // Settling: after an up's writes, wait (bounded) until the cluster has nothing in flight or
 // planned for the resources this up wrote, then name those that failed an operation. Only those
 // objects: crm_resource --wait waits for the whole cluster, and `pcs status wait` is not in pcs
-// 0.11.5. A watch whose object changed while it had failures has them cleaned up first (`pcs
-// resource cleanup`), so the fixed object is started again.
+// 0.11.5. A watch whose object changed while it had failures has them cleaned up first
+// (`crm_resource --cleanup`), so the fixed object is started again.
 import { ClusterActivity, describeFailure, FailedOperation } from "../cib/activity";
 
 /** A resource this up wrote, to wait for. */
@@ -29,6 +29,11 @@ export interface Settled {
 export interface SettleIo {
   activity(): Promise<ClusterActivity>;
   cleanup(ids: string[]): Promise<void>;
+  /**
+   * What the agents of objects whose failures carry no exit reason printed, where the cluster
+   * keeps it (a fence agent's stderr, in the fencer's log): id -> a message naming where from.
+   */
+  reasons(ids: string[]): Promise<Map<string, string>>;
 }
 
 export const POLL_MS = 1000;
@@ -36,8 +41,8 @@ export const POLL_MS = 1000;
 const sleep = (ms: number) => new Promise<void>((wake) => setTimeout(wake, ms));
 
 /** The message for an object's failures: "PcsResource 'x': start on node1…: rc 1 (error); …". */
-const failureMessage = (w: Watch, failures: FailedOperation[]) =>
-  `${w.owner}: ${failures.map(describeFailure).join("; ")}`;
+const failureMessage = (w: Watch, failures: FailedOperation[], reason?: string) =>
+  `${w.owner}: ${failures.map(describeFailure).join("; ")}${reason ? ` — ${reason}` : ""}`;
 
 /**
  * Waits for the watched objects to settle, each at most its timeout. Null when `interrupted`
@@ -51,21 +56,30 @@ export async function settle(
 ): Promise<Settled | null> {
   const waited = watches.filter((w) => w.timeoutMs > 0);
   if (waited.length === 0) return { failed: [], unsettled: [] };
-  const toClean = waited.filter((w) => w.cleanup).map((w) => w.id);
-  if (toClean.length) await io.cleanup(toClean);
   const start = Date.now();
   let activity = await io.activity();
+  const failedBefore = new Set(activity.failures.map((f) => f.resource));
+  const toClean = waited.filter((w) => w.cleanup && failedBefore.has(w.id)).map((w) => w.id);
+  if (toClean.length) {
+    await io.cleanup(toClean);
+    activity = await io.activity();
+  }
   const busy = () => waited.filter((w) => activity.busy.has(w.id) && Date.now() - start < w.timeoutMs);
   while (busy().length > 0) {
     if (interrupted()) return null;
     await sleep(pollMs);
     activity = await io.activity();
   }
+  const failed = waited
+    .filter((w) => !w.allowFailed)
+    .map((w) => ({ w, failures: activity.failures.filter((f) => f.resource === w.id) }))
+    .filter(({ failures }) => failures.length > 0);
+  const unexplained = failed
+    .filter(({ failures }) => failures.every((f) => !f.exitReason))
+    .map(({ w }) => w.id);
+  const reasons = unexplained.length ? await io.reasons(unexplained) : new Map<string, string>();
   return {
-    failed: waited.flatMap((w) => {
-      const failures = activity.failures.filter((f) => f.resource === w.id);
-      return !w.allowFailed && failures.length ? [failureMessage(w, failures)] : [];
-    }),
+    failed: failed.map(({ w, failures }) => failureMessage(w, failures, reasons.get(w.id))),
     unsettled: waited.filter((w) => activity.busy.has(w.id)).map((w) => w.owner),
   };
 }

@@ -87,12 +87,14 @@ const labfence = new StonithDevice(
     agent: "fence_virsh",
     parameters: {
       ip: lab.hypervisor.address,
-      username: lab.hypervisor.user,
+      // another login (one the hypervisor refuses) makes a device that cannot do its job
+      username: config.get("fenceLogin") ?? lab.hypervisor.user,
       identity_file: lab.hypervisor.identityFileOnNodes,
       pcmk_host_map: members.map((m) => `${m.fqdn}:${m.name}`).join(";"),
     },
     secretParameters: fencePassword ? { passwd: fencePassword } : {},
     operations: [{ name: "monitor", interval: "60s" }],
+    metaAttributes: config.getBoolean("labfenceStopped") ? { "target-role": "Stopped" } : {},
   },
   inCluster,
 );

@@ -83,7 +83,10 @@ test("1. up from nothing: all nodes online, every resource started where its con
   );
 });
 
-test("2. a second up changes nothing; preview --expect-no-changes passes", async () => {
+test("2. what up recorded is what a refresh reads; a second up changes nothing; preview --expect-no-changes passes", async () => {
+  await timed("lab: refresh right after up", () =>
+    stack.pulumiOk(["refresh", "--yes", "--skip-preview", "--expect-no-changes"]),
+  );
   const again = await timed("lab: second up", () => stack.pulumiOk(["up", "--yes", "--skip-preview"]));
   expect(again.stdout).not.toMatch(/\b(created|updated|deleted|replaced)\b/);
   const r = await timed("lab: preview --refresh (no drift)", () =>
@@ -171,7 +174,30 @@ test("5. program changes: new vip address (update), an added resource (create), 
   expect(await previewDrift()).toBe("");
 });
 
-test("6. destroy leaves the nodes as before the cluster existed", async () => {
+test("6. a fence device that cannot log in fails the up, naming it, the nodes and the agent's reason; declared stopped, the up succeeds; fixed, it runs", async () => {
+  await stack.pulumiOk(["config", "set", "fenceLogin", "nobody"]);
+  const failed = await timed("lab: up with a fence device that cannot log in", () =>
+    stack.pulumi(["up", "--yes", "--skip-preview"]),
+  );
+  const output = failed.stdout + failed.stderr;
+  // a failed up: its output shown when it did not fail
+  expect(failed.status === 0 ? output : "").toBe("");
+  // the device, each node it failed on, the rc and the agent's own words (from the fencer's log)
+  const named = /StonithDevice 'labfence': start on node\d\.example\.com: rc 1 \([^)]+\).*/.exec(output)?.[0];
+  expect(named ?? output).toMatch(/Unable to connect\/login to fencing device/);
+  expect(new Set(named?.match(/node\d\.example\.com/g)).size).toBeGreaterThan(1);
+  await stack.pulumiOk(["config", "set", "labfenceStopped", "true"]);
+  await timed("lab: up with the device declared stopped", () =>
+    stack.pulumiOk(["up", "--yes", "--skip-preview"]),
+  );
+  await stack.pulumiOk(["config", "rm", "fenceLogin"]);
+  await stack.pulumiOk(["config", "rm", "labfenceStopped"]);
+  await timed("lab: up with the device fixed", () => stack.pulumiOk(["up", "--yes", "--skip-preview"]));
+  expect(startedOn("labfence")).toBeTruthy();
+  expect(await previewDrift()).toBe("");
+});
+
+test("7. destroy leaves the nodes as before the cluster existed", async () => {
   await timed("lab: destroy", () => stack.pulumiOk(["destroy", "--yes", "--skip-preview"]));
   for (const n of NODES) expect(nodeState(n)).toBe(before[n]);
 });

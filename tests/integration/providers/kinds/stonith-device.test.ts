@@ -29,6 +29,9 @@ const device: ObjectSpec = {
   },
 };
 
+/** The lab nodes a text names. */
+const NODES_OF = (text: string): string[] => [...new Set(text.match(/node\d\.example\.com/g) ?? [])];
+
 const param = (name: string): string =>
   onNode("node1", `crm_resource --resource labfence --get-parameter ${name} --quiet`).stdout.trim();
 
@@ -50,6 +53,37 @@ test("up creates the device and its level; the secret is in the CIB, never in st
   );
   const state = await stack.exportState();
   expect(state.raw).not.toContain(SECRET);
+  expect((await previewIsClean(stack)).clean).toBe(true);
+});
+
+test("a device that cannot log in fails the up, naming it, the nodes and the agent's reason; declared stopped, or fixed, the up succeeds", async () => {
+  const args = device.args as { parameters: Record<string, string> };
+  const withLogin = (username: string, meta: Record<string, string> = {}): ObjectSpec => ({
+    ...device,
+    args: { ...device.args, parameters: { ...args.parameters, username }, metaAttributes: meta },
+  });
+  await stack.setObjects([withLogin("nobody")]);
+  const failed = await stack.pulumi(["up", "--yes", "--skip-preview"]);
+  const output = failed.stdout + failed.stderr;
+  // a failed up: its output shown when it did not fail
+  expect(failed.status === 0 ? output : "").toBe("");
+  expect(output).toMatch(
+    /StonithDevice 'labfence': start on node\d\.example\.com: rc 1 \([^)]+\)[^\n]*Unable to connect\/login to fencing device/,
+  );
+  const nodesNamed = NODES_OF(output.match(/StonithDevice 'labfence': .*/)![0]);
+  expect(nodesNamed.length).toBeGreaterThan(1);
+  // recorded as made, with the failure: a refresh and the next up see the device
+  expect((await stack.exportState()).raw).toContain("nobody");
+  // declared stopped: nothing to wait for, no failure counts
+  await stack.setObjects([withLogin("nobody", { "target-role": "Stopped" })]);
+  await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
+  // fixed: its failures cleaned up, it starts
+  await stack.setObjects([device]);
+  await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
+  expect(onNodeOk("node1", "crm_mon -1 --output-as=xml --include=none,resources")).toMatch(
+    /<resource id="labfence" [^>]*role="Started" active="true"/,
+  );
+  expect(onNodeOk("node1", "crm_mon -1 --output-as=xml --include=none,failures")).not.toContain("labfence_");
   expect((await previewIsClean(stack)).clean).toBe(true);
 });
 

@@ -3,7 +3,14 @@
 // the failed operations of the history. Fixtures: the lab's Pacemaker 2.1.5, shortened.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { describeFailure, parseActivity, parseActivityOutput } from "../../../../providers/cib/activity";
+import { spawnSync } from "node:child_process";
+import {
+  describeFailure,
+  FENCER_REASON_SCRIPT,
+  parseActivity,
+  parseActivityOutput,
+  parseFencerReasons,
+} from "../../../../providers/cib/activity";
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, "fixtures", name), "utf8");
 const mon = fixture("activity-crm_mon.xml");
@@ -52,4 +59,19 @@ test("the two documents as the one remote command prints them", () => {
   expect(both.busy.has("queued")).toBe(true);
   expect(both.failures).toHaveLength(2);
   expect(() => parseActivityOutput(mon)).toThrow(/no cluster activity/);
+});
+
+test("a fence agent's reason from the fencer's log: the last stderr line of its failed operation's process", () => {
+  const log = path.join(__dirname, "fixtures", "pacemaker.log");
+  const run = spawnSync(
+    "sh",
+    ["-c", FENCER_REASON_SCRIPT, "sh", log, "labfence", "quiet", "absent", "x'; y"],
+    {
+      encoding: "utf8",
+    },
+  );
+  expect(run.status).toBe(0);
+  expect(parseFencerReasons(run.stdout)).toEqual(
+    new Map([["labfence", "ERROR: Unable to connect/login to fencing device"]]),
+  );
 });

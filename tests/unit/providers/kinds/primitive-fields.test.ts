@@ -24,6 +24,8 @@ import {
   opsArgs,
   ownMeta,
   primitiveChanges,
+  watchOf,
+  declaredStopped,
   RUNTIME_META,
 } from "../../../../providers/kinds/primitive-fields";
 import { HOLD_MARK } from "../../../../providers/writer/holds";
@@ -420,6 +422,18 @@ describe("pcs argv", () => {
       ).toEqual([["resource", "meta", "vip", "target-role=Started", `${HOLD_MARK}=`]]);
     });
 
+    test("a run-time meta attribute the program declared before, and no longer, goes; never declared, it stays", () => {
+      const xml = cibXml.replace(
+        'name="resource-stickiness" value="100"/>',
+        `name="resource-stickiness" value="100"/><nvpair id="v-tr" name="target-role" value="Stopped"/>`,
+      );
+      const vip = primitiveIn(xml, "vip");
+      expect(primitiveChanges("resource", vip, [], vipDeclared)).toEqual([]);
+      expect(primitiveChanges("resource", vip, [], vipDeclared, { "target-role": "Stopped" })).toEqual([
+        ["resource", "meta", "vip", "target-role="],
+      ]);
+    });
+
     test("attributes, meta and operations together, in that order", () => {
       const dummy1 = primitiveIn(cibXml, "dummy1");
       expect(
@@ -435,5 +449,26 @@ describe("pcs argv", () => {
         ["resource", "op", "add", "dummy1", "monitor", "interval=1min", "timeout=20s"],
       ]);
     });
+  });
+});
+
+describe("what an up waits for after writing a primitive", () => {
+  const settle = { settleSeconds: 30, allowFailedActions: false };
+
+  test("the primitive, for its settleSeconds; a change cleans its earlier failures up", () => {
+    expect(watchOf("vip", "PcsResource 'vip'", settle, true, false)).toEqual([
+      { id: "vip", owner: "PcsResource 'vip'", timeoutMs: 30_000, allowFailed: false, cleanup: true },
+    ]);
+    expect(watchOf("vip", "x", { settleSeconds: 30, allowFailedActions: true }, false, false)).toMatchObject([
+      { allowFailed: true, cleanup: false },
+    ]);
+  });
+
+  test("nothing when declared stopped, on it or its clone (any case), or with settleSeconds 0", () => {
+    expect(declaredStopped({ "target-role": "Stopped" })).toBe(true);
+    expect(declaredStopped({}, { "target-role": "stopped" })).toBe(true);
+    expect(declaredStopped({ "target-role": "Started" }, undefined)).toBe(false);
+    expect(watchOf("vip", "x", settle, false, true)).toEqual([]);
+    expect(watchOf("vip", "x", { settleSeconds: 0, allowFailedActions: false }, false, false)).toEqual([]);
   });
 });

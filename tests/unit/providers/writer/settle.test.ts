@@ -34,6 +34,12 @@ function cluster(script: ClusterActivity[]) {
     cleanup: async (ids) => {
       calls.push(`cleanup ${ids.join(",")}`);
     },
+    reasons: async (ids) => {
+      calls.push(`reasons ${ids.join(",")}`);
+      return new Map(
+        ids.filter((id) => id === "fence").map((id) => [id, "the fencer's log on node1: login refused"]),
+      );
+    },
   };
   return { io, calls };
 }
@@ -68,15 +74,20 @@ test("declared acceptable: its failures do not fail the up", async () => {
   expect((await settle(io, [watch("a", { allowFailed: true })], () => false, 1))?.failed).toEqual([]);
 });
 
-test("a changed object's failures are cleaned up first, in one call", async () => {
-  const { io, calls } = cluster([{ busy: busy(), failures: [] }]);
-  await settle(
-    io,
-    [watch("a", { cleanup: true }), watch("b"), watch("c", { cleanup: true })],
-    () => false,
-    1,
-  );
-  expect(calls).toEqual(["cleanup a,c", "activity"]);
+test("a changed object's earlier failures are cleaned up first, in one call; then it is waited for", async () => {
+  const { io, calls } = cluster([
+    { busy: busy(), failures: [failure("a"), failure("b"), failure("c")] },
+    { busy: busy("a"), failures: [failure("b")] },
+    { busy: busy(), failures: [failure("b")] },
+  ]);
+  const watches = [
+    watch("a", { cleanup: true }),
+    watch("b", { allowFailed: true }),
+    watch("c", { cleanup: true }),
+    watch("d", { cleanup: true }),
+  ];
+  expect(await settle(io, watches, () => false, 1)).toEqual({ failed: [], unsettled: [] });
+  expect(calls).toEqual(["activity", "cleanup a,c", "activity", "activity"]);
 });
 
 test("bounded: an object still busy at its time is named as unsettled", async () => {
@@ -102,4 +113,18 @@ test("a wait of 0 is no wait: nothing is read", async () => {
 test("interrupted (a new step came): null, for the run's next last step to settle", async () => {
   const { io } = cluster([{ busy: busy("a"), failures: [] }]);
   expect(await settle(io, [watch("a")], () => true, 1)).toBeNull();
+});
+
+test("failures with no exit reason get what the agent printed, where the cluster keeps it", async () => {
+  const silent = (resource: string) => ({ ...failure(resource), exitReason: "" });
+  const { io, calls } = cluster([
+    { busy: busy(), failures: [silent("fence"), silent("other"), failure("a")] },
+  ]);
+  const settled = await settle(io, [watch("fence"), watch("other"), watch("a")], () => false, 1);
+  expect(calls).toEqual(["activity", "reasons fence,other"]);
+  expect(settled?.failed).toEqual([
+    "PcsResource 'fence': start on node1.example.com: rc 1 (error) — the fencer's log on node1: login refused",
+    "PcsResource 'other': start on node1.example.com: rc 1 (error)",
+    "PcsResource 'a': start on node1.example.com: rc 1 (error): login refused",
+  ]);
 });
