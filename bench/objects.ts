@@ -12,6 +12,7 @@
 //        npm run bench:objects -- --merge --sizes 100 --keep-cluster-cost …   (the cluster's own cost not measured again)
 //        LAB_RELEASE=trixie npm run bench:objects -- --merge …   (rows of their own: library@trixie, …)
 //        PCMK_LAB_WRITER_PATH=plain npm run bench:objects -- --merge …   (rows of their own: library+plain, …)
+//        npm run bench:objects -- --merge --settle 120,0 …   (rows of their own, in turns: library+settle120, library+settle0, …)
 // With --merge (and --report-only), rows that docs/BENCHMARKS.md shows but the raw results do not
 // have (bench/results is not kept in git) stay as the document shows them, with their date.
 import {
@@ -48,10 +49,13 @@ const modes = option("--modes", "library,set,baseline,floor").split(",") as Mode
 /** The engine's parallel steps for the ups (`pulumi up --parallel`); Pulumi's default when absent. */
 const parallel = args.includes("--parallel") ? Number(option("--parallel", "")) : null;
 /**
- * How long the library's ups wait for what they wrote to settle (`pcmk-lab:settleSeconds`); the
- * library's default (120) when absent. `--settle 0`: not at all, to show what settling costs.
+ * How long the library's ups wait for what they wrote to settle (`pcmk-lab:settleSeconds`), one
+ * side each, taking turns with the others (`--settle 120,0`: with and without, in one run); the
+ * library's default (120) when absent.
  */
-const settleSeconds = args.includes("--settle") ? Number(option("--settle", "")) : null;
+const settleValues: (number | null)[] = args.includes("--settle")
+  ? option("--settle", "").split(",").map(Number)
+  : [null];
 /** The lab generation of these runs: the running lab's, read in main after ensureCluster. */
 let release: string = DEFAULT_RELEASE;
 /** The writer's plain path forced (PCMK_LAB_WRITER_PATH=plain in pulumi's environment, so in ours). */
@@ -60,7 +64,7 @@ const plainForced = requestedPath() === "plain";
  * A side's label in the results: its mode, then what differs from bookworm's default path and
  * Pulumi's default parallelism: `@trixie`, `+plain`, `+parallelK` (e.g. library@trixie+plain).
  */
-const sideOf = (mode: Mode): string =>
+const sideOf = (mode: Mode, settleSeconds: number | null = null): string =>
   mode +
   (release === DEFAULT_RELEASE ? "" : `@${release}`) +
   (plainForced ? "+plain" : "") +
@@ -354,7 +358,11 @@ function clusterCost(n: number, perPush: number): ClusterCost {
   return { perPush, seconds, cpu };
 }
 
-async function oneRun(mode: Mode, n: number): Promise<{ up: Measure; refresh: Measure }> {
+async function oneRun(
+  mode: Mode,
+  n: number,
+  settleSeconds: number | null,
+): Promise<{ up: Measure; refresh: Measure }> {
   resetCluster();
   const stack = await testStack(path.join(repoRoot, "bench", "fixtures", "objects"));
   try {
@@ -550,14 +558,19 @@ async function main() {
         }
       save();
     }
+    const sides = settleValues.flatMap((settle) => modes.map((mode) => ({ mode, settle })));
     for (const n of sizes) {
-      for (const mode of modes)
-        results[`${sideOf(mode)} N=${n}`] = { up: [], refresh: [], measuredAt: new Date().toISOString() };
+      for (const { mode, settle } of sides)
+        results[`${sideOf(mode, settle)} N=${n}`] = {
+          up: [],
+          refresh: [],
+          measuredAt: new Date().toISOString(),
+        };
       // the sides take turns, run by run: a slower spell of this shared machine falls on all of them
       for (let i = 0; i < runsAt(n); i++)
-        for (const mode of modes) {
-          const key = `${sideOf(mode)} N=${n}`;
-          const r = await oneRun(mode, n);
+        for (const { mode, settle } of sides) {
+          const key = `${sideOf(mode, settle)} N=${n}`;
+          const r = await oneRun(mode, n, settle);
           results[key].up.push(r.up);
           results[key].refresh.push(r.refresh);
           console.log(

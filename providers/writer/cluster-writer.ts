@@ -232,7 +232,16 @@ export class ClusterWriter {
   private async settleWatched(): Promise<boolean> {
     const watches = [...this.watched.values()];
     this.watched.clear();
-    const settled = await this.settler(watches, () => this.active > 1);
+    let settled: Settled | null;
+    try {
+      settled = await this.settler(watches, () => this.active > 1);
+    } catch (err) {
+      // the writes are done: a cluster that cannot be asked now fails none of them
+      warnUser(
+        `could not wait for ${watches.map((w) => w.owner).join(", ")} to settle: ${(err as Error).message}`,
+      );
+      return true;
+    }
     if (!settled) {
       watches.forEach((w) => this.watch({ ...w, cleanup: false }));
       return false;

@@ -401,6 +401,16 @@ describe("settling: the run's last step waits for what the run wrote, after the 
     await expect(w.submit(step("r1"), [], [watch("r1")])).rejects.toThrow(/PcsResource 'r1': start on node1/);
   });
 
+  test("a cluster that cannot be asked whether it settled fails no step: a warning says so", async () => {
+    const { run } = fakeRunner();
+    const settler: Settler = async () => {
+      throw new Error("node1: connection lost");
+    };
+    const w = new ClusterWriter(run, target, timing, undefined, undefined, settler);
+    const { failures } = await asStep(() => w.submit(step("r1"), [], [watch("r1")]));
+    expect(failures).toEqual([]);
+  });
+
   test("an update that wrote nothing still has its object settled and its failures named", async () => {
     const { batches, run } = fakeRunner();
     const { asked, settler } = recordingSettler(batches);
