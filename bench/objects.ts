@@ -522,7 +522,7 @@ async function main() {
   release = running.release;
   console.log(
     `lab generation ${release} (pcs ${running.versions.pcs}), writer path ${plainForced ? "plain (forced)" : "default"}: ` +
-      `sides ${modes.map(sideOf).join(", ")}`,
+      `sides ${settleValues.flatMap((s) => modes.map((m) => sideOf(m, s))).join(", ")}`,
   );
   const out = path.join(resultsDir, "objects.json");
   // --merge: the sizes run now replace theirs in the last results; the others stay, with their date
@@ -859,7 +859,7 @@ function variantLines(results: Results): string[] {
   const day = (key: string) => results[key]?.measuredAt?.slice(0, 10) ?? "";
   const lines: string[] = [];
   const variants = [...new Set(Object.keys(results).map(variantOf))]
-    .filter((v) => v !== "" && !v.includes("+parallel"))
+    .filter((v) => v !== "" && !v.includes("+parallel") && !v.includes("+settle"))
     .sort((a, b) => variantRank(`x${a}`).localeCompare(variantRank(`x${b}`)));
   for (const v of variants) {
     const generation = generationOf(v);
@@ -980,6 +980,26 @@ function generationLines(
 }
 
 /** The section: the table, the verdicts for bookworm's default path, then those of the other rows. */
+/**
+ * What settling costs: each side's up with the library's default wait (`+settle120`) against the
+ * same side's without it (`+settle0`), measured in turns in one run (`--settle 120,0`).
+ */
+function settleLines(results: Results): string[] {
+  const upSecs = (key: string) =>
+    results[key]?.up.length ? median(results[key].up.map((x) => x.seconds)) : NaN;
+  const pairs = Object.keys(results)
+    .filter((k) => k.includes("+settle0 "))
+    .map((without) => ({ without, with: without.replace("+settle0 ", "+settle120 ") }))
+    .filter((p) => !Number.isNaN(upSecs(p.with)) && !Number.isNaN(upSecs(p.without)));
+  return pairs.map(({ with: w, without }) => {
+    const [a, b] = [upSecs(w), upSecs(without)];
+    return (
+      `- settling, ${w.replace("+settle120", "")}: up ${a.toFixed(1)} s with it, ${b.toFixed(1)} s without ` +
+      `(+${(a - b).toFixed(1)} s, ${(a / b).toFixed(2)}×): the wait until the cluster started what the up made`
+    );
+  });
+}
+
 function report(
   measured: Results,
   clusterCosts: ClusterCost[],
@@ -1010,6 +1030,14 @@ function report(
     "",
     ...lines,
     ...(others.length ? ["", "### Other lab generations and the writer's plain path", "", ...others] : []),
+    ...(settleLines(results).length
+      ? [
+          "",
+          "### Settling (`--settle 120,0`: sides `…+settle120`, the default wait, and `…+settle0`, none)",
+          "",
+          ...settleLines(results),
+        ]
+      : []),
   ].join("\n");
 }
 
