@@ -62,7 +62,7 @@ test("the two documents as the one remote command prints them", () => {
 });
 
 test("a fence agent's reason from the fencer's log: the last stderr line of its failed operation's process", () => {
-  const log = path.join(__dirname, "fixtures", "pacemaker.log");
+  const log = path.join(__dirname, "fixtures", "pacemaker-log.txt");
   const run = spawnSync(
     "sh",
     ["-c", FENCER_REASON_SCRIPT, "sh", log, "labfence", "quiet", "absent", "x'; y"],
