@@ -334,7 +334,9 @@ export function constraintAsLive(live: LiveCluster, declared: ConstraintOutputs)
           : {}),
         // roles as the reader gives them: Promoted/Unpromoted, whatever spelling the CIB has
         ...((rule?.role ?? c.role) ? { role: (rule?.role ?? c.role) as z.infer<typeof role> } : {}),
-        ...(d.type === "location" && d.resourceDiscovery ? { resourceDiscovery: d.resourceDiscovery } : {}),
+        ...(c.resourceDiscovery
+          ? { resourceDiscovery: c.resourceDiscovery as z.infer<typeof location>["resourceDiscovery"] }
+          : {}),
       };
     }
     case "order":
