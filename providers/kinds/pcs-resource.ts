@@ -141,6 +141,9 @@ export function findPrimitive(live: LiveCluster, id: string): LivePrimitive | nu
   };
 }
 
+/** A <clone> whose promotable is its meta attribute (not a legacy <master>): changed in place. */
+const promotableByMeta = (c: Clone): boolean => c.promotable === (c.meta.promotable === "true");
+
 /** pcs argv that turn the live resource into the declared one (empty: nothing to do). */
 export function updateArgvs(
   live: LivePrimitive,
@@ -155,13 +158,19 @@ export function updateArgvs(
   }
   const c = live.clone;
   const d = news.clone;
-  if (c && (!d || c.id !== d.id || c.promotable !== d.promotable)) steps.push(["resource", "unclone", c.id]);
-  if (d && (!c || c.id !== d.id || c.promotable !== d.promotable)) {
+  // unclone takes along every constraint on the clone: only for another clone id (or a legacy
+  // <master>); a clone's promotable is its meta attribute, set in place
+  const recloned = c && d && (c.id !== d.id || (c.promotable !== d.promotable && !promotableByMeta(c)));
+  if (c && (!d || recloned)) steps.push(["resource", "unclone", c.id]);
+  if (d && (!c || recloned)) {
     steps.push(["resource", d.promotable ? "promotable" : "clone", id, d.id!, ...pairs(d.meta)]);
   } else if (c && d) {
     const change = releasing(
       c.meta,
-      attributeChanges(ownMeta(c.meta, { ...olds.clone?.meta, ...d.meta }, ["promotable"]), d.meta),
+      {
+        ...attributeChanges(ownMeta(c.meta, { ...olds.clone?.meta, ...d.meta }, ["promotable"]), d.meta),
+        ...(c.promotable !== d.promotable ? { promotable: d.promotable ? "true" : "" } : {}),
+      },
       d.meta["target-role"],
     );
     if (Object.keys(change).length) steps.push(["resource", "meta", c.id, ...pairs(change)]);

@@ -561,12 +561,29 @@ describe("updates", () => {
     expect(updateArgvs(found(runtime, "stateful"), declared.stateful, declared.stateful)).toEqual([]);
   });
 
-  test("clone to promotable, to another clone id, or no clone: unclone first", () => {
+  test("clone to promotable and back: the clone's meta attribute, set in place (unclone would take its constraints)", () => {
     const promotable = parse({ ...declared.web, clone: { promotable: true, meta: { "clone-max": "2" } } });
     expect(updateArgvs(found(cibXml, "web"), declared.web, promotable)).toEqual([
-      ["resource", "unclone", "web-clone"],
-      ["resource", "promotable", "web", "web-clone", "clone-max=2"],
+      ["resource", "meta", "web-clone", "promotable=true"],
     ]);
+    const plain = parse({
+      ...declared.stateful,
+      clone: { promotable: false, meta: { "promoted-max": "1" } },
+    });
+    expect(updateArgvs(found(cibXml, "stateful"), declared.stateful, plain)).toEqual([
+      ["resource", "meta", "stateful-clone", "promotable="],
+    ]);
+    // a legacy <master> has no such attribute: made again
+    const master = cibXml
+      .replace(/<clone id="stateful-clone">([\s\S]*?)<\/clone>/, '<master id="stateful-clone">$1</master>')
+      .replace(/<nvpair[^>]*name="promotable" value="true"\/>/, "");
+    expect(updateArgvs(found(master, "stateful"), declared.stateful, plain)).toEqual([
+      ["resource", "unclone", "stateful-clone"],
+      ["resource", "clone", "stateful", "stateful-clone", "promoted-max=1"],
+    ]);
+  });
+
+  test("to another clone id, or no clone: unclone first", () => {
     const renamed = parse({ ...declared.web, clone: { id: "webs", meta: { "clone-max": "2" } } });
     expect(updateArgvs(found(cibXml, "web"), declared.web, renamed)).toEqual([
       ["resource", "unclone", "web-clone"],
