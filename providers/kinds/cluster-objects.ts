@@ -24,7 +24,6 @@ import {
   constraintItemSchema,
   constraintKind,
   ConstraintOutputs,
-  resourcesOf,
 } from "./constraint";
 import { ArgsOf, DynamicResource, withStackSettings } from "../kit/dynamic";
 import { defineKind, DiffResult, diffOf, FieldRules } from "../kit/kind";
@@ -250,41 +249,17 @@ const constraintPlan = (olds: ClusterObjectsOutputs, news: ClusterObjectsInputs)
     (o, n) => constraintDiff(o as ConstraintOutputs, n as ConstraintInputs),
   );
 
-/**
- * The set's constraints that a replaced resource's delete takes along (pcs deletes the constraints
- * that name it, and takes it out of sets), not changed otherwise: made again after it, in place
- * (deleted where pcs left them, as a set with other members).
- */
-function takenAlong(
-  news: ClusterObjectsInputs,
-  olds: ClusterObjectsOutputs,
-  replaced: Set<string>,
-  planned: Set<string>,
-): Change<ConstraintItemOut, ConstraintItem>[] {
-  const oldById = new Map(olds.constraints.map((k) => [k.constraintId, k]));
-  return news.constraints.flatMap((k) => {
-    const old = oldById.get(k.constraintId);
-    const names = resourcesOf(k.constraint).some((id) => replaced.has(id));
-    return old && names && !planned.has(k.constraintId) ? [{ old, new: k }] : [];
-  });
-}
-
 // items are compared without their connection: the set's own is compared once, in the diff
 export function planOf(olds: ClusterObjectsOutputs, news: ClusterObjectsInputs): Plan {
   const r = resourcePlan(olds, news);
   const c = constraintPlan(olds, news);
-  const created = new Set(r.create.map((x) => x.resourceId));
-  const replaced = new Set(r.remove.map((x) => x.resourceId).filter((id) => created.has(id)));
-  const planned = new Set(
-    [...c.remove, ...c.create, ...c.update.map((u) => u.new)].map((k) => k.constraintId),
-  );
   return {
     deleteResources: r.remove,
     deleteConstraints: c.remove,
     createResources: r.create,
     createConstraints: c.create,
     updateResources: r.update,
-    updateConstraints: [...c.update, ...takenAlong(news, olds, replaced, planned)],
+    updateConstraints: c.update,
   };
 }
 

@@ -146,22 +146,6 @@ describe("ClusterObjects plan and diff", () => {
     expect(clusterObjectsDiff(before, news).replaces).toEqual([]);
   });
 
-  it("the set's constraints on a replaced resource, which its delete takes along, are made again", () => {
-    const news = parse({
-      resources: [{ ...dummy1, agent: "ocf:pacemaker:Stateful" }, vip],
-      constraints: [location, order],
-    });
-    const plan = planOf(created(parse({ resources: [dummy1, vip], constraints: [location, order] })), news);
-    expect(plan.deleteResources.map((r) => r.resourceId)).toEqual(["dummy1"]);
-    // both name dummy1; each is deleted (where pcs left it) and added after the new dummy1
-    expect(plan.updateConstraints.map((u) => u.new.constraintId)).toEqual([
-      "location-dummy1-node1.example.com-100",
-      "order-dummy1-vip-Mandatory",
-    ]);
-    expect(plan.createConstraints).toEqual([]);
-    expect(plan.deleteConstraints).toEqual([]);
-  });
-
   it("a constraint changed under its id is updated; a resource still held by an interrupted run too", () => {
     const held = {
       ...before,
