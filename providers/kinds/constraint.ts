@@ -329,7 +329,8 @@ export function cibConstraintSpec(c: CibConstraint): ConstraintSpec | string {
   if (c.type === "location") {
     if (c.rscPattern !== undefined || c.rsc === undefined) return "it names resources by a pattern";
     if (c.rules.length > 1) return "it has several rules";
-    if (c.rules[0]?.expressions.some((e) => e.attribute === undefined)) return "its rule has a date expression";
+    if (c.rules[0]?.expressions.some((e) => e.attribute === undefined))
+      return "its rule has a date expression";
     if (c.sets.length) return "it is a location of resource sets";
     if (c.role !== undefined && !c.rules.length) return "it has a role without a rule";
   }
