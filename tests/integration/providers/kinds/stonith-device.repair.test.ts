@@ -34,6 +34,7 @@ const objects: ObjectSpec[] = [
   device("f-levels", { fencingLevels: [{ target: fqdn("node3"), level: 1 }] }),
   device("f-level-moved", { fencingLevels: [{ target: fqdn("node2"), level: 1 }] }),
   device("f-deleted"),
+  device("f-agent"),
 ];
 
 const param = (id: string, name: string, declared: string | undefined, meta = false) =>
@@ -108,6 +109,17 @@ const rows: RepairRow[] = [
       `pcs stonith level delete 1 target ${fqdn("node2")} stonith f-level-moved && ` +
       `pcs stonith level add 2 ${fqdn("node2")} f-level-moved`,
     isBack: () => expectValue("f-level-moved's levels", levelsOf("f-level-moved"), `1 ${fqdn("node2")}`),
+  },
+  {
+    // pcs cannot change an agent: by hand, deleted and made again (stopped) with another
+    resource: "f-agent",
+    property: "agent",
+    replaces: true,
+    handChange:
+      "pcs stonith delete f-agent && " +
+      `pcs stonith create f-agent fence_ipmilan ip=${LAB_FENCE_PARAMETERS.ip} username=root password=x --disabled`,
+    isBack: () =>
+      expectValue("f-agent's agent", xpathElements("//primitive[@id='f-agent']")[0]?.type, "fence_virsh"),
   },
   {
     resource: "f-deleted",
