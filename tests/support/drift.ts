@@ -1,14 +1,6 @@
 // What `pulumi preview --refresh --diff` says of one resource: its step (update, replace, create…)
 // and the properties its step block marks as changed. Used by the repair matrix (issue 20, point 3).
 
-/**
- * Whether the engine marks a drifted property inside the resource's update block. It does once a
- * kind's `read` returns the live state as `inputs` (issue 20, point 2); before, the update block
- * lists every input unmarked and only the refresh block shows the live value changed. Flip to true
- * when that lands: expectDriftOn then requires the mark on the update block itself.
- */
-export const readReturnsInputs = (): boolean => false;
-
 /** A line that starts a resource's block in a preview: `~ <type token>: (update)`, any token. */
 const STEP_HEADER = /^\s*[-+~<>=]*\s*[A-Za-z0-9_-]+:[A-Za-z0-9_/.:-]*: \(([a-z-]+)\)/;
 
@@ -52,29 +44,21 @@ function changeStep(preview: string, name: string, ops: readonly string[]): Step
 
 /**
  * Asserts that the preview reports drift of `property` on the resource `name`: the resource has an
- * update (or a replace, when `replaces`) and the property is marked changed on that block once
- * readReturnsInputs(). Until then the update block marks nothing, and the property must be marked
- * on the resource's refresh block instead — or the output that carries its live value there
- * (`liveProperty`: Cluster's liveTotem for totem) — unless its value is `secret` (the refresh
- * shows no change of a secret value: the update alone says it drifted).
+ * update (or a replace, when `replaces`) whose block marks the property as changed (a kind's read
+ * gives the engine the inputs as the cluster has them: issue 20, point 2). A property whose value
+ * is `secret` (a secret parameter, a password, connections holding a key) shows as `[secret]`
+ * whatever it holds, so the engine marks no change of it: the update alone says it drifted.
  */
 export function expectDriftOn(
   preview: string,
   name: string,
   property: string,
-  {
-    replaces = false,
-    secret = false,
-    liveProperty = property,
-  }: { replaces?: boolean; secret?: boolean; liveProperty?: string } = {},
+  { replaces = false, secret = false }: { replaces?: boolean; secret?: boolean } = {},
 ): void {
   const step = changeStep(preview, name, replaces ? ["replace", "create-replacement"] : ["update"]);
-  if (!readReturnsInputs() && secret) return;
-  const marking = readReturnsInputs() ? [step] : stepBlocks(preview, name).filter((b) => b.op === "refresh");
-  const marked = readReturnsInputs() ? property : liveProperty;
-  if (!marking.some((b) => marksProperty(b.text, marked)))
+  if (!secret && !marksProperty(step.text, property))
     throw new Error(
-      `preview does not mark '${marked}' of '${name}' as changed in its ${readReturnsInputs() ? "update" : "refresh"} block:\n` +
+      `preview does not mark '${property}' of '${name}' as changed in its ${step.op} block:\n` +
         stepBlocks(preview, name)
           .map((b) => b.text)
           .join("\n---\n"),

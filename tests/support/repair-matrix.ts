@@ -17,10 +17,8 @@ export interface RepairRow {
   node?: string;
   /** Drift that the engine repairs by replacing the resource (delete, then create). */
   replaces?: boolean;
-  /** The property's value is secret: a refresh shows no change of it (see expectDriftOn). */
+  /** The property's value is secret: the preview shows no change of it (see expectDriftOn). */
   secret?: boolean;
-  /** The output that shows the live value in the refresh block, when not the property itself. */
-  liveProperty?: string;
   /** Throws unless the live value is back as declared (run after the repair). */
   isBack(): void;
 }
@@ -65,11 +63,7 @@ export async function repairBatch(
   const unreported = failuresOf(rows, (r) =>
     r.property === null
       ? expectRecreated(text, r.resource)
-      : expectDriftOn(text, r.resource, r.property, {
-          replaces: r.replaces,
-          secret: r.secret,
-          liveProperty: r.liveProperty,
-        }),
+      : expectDriftOn(text, r.resource, r.property, { replaces: r.replaces, secret: r.secret }),
   );
   const up = await stack.pulumi(["up", "--refresh", "--yes", "--skip-preview"]);
   const notBack = up.status === 0 ? failuresOf(rows, (r) => r.isBack()) : [];

@@ -32,14 +32,12 @@ const clusterRows: RepairRow[] = [
   {
     resource: "cluster",
     property: "properties",
-    liveProperty: "liveProperties",
     handChange: "pcs property set stonith-enabled=true",
     isBack: () => expectValue("stonith-enabled", property("stonith-enabled"), "false"),
   },
   {
     resource: "cluster",
     property: "properties",
-    liveProperty: "liveProperties",
     handChange: "pcs property unset cluster-recheck-interval",
     isBack: () => expectValue("cluster-recheck-interval", property("cluster-recheck-interval"), "5min"),
   },
@@ -47,7 +45,6 @@ const clusterRows: RepairRow[] = [
     // pcs changes no totem option of a running cluster: by hand, corosync.conf on every node
     resource: "cluster",
     property: "totem",
-    liveProperty: "liveTotem",
     handChange:
       "sed -i 's/^\\(\\s*token:\\).*/\\1 3000/' /etc/corosync/corosync.conf && pcs cluster sync corosync && corosync-cfgtool -R",
     isBack: () => expectValue("node3's token (loaded, file)", token(), "5000 5000"),
@@ -55,7 +52,6 @@ const clusterRows: RepairRow[] = [
   {
     resource: "cluster",
     property: "enable",
-    liveProperty: "enabled",
     handChange: "pcs cluster disable --all",
     isBack: () =>
       expectValue(
@@ -69,7 +65,6 @@ const clusterRows: RepairRow[] = [
 const stoppedRow: RepairRow = {
   resource: "cluster",
   property: "start",
-  liveProperty: "nodesOnline",
   handChange: "pcs cluster stop --all",
   isBack: () =>
     expectValue(
@@ -85,7 +80,6 @@ const authRows: RepairRow[] = [
   {
     resource: "auth",
     property: "nodes",
-    liveProperty: "known",
     handChange: `pcs host deauth ${fqdn("node3")}`,
     isBack: () =>
       expectValue("node3 known to node1", /^node3\.example\.com /m.test(knownHosts()) ? "yes" : "no", "yes"),
@@ -94,7 +88,6 @@ const authRows: RepairRow[] = [
     // the file on the node: node2's token spoilt in pcsd's known hosts
     resource: "auth",
     property: "nodes",
-    liveProperty: "authenticated",
     handChange:
       'python3 -c \'import json; p = "/var/lib/pcsd/known-hosts"; k = json.load(open(p)); ' +
       'k["known_hosts"]["node2.example.com"]["token"] = "spoilt"; json.dump(k, open(p, "w"))\'',

@@ -34,7 +34,6 @@ const asDeclared = () => expectValue("roles of node1..node4", roles(), "Primary 
 const recoverySiteRow = (node: string): RepairRow => ({
   resource: "dr",
   property: "recoveryNode",
-  liveProperty: "recoveryNodeRole",
   node,
   handChange: `rm ${FILE}`,
   isBack: asDeclared,

@@ -27,7 +27,6 @@ const rows: RepairRow[] = [
   {
     resource: "node1",
     property: "hostname",
-    liveProperty: "liveHostname",
     node: "node3",
     handChange: "hostname intruder",
     isBack: () => expectValue("node3's hostname", onNodeOk("node3", "hostname").trim(), "node3.example.com"),
@@ -35,7 +34,6 @@ const rows: RepairRow[] = [
   {
     resource: "node1",
     property: "hosts",
-    liveProperty: "liveHosts",
     node: "node3",
     handChange: "sed -i '/^# BEGIN pcmk-lab/,/^# END pcmk-lab/{/node2.example.com/d}' /etc/hosts",
     isBack: () =>
@@ -52,7 +50,7 @@ const rows: RepairRow[] = [
   {
     resource: "node1",
     property: "haclusterPassword",
-    liveProperty: "passwordInSync",
+    secret: true,
     node: "node3",
     handChange: "echo hacluster:by-hand | chpasswd",
     isBack: () => expectValue("hacluster's password is the declared one", passwordIsDeclared(), "yes"),
@@ -60,7 +58,6 @@ const rows: RepairRow[] = [
   {
     resource: "node1",
     property: "pcsd",
-    liveProperty: "pcsdRunning",
     node: "node3",
     handChange: "systemctl stop pcsd && systemctl disable pcsd",
     isBack: () =>
