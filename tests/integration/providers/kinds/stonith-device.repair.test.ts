@@ -17,22 +17,39 @@ jest.setTimeout(900_000);
 
 const SECRET = "fence-Secret-0815";
 
+/**
+ * A fence_virsh device against the lab hypervisor. Few of them, each with several rows, and a
+ * start given a minute: each start and monitor logs in to the hypervisor, and nine devices
+ * starting at once on a loaded machine overran pcs's default 20 s (trixie, once).
+ */
+const START = { name: "start", interval: "0s", timeout: "60s" };
 const device = (id: string, more: Record<string, unknown> = {}): ObjectSpec => ({
   kind: "StonithDevice",
   name: id,
-  args: { deviceId: id, agent: "fence_virsh", parameters: LAB_FENCE_PARAMETERS, ...more },
+  args: {
+    deviceId: id,
+    agent: "fence_virsh",
+    parameters: LAB_FENCE_PARAMETERS,
+    operations: [START],
+    ...more,
+  },
 });
-const withDelay = { parameters: { ...LAB_FENCE_PARAMETERS, delay: "5" } };
+const withDelay = { ...LAB_FENCE_PARAMETERS, delay: "5" };
 const MONITOR = { name: "monitor", interval: "60s", timeout: "20s" };
 
 const objects: ObjectSpec[] = [
-  device("f-params", withDelay),
-  device("f-params-gone", withDelay),
-  device("f-secret", { secretParameters: { passwd: "@secret" } }),
-  device("f-meta", { metaAttributes: { "failure-timeout": "60s" } }),
-  device("f-op", { operations: [MONITOR] }),
-  device("f-levels", { fencingLevels: [{ target: fqdn("node3"), level: 1 }] }),
-  device("f-level-moved", { fencingLevels: [{ target: fqdn("node2"), level: 1 }] }),
+  device("f-params", {
+    parameters: withDelay,
+    secretParameters: { passwd: "@secret" },
+    metaAttributes: { "failure-timeout": "60s" },
+  }),
+  device("f-op", { parameters: withDelay, operations: [START, MONITOR] }),
+  device("f-levels", {
+    fencingLevels: [
+      { target: fqdn("node3"), level: 1 },
+      { target: fqdn("node2"), level: 1 },
+    ],
+  }),
   device("f-deleted"),
   device("f-agent"),
 ];
@@ -62,29 +79,29 @@ const rows: RepairRow[] = [
     isBack: () => param("f-params", "pcmk_delay_max", undefined),
   },
   {
-    resource: "f-params-gone",
+    resource: "f-op",
     property: "parameters",
-    handChange: "pcs stonith update f-params-gone delay=",
-    isBack: () => param("f-params-gone", "delay", "5"),
+    handChange: "pcs stonith update f-op delay=",
+    isBack: () => param("f-op", "delay", "5"),
   },
   {
-    resource: "f-secret",
+    resource: "f-params",
     property: "secretParameters",
     secret: true,
-    handChange: "pcs stonith update f-secret passwd=changed-by-hand",
-    isBack: () => param("f-secret", "passwd", SECRET),
+    handChange: "pcs stonith update f-params passwd=changed-by-hand",
+    isBack: () => param("f-params", "passwd", SECRET),
   },
   {
-    resource: "f-meta",
+    resource: "f-params",
     property: "metaAttributes",
-    handChange: "pcs stonith meta f-meta failure-timeout=120s",
-    isBack: () => param("f-meta", "failure-timeout", "60s", true),
+    handChange: "pcs stonith meta f-params failure-timeout=120s",
+    isBack: () => param("f-params", "failure-timeout", "60s", true),
   },
   {
-    resource: "f-meta",
+    resource: "f-params",
     property: "metaAttributes",
-    handChange: "pcs stonith meta f-meta migration-threshold=2",
-    isBack: () => param("f-meta", "migration-threshold", undefined, true),
+    handChange: "pcs stonith meta f-params migration-threshold=2",
+    isBack: () => param("f-params", "migration-threshold", undefined, true),
   },
   {
     // the declared monitor redefined with another interval (PcsResource's case, for pcs stonith)
@@ -100,15 +117,17 @@ const rows: RepairRow[] = [
     resource: "f-levels",
     property: "fencingLevels",
     handChange: `pcs stonith level delete 1 target ${fqdn("node3")} stonith f-levels`,
-    isBack: () => expectValue("f-levels' levels", levelsOf("f-levels"), `1 ${fqdn("node3")}`),
+    isBack: () =>
+      expectValue("f-levels' levels", levelsOf("f-levels"), `1 ${fqdn("node2")}, 1 ${fqdn("node3")}`),
   },
   {
-    resource: "f-level-moved",
+    resource: "f-levels",
     property: "fencingLevels",
     handChange:
-      `pcs stonith level delete 1 target ${fqdn("node2")} stonith f-level-moved && ` +
-      `pcs stonith level add 2 ${fqdn("node2")} f-level-moved`,
-    isBack: () => expectValue("f-level-moved's levels", levelsOf("f-level-moved"), `1 ${fqdn("node2")}`),
+      `pcs stonith level delete 1 target ${fqdn("node2")} stonith f-levels && ` +
+      `pcs stonith level add 2 ${fqdn("node2")} f-levels`,
+    isBack: () =>
+      expectValue("f-levels' levels", levelsOf("f-levels"), `1 ${fqdn("node2")}, 1 ${fqdn("node3")}`),
   },
   {
     // pcs cannot change an agent: by hand, deleted and made again (stopped) with another
