@@ -63,6 +63,8 @@ export interface LocationConstraint {
   node?: string;
   score?: string;
   role?: string;
+  /** always, never or exclusive (the attribute resource-discovery) */
+  resourceDiscovery?: string;
   rules: Rule[];
   sets: ResourceSet[];
 }

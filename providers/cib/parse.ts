@@ -81,9 +81,10 @@ function nvpairs(sets: Xml): NvPairs {
 
 function operation(op: Xml): Operation {
   const { id, name, interval, timeout, role, ...rest } = op;
+  // pcs writes OCF_CHECK_LEVEL as the op's instance attribute: an option like the others to pcs
+  const options: NvPairs = nvpairs(rest.instance_attributes);
   delete rest.meta_attributes;
   delete rest.instance_attributes;
-  const options: NvPairs = {};
   for (const [k, v] of Object.entries(rest)) if (typeof v === "string") options[k] = v;
   return {
     id,
@@ -182,6 +183,7 @@ function constraints(root: Xml): Constraint[] {
       ...opt("node", c.node),
       ...opt("score", c.score),
       ...opt("role", normalRole(c.role)),
+      ...opt("resourceDiscovery", c["resource-discovery"]),
       rules: rules(c),
       sets: sets(c),
     });

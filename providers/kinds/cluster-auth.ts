@@ -6,7 +6,7 @@ import { z } from "zod";
 import { isUnicodeText, NOT_UNICODE } from "../checks/inputs";
 import { connectionRule, connectionSchema, dnsName, ipAddress, targetOf } from "../kit/connection";
 import { ArgsOf, DynamicResource } from "../kit/dynamic";
-import { defineKind, DiffResult, diffOf, FieldRules } from "../kit/kind";
+import { comparedWith, defineKind, DiffResult, diffOf, FieldRules } from "../kit/kind";
 import { corosyncCluster } from "../cib/corosync-conf";
 import { Secret } from "../kit/secrets";
 import { SshPool } from "../transport/ssh";
@@ -118,7 +118,15 @@ const nodesToDeauth = (olds: ClusterAuthInputs, news: ClusterAuthInputs): string
 const clusterAuthRules: FieldRules<ClusterAuthOutputs, ClusterAuthInputs> = {
   // the tokens are that node's: pcs run as another login is another set of tokens
   runOn: connectionRule("runOn", { replacesOnOtherLogin: true }),
-  nodes: { differs: (o, n) => nodesToDeauth(o, n).length > 0 || nodesToAuth(o, n).length > 0 },
+  // a node pcsd does not know (as declared), or whose token fails, is left out by a refresh
+  nodes: comparedWith(
+    "nodes",
+    (o, n) => nodesToDeauth(o, n).length > 0 || nodesToAuth(o, n).length > 0,
+    (s) => {
+      const toAuth = new Set(nodesToAuth(s, s).map((n) => n.name));
+      return s.nodes.filter((n) => !toAuth.has(n.name));
+    },
+  ),
   username: {},
   password: { secret: true },
 };

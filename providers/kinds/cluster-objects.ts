@@ -8,7 +8,7 @@
 // one check and diff of a list.
 //
 // Items are matched by their ids (resourceId, constraintId): a new id is a create, a missing one a
-// delete, a changed item its kind's update (or delete and create when the kind replaces it). All
+// delete, a changed item its kind's update (or delete and create if its kind replaces it). All
 // of a step's pcs work goes to the cluster's write queue at once, so it is one batch, one push.
 import { clusterEnv } from "../kit/cluster-env";
 import { randomUUID } from "node:crypto";
@@ -195,7 +195,7 @@ interface Change<O, N> {
 }
 
 export interface Plan {
-  /** Gone from the program, or replaced (an item whose kind replaces it: another agent). */
+  /** Gone from the program, or replaced (an item whose kind replaces it: none does so far). */
   deleteResources: ResourceItemOut[];
   deleteConstraints: ConstraintItemOut[];
   createResources: ResourceItem[];

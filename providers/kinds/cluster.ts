@@ -109,12 +109,38 @@ export const propertySetArgv = (p: Record<string, string>): string[] => [
   ...options(p),
 ];
 export const propertyUnsetArgv = (names: string[]): string[] => ["pcs", "property", "unset", ...names];
+/** Of a stopped cluster: pcs writes corosync.conf on every member itself. */
 export const totemUpdateArgv = (t: Record<string, string>): string[] => [
   "pcs",
   "cluster",
   "config",
   "update",
   "totem",
+  ...options(t),
+];
+
+// pcs refuses `cluster config update` while corosync runs, but edits a copy (--corosync_conf); the
+// copy replaces corosync.conf in one rename, pcs syncs it to every member, and corosync reloads it
+// (`corosync-cfgtool -R`, cluster-wide). Every totem option pcs sets is one corosync applies at run
+// time (its volatile totem configuration: token, join, consensus, window_size, …).
+const TOTEM_RUNNING_SCRIPT = [
+  "set -e",
+  "conf=/etc/corosync/corosync.conf",
+  'copy=$(mktemp "$conf.pcmk-lab.XXXXXX")',
+  "trap 'rm -f \"$copy\"' EXIT",
+  'cp -p "$conf" "$copy"',
+  'pcs cluster config update totem "$@" --corosync_conf "$copy"',
+  'mv "$copy" "$conf"',
+  "pcs cluster sync corosync",
+  "corosync-cfgtool -R",
+].join("\n");
+
+/** Of a running cluster: corosync.conf edited as a copy, synced to every member, reloaded. */
+export const totemUpdateRunningArgv = (t: Record<string, string>): string[] => [
+  "sh",
+  "-c",
+  TOTEM_RUNNING_SCRIPT,
+  "sh",
   ...options(t),
 ];
 
@@ -354,8 +380,8 @@ async function converge(
     live = await waitOnline(pool, target, c);
   }
   const totem = totemDrift(live.liveTotem, c.totem);
-  // pcs refuses this while corosync runs; its own message says so.
-  if (Object.keys(totem).length) await pool.run(target, totemUpdateArgv(totem));
+  if (Object.keys(totem).length)
+    await pool.run(target, live.nodesOnline.length ? totemUpdateRunningArgv(totem) : totemUpdateArgv(totem));
   if (c.enable && !live.enabled) await pool.run(target, ["pcs", "cluster", "enable", "--all"]);
   // Wait only after starting something: the live facts are otherwise current.
   let afterStart = live;

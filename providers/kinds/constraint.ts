@@ -223,7 +223,7 @@ export function constraintSyntax(capabilities: Iterable<string> | null): Constra
  * The syntax of runOn's pcs: from the live read (pcsd's capability list, read beside the CIB), or
  * else from `pcs --version --full`, asked once per host and process.
  */
-async function syntaxOn(
+export async function syntaxOn(
   pool: SshPool,
   target: SshTarget,
   live: LiveCluster | null,
@@ -318,8 +318,30 @@ const liveSets = (s: ResourceSet[]) => s.map((x) => ({ resources: x.resources, o
 /** The live constraint in the declared shape (declared spelling kept where equal), or null. */
 export function constraintAsLive(live: LiveCluster, declared: ConstraintOutputs): ConstraintSpec | null {
   const c: CibConstraint | undefined = live.cib?.constraints.find((x) => x.id === declared.constraintId);
-  if (!c) return null;
-  const d = declared.constraint;
+  return c ? specOf(c, declared.constraint, declared.ruleResolved) : null;
+}
+
+/**
+ * Any constraint of the CIB as a spec that createArgv makes again as it is, or why not: what
+ * this kind cannot declare (a resource pattern, several rules, a date expression).
+ */
+export function cibConstraintSpec(c: CibConstraint): ConstraintSpec | string {
+  if (c.type === "location") {
+    if (c.rscPattern !== undefined || c.rsc === undefined) return "it names resources by a pattern";
+    if (c.rules.length > 1) return "it has several rules";
+    if (c.rules[0]?.expressions.some((e) => e.attribute === undefined))
+      return "its rule has a date expression";
+    if (c.sets.length) return "it is a location of resource sets";
+    if (c.role !== undefined && !c.rules.length) return "it has a role without a rule";
+  }
+  // the CIB's own values: no declared spelling to keep, no default to leave out
+  const neutral = (
+    c.type === "location" ? { type: "location" } : { type: `${c.type}-set`, sets: [], options: {} }
+  ) as ConstraintSpec;
+  return specOf(c, neutral, null);
+}
+
+function specOf(c: CibConstraint, d: ConstraintSpec, ruleResolved: string | null): ConstraintSpec {
   switch (c.type) {
     case "location": {
       const rule = c.rules[0];
@@ -330,11 +352,13 @@ export function constraintAsLive(live: LiveCluster, declared: ConstraintOutputs)
         ...(c.node ? { node: c.node } : {}),
         score: keepSpelling(d, "score", normalScore(rule ? rule.score : c.score) ?? "INFINITY"),
         ...(text !== undefined
-          ? { rule: text === declared.ruleResolved && d.type === "location" && d.rule ? d.rule : text }
+          ? { rule: text === ruleResolved && d.type === "location" && d.rule ? d.rule : text }
           : {}),
         // roles as the reader gives them: Promoted/Unpromoted, whatever spelling the CIB has
         ...((rule?.role ?? c.role) ? { role: (rule?.role ?? c.role) as z.infer<typeof role> } : {}),
-        ...(d.type === "location" && d.resourceDiscovery ? { resourceDiscovery: d.resourceDiscovery } : {}),
+        ...(c.resourceDiscovery
+          ? { resourceDiscovery: c.resourceDiscovery as z.infer<typeof location>["resourceDiscovery"] }
+          : {}),
       };
     }
     case "order":

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { AgentQuestionOf } from "../checks/agent-check";
-import { Clone, Primitive } from "../cib/model";
+import { Clone, Constraint as CibConstraint, Primitive } from "../cib/model";
 import { LiveCluster } from "../cib/live";
 import { connectionRule, connectionSchema, targetOf } from "../kit/connection";
 import { ArgsOf, DynamicResource, withStackSettings } from "../kit/dynamic";
@@ -27,6 +27,14 @@ import {
   declaredStopped,
 } from "./primitive-fields";
 import { SshPool } from "../transport/ssh";
+import {
+  cibConstraintSpec,
+  ConstraintSpec,
+  ConstraintSyntax,
+  createArgv as constraintCreateArgv,
+  deleteArgv as constraintDeleteArgv,
+  syntaxOn,
+} from "./constraint";
 import { readInCluster, updateInCluster } from "../writer/in-cluster";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -141,12 +149,86 @@ export function findPrimitive(live: LiveCluster, id: string): LivePrimitive | nu
   };
 }
 
-/** pcs argv that turn the live resource into the declared one (empty: nothing to do). */
+/** A <clone> whose promotable is its meta attribute (not a legacy <master>): changed in place. */
+const promotableByMeta = (c: Clone): boolean => c.promotable === (c.meta.promotable === "true");
+
+/** What a resource made again needs: the cluster's constraints, and how its pcs writes them. */
+export interface RemakeContext {
+  live: LiveCluster;
+  syntax: ConstraintSyntax;
+}
+
+/**
+ * Whether the live primitive has another agent than the one declared: pcs cannot change an agent
+ * in place. Changed by hand (not what create resolved), or in the program (not the same agent,
+ * pcs's short form being the full name's type).
+ */
+export function agentChanged(
+  live: LivePrimitive,
+  olds: PcsResourceOutputs,
+  news: PcsResourceInputs,
+): boolean {
+  const liveAgent = live.primitive.agent;
+  const sameAgent =
+    liveAgent === news.agent || (!news.agent.includes(":") && liveAgent.endsWith(`:${news.agent}`));
+  return liveAgent !== olds.agentResolved || (news.agent !== olds.agent && !sameAgent);
+}
+
+/**
+ * The ids whose constraints `pcs resource delete` takes along: the primitive, its clone, and its
+ * group when it is the group's only member (pcs deletes the group then).
+ */
+function idsDeletedWith(live: LiveCluster, found: LivePrimitive): string[] {
+  const group = found.group ? live.cib?.resources.get(found.group) : undefined;
+  const soleMember = group?.kind === "group" && group.members.length === 1;
+  return [found.primitive.id, ...(found.clone ? [found.clone.id] : []), ...(soleMember ? [group.id] : [])];
+}
+
+/** Whether a constraint names the id (pcs's remove_constraints_containing: as rsc, with-rsc, first, then, or in a set). */
+function names(c: CibConstraint, id: string): boolean {
+  const direct =
+    c.type === "location" ? [c.rsc] : c.type === "order" ? [c.first, c.then] : [c.rsc, c.withRsc];
+  return direct.includes(id) || c.sets.some((s) => s.resources.includes(id));
+}
+
+/**
+ * pcs argv that make the resource again with the declared agent, in one step (one push): the
+ * constraints pcs's delete takes along (or trims, for sets) deleted first and added back as they
+ * were, whoever owns them; a group member goes back to its place in the group.
+ */
+export function remakeArgvs(found: LivePrimitive, news: PcsResourceInputs, ctx: RemakeContext): string[][] {
+  const ids = idsDeletedWith(ctx.live, found);
+  const along = (ctx.live.cib?.constraints ?? []).filter((c) => ids.some((id) => names(c, id)));
+  const rebuilt = along.map((c) => ({ id: c.id, spec: cibConstraintSpec(c) }));
+  const lost = rebuilt.filter((r) => typeof r.spec === "string");
+  if (lost.length)
+    throw new Error(
+      `${owner(news)}: another agent means making it again, and its delete would take along ` +
+        lost.map((r) => `constraint '${r.id}' (${String(r.spec)})`).join(", ") +
+        ", which pcs cannot add back as it is: change the agent by hand",
+    );
+  const group = news.group ? ctx.live.cib?.resources.get(news.group) : undefined;
+  const members = group?.kind === "group" ? group.members : [];
+  const next = found.group === news.group ? members[members.indexOf(found.primitive.id) + 1] : undefined;
+  return [
+    ...along.map((c) => constraintDeleteArgv(c.id)),
+    ["resource", "delete", news.resourceId],
+    [...createArgv(news, false), ...(next ? ["--before", next] : [])],
+    ...rebuilt.map((r) => constraintCreateArgv(r.id, r.spec as ConstraintSpec, ctx.syntax)),
+  ];
+}
+
+/**
+ * pcs argv that turn the live resource into the declared one (empty: nothing to do); with
+ * `remake`, the resource is made again (another agent: see remakeArgvs).
+ */
 export function updateArgvs(
   live: LivePrimitive,
   olds: PcsResourceInputs,
   news: PcsResourceInputs,
+  remake?: RemakeContext,
 ): string[][] {
+  if (remake) return remakeArgvs(live, news, remake);
   const id = news.resourceId;
   const steps: string[][] = [];
   if (live.group !== news.group) {
@@ -155,13 +237,19 @@ export function updateArgvs(
   }
   const c = live.clone;
   const d = news.clone;
-  if (c && (!d || c.id !== d.id || c.promotable !== d.promotable)) steps.push(["resource", "unclone", c.id]);
-  if (d && (!c || c.id !== d.id || c.promotable !== d.promotable)) {
+  // unclone takes along every constraint on the clone: only for another clone id (or a legacy
+  // <master>); a clone's promotable is its meta attribute, set in place
+  const recloned = c && d && (c.id !== d.id || (c.promotable !== d.promotable && !promotableByMeta(c)));
+  if (c && (!d || recloned)) steps.push(["resource", "unclone", c.id]);
+  if (d && (!c || recloned)) {
     steps.push(["resource", d.promotable ? "promotable" : "clone", id, d.id!, ...pairs(d.meta)]);
   } else if (c && d) {
     const change = releasing(
       c.meta,
-      attributeChanges(ownMeta(c.meta, { ...olds.clone?.meta, ...d.meta }, ["promotable"]), d.meta),
+      {
+        ...attributeChanges(ownMeta(c.meta, { ...olds.clone?.meta, ...d.meta }, ["promotable"]), d.meta),
+        ...(c.promotable !== d.promotable ? { promotable: d.promotable ? "true" : "" } : {}),
+      },
       d.meta["target-role"],
     );
     if (Object.keys(change).length) steps.push(["resource", "meta", c.id, ...pairs(change)]);
@@ -218,7 +306,8 @@ export function resourceAsLive(
 const pcsResourceRules: FieldRules<PcsResourceOutputs, PcsResourceInputs> = {
   runOn: connectionRule("runOn"),
   resourceId: { replaces: true },
-  agent: { replaces: true },
+  // pcs cannot change an agent: the update makes the resource again, keeping its constraints
+  agent: {},
   instanceAttributes: {},
   // a hold an interrupted run left on it is released by an update
   metaAttributes: { differs: (o, n) => o.held || !same(o.metaAttributes, n.metaAttributes) },
@@ -313,16 +402,20 @@ export const pcsResourceKind = defineKind<typeof pcsResourceInputsSchema, PcsRes
     readInCluster(pool, id, props.runOn, (live) => resourceAsLive(live, props, props.agentResolved)),
 
   async update(pool: SshPool, _id: string, olds: PcsResourceOutputs, news: PcsResourceInputs) {
+    const env = await clusterEnv(pool, targetOf(news.runOn));
+    const syntax = await syntaxOn(pool, env.home, await env.running());
     const after = await updateInCluster(
       pool,
       news.runOn,
       owner(news),
       (live) => findPrimitive(live, news.resourceId),
-      (_live, found) => updateArgvs(found, olds, news),
+      (live, found) =>
+        updateArgvs(found, olds, news, agentChanged(found, olds, news) ? { live, syntax } : undefined),
       undefined,
       (changed) => resourceWatch(news, changed),
     );
-    return { outs: resourceAsLive(after, news, olds.agentResolved)! };
+    const agentResolved = findPrimitive(after, news.resourceId)?.primitive.agent ?? olds.agentResolved;
+    return { outs: resourceAsLive(after, news, agentResolved)! };
   },
 
   /** `pcs resource delete` (its constraints go with it); already gone is fine. */

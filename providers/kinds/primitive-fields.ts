@@ -120,7 +120,30 @@ export function attributeChanges(live: NvPairs, declared: NvPairs): NvPairs {
   ]);
 }
 
-/** pcs argv steps that turn the live operations (matched by key) into the declared ones. */
+/** The option pcs keeps as the operation's instance attribute and tells monitors apart by. */
+const CHECK_LEVEL = "OCF_CHECK_LEVEL";
+
+/**
+ * Whether pcs refuses `op add` of `declared` while the live operation exists (pcs/resource.py,
+ * resource_operation_add, 0.11.5 to 0.12): one of the same action and interval, whatever its role;
+ * and, without --force, any other of the same action, or for monitor one of the same role
+ * (Started when none) and OCF_CHECK_LEVEL.
+ */
+export function blocksAdding(live: Operation, declared: DeclaredOperation): boolean {
+  if (live.name !== declared.name) return false;
+  if (durationMs(live.interval) === durationMs(declared.interval) || declared.name !== "monitor") return true;
+  const roleOf = (r: string | undefined) => normalRole(r ?? "Started").toLowerCase();
+  return (
+    roleOf(live.role) === roleOf(declared.role) &&
+    (live.options[CHECK_LEVEL] ?? "") === (declared.options[CHECK_LEVEL] ?? "")
+  );
+}
+
+/**
+ * pcs argv steps that turn the live operations (matched by key) into the declared ones. A live
+ * operation that would make pcs refuse adding a declared one (the declared monitor redefined by
+ * hand with another interval) is deleted first: it stands where the declared one belongs.
+ */
 export function operationChanges(
   family: "resource" | "stonith",
   id: string,
@@ -128,21 +151,27 @@ export function operationChanges(
   previouslyDeclared: DeclaredOperation[],
   declared: DeclaredOperation[],
 ): string[][] {
-  const steps: string[][] = [];
+  const asDeclared = (l: Operation | undefined, d: DeclaredOperation) =>
+    l !== undefined && same(liveOperationsAsDeclared([l], [d])[0], d);
+  const toAdd = declared.filter(
+    (d) =>
+      !asDeclared(
+        live.find((o) => operationKey(o) === operationKey(d)),
+        d,
+      ),
+  );
   const wanted = new Map(declared.map((d) => [operationKey(d), d]));
-  for (const l of live) {
+  const deletes = live.filter((l) => {
     const key = operationKey(l);
     const d = wanted.get(key);
+    if (d) return !asDeclared(l, d);
     const wasDeclared = previouslyDeclared.some((p) => operationKey(p) === key);
-    if (d ? !same(liveOperationsAsDeclared([l], [d])[0], d) : wasDeclared)
-      steps.push([family, "op", "delete", l.id]);
-  }
-  for (const d of declared) {
-    const l = live.find((o) => operationKey(o) === operationKey(d));
-    if (!l || !same(liveOperationsAsDeclared([l], [d])[0], d))
-      steps.push([family, "op", "add", id, ...operationArgs(d)]);
-  }
-  return steps;
+    return wasDeclared || toAdd.some((a) => blocksAdding(l, a));
+  });
+  return [
+    ...deletes.map((l) => [family, "op", "delete", l.id]),
+    ...toAdd.map((d) => [family, "op", "add", id, ...operationArgs(d)]),
+  ];
 }
 
 export interface DeclaredPrimitive {

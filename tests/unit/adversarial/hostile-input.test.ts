@@ -35,6 +35,7 @@ import {
   propertyUnsetArgv,
   setupArgv,
   totemUpdateArgv,
+  totemUpdateRunningArgv,
 } from "../../../providers/kinds/cluster";
 import {
   CLUSTER_PROPERTIES,
@@ -159,6 +160,7 @@ function clusterCommands(i: unknown): Remote[] {
     propertySetArgv(c.properties),
     propertyUnsetArgv(Object.keys(c.properties)),
     totemUpdateArgv(c.totem),
+    totemUpdateRunningArgv(c.totem),
     ...c.nodes.map((n) => nodeAddArgv(n, c.waitOnlineSeconds)),
     ...c.nodes.map((n) => nodeRemoveArgv(n.name)),
   );

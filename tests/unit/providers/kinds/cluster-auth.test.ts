@@ -2,12 +2,14 @@ import { checkInputs } from "../../../../providers/checks/inputs";
 import {
   clusterAuthDiff,
   clusterAuthInputsSchema,
+  clusterAuthKind,
   ClusterAuthOutputs,
   hostAuthArgv,
   nodesToAuth,
   parseKnownHosts,
   parsePcsdStatus,
 } from "../../../../providers/kinds/cluster-auth";
+import { liveInputsOf } from "../../../../providers/kit/kind";
 
 const runOn = {
   host: "10.77.0.11",
@@ -90,4 +92,13 @@ test("inputs are checked: duplicate names, bad addresses, a multi-line password"
     password: "a\nb",
   });
   expect(failures.map((f) => f.property).sort()).toEqual(["nodes", "nodes[0].addresses[0]", "password"]);
+});
+
+test("a refresh gives the declared nodes pcsd knows as declared with a working token, the others left out", () => {
+  const inputsOf = (state: ClusterAuthOutputs) => liveInputsOf(clusterAuthKind.fields, state);
+  expect(inputsOf(live).nodes).toEqual(declared.nodes);
+  expect(inputsOf({ ...live, known: live.known.slice(0, 1) }).nodes).toEqual(declared.nodes.slice(0, 1));
+  expect(inputsOf({ ...live, authenticated: ["node2.example.com"] }).nodes).toEqual(declared.nodes.slice(1));
+  const moved = [live.known[0], { name: "node2.example.com", addresses: ["10.77.0.250"] }];
+  expect(inputsOf({ ...live, known: moved }).nodes).toEqual(declared.nodes.slice(0, 1));
 });

@@ -138,11 +138,17 @@ describe("ClusterObjects plan and diff", () => {
     expect(clusterObjectsDiff(before, news)).toMatchObject({ changes: true, replaces: [] });
   });
 
-  it("an item its kind would replace (another agent) is deleted and created, the set is not replaced", () => {
-    const news = parse({ resources: [{ ...dummy1, agent: "ocf:pacemaker:Stateful" }, vip], constraints: [] });
+  it("an item of another agent is its kind's update (made again, keeping its constraints), the set is not replaced", () => {
+    const news = parse({
+      resources: [{ ...dummy1, agent: "ocf:pacemaker:Stateful" }, vip],
+      constraints: [location, order],
+    });
     const plan = planOf(before, news);
-    expect(plan.deleteResources.map((r) => r.resourceId)).toEqual(["dummy1"]);
-    expect(plan.createResources.map((r) => r.agent)).toEqual(["ocf:pacemaker:Stateful"]);
+    expect(plan.deleteResources).toEqual([]);
+    expect(plan.createResources).toEqual([]);
+    expect(plan.updateResources.map((u) => u.new.agent)).toEqual(["ocf:pacemaker:Stateful"]);
+    // its constraints are the resource's update's to keep: not planned here
+    expect(plan.updateConstraints).toEqual([]);
     expect(clusterObjectsDiff(before, news).replaces).toEqual([]);
   });
 

@@ -12,6 +12,8 @@ import {
   ClusterOutputs,
   optionFailures,
   setupArgv,
+  totemUpdateArgv,
+  totemUpdateRunningArgv,
 } from "../../../../providers/kinds/cluster";
 import { SshPool } from "../../../../providers/transport/ssh";
 
@@ -199,4 +201,31 @@ test("totem options and cluster properties: the names pcs accepts, with values o
     expect.stringMatching(/^properties.dc-version: not one of the cluster properties pcs accepts/),
     expect.stringMatching(/^properties.nonsense: not one of the cluster properties pcs accepts/),
   ]);
+});
+
+describe("totem options", () => {
+  test("of a stopped cluster: pcs cluster config update, which writes every member's file", () => {
+    expect(totemUpdateArgv({ token: "5000" })).toEqual([
+      "pcs",
+      "cluster",
+      "config",
+      "update",
+      "totem",
+      "token=5000",
+    ]);
+  });
+
+  test("of a running cluster: a copy edited by pcs, renamed over the file, synced, reloaded; values as arguments", () => {
+    const [sh, c, script, name, ...args] = totemUpdateRunningArgv({ token: "5000", join: "60" });
+    expect([sh, c, name, args]).toEqual(["sh", "-c", "sh", ["token=5000", "join=60"]]);
+    const steps = script.split("\n");
+    const at = (text: string) => steps.findIndex((l) => l.includes(text));
+    expect(steps[0]).toBe("set -e");
+    expect(at('pcs cluster config update totem "$@" --corosync_conf "$copy"')).toBeGreaterThan(
+      at('cp -p "$conf" "$copy"'),
+    );
+    expect(at('mv "$copy" "$conf"')).toBeGreaterThan(at("pcs cluster config update"));
+    expect(at("pcs cluster sync corosync")).toBeGreaterThan(at('mv "$copy" "$conf"'));
+    expect(at("corosync-cfgtool -R")).toBeGreaterThan(at("pcs cluster sync corosync"));
+  });
 });

@@ -488,6 +488,24 @@ describe("reading back", () => {
       expect(constraintDiff(outs, spaced)).toEqual(noChange);
     });
 
+    test("resource-discovery changed or removed by hand shows on the field", () => {
+      const resolved = "#uname eq node2.example.com";
+      const exclusive = read(
+        avoid,
+        withConstraints(avoidXml.replace('resource-discovery="never"', 'resource-discovery="exclusive"')),
+        resolved,
+      )!;
+      expect(exclusive.constraint).toEqual({ ...avoid.constraint, resourceDiscovery: "exclusive" });
+      expect(constraintDiff(exclusive, avoid)).toEqual(inPlace);
+      const gone = read(
+        avoid,
+        withConstraints(avoidXml.replace('resource-discovery="never" ', "")),
+        resolved,
+      )!;
+      expect(gone.constraint).not.toHaveProperty("resourceDiscovery");
+      expect(constraintDiff(gone, avoid)).toEqual(inPlace);
+    });
+
     test("a rule, its score or its role changed by hand shows on the field", () => {
       const resolved = "#uname eq node2.example.com";
       const otherNode = read(

@@ -3,7 +3,9 @@
 // crm_mon-objects.xml): read back as declared, drift on the right field, repairs as pcs argv.
 import { checkInputs } from "../../../../providers/checks/inputs";
 import { cibXml, liveFrom, runOn } from "../../../support/cib-fixtures";
+import { PCS_0_11_SYNTAX } from "../../../../providers/kinds/constraint";
 import {
+  agentChanged,
   createArgv,
   createsHeld,
   findPrimitive,
@@ -404,7 +406,7 @@ describe("reading back", () => {
     expect(pcsResourceDiff(outs, declared.g1a).changes).toBe(true);
   });
 
-  test("another agent than the one pcs resolved is shown in full and replaces the resource", () => {
+  test("another agent than the one pcs resolved is shown in full and is an update (made again)", () => {
     const xml = cibXml.replace(
       'id="vip" class="ocf" type="IPaddr2" provider="heartbeat"',
       'id="vip" class="ocf" type="IPaddr2" provider="custom"',
@@ -413,7 +415,7 @@ describe("reading back", () => {
     expect(outs.agent).toBe("ocf:custom:IPaddr2");
     expect(pcsResourceDiff(outs, declared.vip)).toEqual({
       changes: true,
-      replaces: ["agent"],
+      replaces: [],
       deleteBeforeReplace: true,
     });
   });
@@ -464,15 +466,16 @@ describe("reading back", () => {
 describe("diff", () => {
   const current = read("vip");
 
-  test("another id or agent replaces, delete first", () => {
+  test("another id replaces, delete first; another agent is an update (the resource made again in it)", () => {
     expect(pcsResourceDiff(current, { ...declared.vip, resourceId: "vip2" })).toEqual({
       changes: true,
       replaces: ["resourceId"],
       deleteBeforeReplace: true,
     });
-    expect(pcsResourceDiff(current, { ...declared.vip, agent: "ocf:heartbeat:IPaddr2" }).replaces).toEqual([
-      "agent",
-    ]);
+    expect(pcsResourceDiff(current, { ...declared.vip, agent: "ocf:custom:IPaddr2" })).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
   });
 
   test("attributes, group, clone and runOn are in-place updates", () => {
@@ -561,12 +564,29 @@ describe("updates", () => {
     expect(updateArgvs(found(runtime, "stateful"), declared.stateful, declared.stateful)).toEqual([]);
   });
 
-  test("clone to promotable, to another clone id, or no clone: unclone first", () => {
+  test("clone to promotable and back: the clone's meta attribute, set in place (unclone would take its constraints)", () => {
     const promotable = parse({ ...declared.web, clone: { promotable: true, meta: { "clone-max": "2" } } });
     expect(updateArgvs(found(cibXml, "web"), declared.web, promotable)).toEqual([
-      ["resource", "unclone", "web-clone"],
-      ["resource", "promotable", "web", "web-clone", "clone-max=2"],
+      ["resource", "meta", "web-clone", "promotable=true"],
     ]);
+    const plain = parse({
+      ...declared.stateful,
+      clone: { promotable: false, meta: { "promoted-max": "1" } },
+    });
+    expect(updateArgvs(found(cibXml, "stateful"), declared.stateful, plain)).toEqual([
+      ["resource", "meta", "stateful-clone", "promotable="],
+    ]);
+    // a legacy <master> has no such attribute: made again
+    const master = cibXml
+      .replace(/<clone id="stateful-clone">([\s\S]*?)<\/clone>/, '<master id="stateful-clone">$1</master>')
+      .replace(/<nvpair[^>]*name="promotable" value="true"\/>/, "");
+    expect(updateArgvs(found(master, "stateful"), declared.stateful, plain)).toEqual([
+      ["resource", "unclone", "stateful-clone"],
+      ["resource", "clone", "stateful", "stateful-clone", "promoted-max=1"],
+    ]);
+  });
+
+  test("to another clone id, or no clone: unclone first", () => {
     const renamed = parse({ ...declared.web, clone: { id: "webs", meta: { "clone-max": "2" } } });
     expect(updateArgvs(found(cibXml, "web"), declared.web, renamed)).toEqual([
       ["resource", "unclone", "web-clone"],
@@ -579,6 +599,122 @@ describe("updates", () => {
     expect(updateArgvs(found(cibXml, "dummy1"), declared.dummy1, cloned)).toEqual([
       ["resource", "clone", "dummy1", "dummy1-clone"],
     ]);
+  });
+
+  describe("another agent: made again in one step, keeping what pcs's delete takes along", () => {
+    const ctx = (xml = cibXml) => ({ live: liveFrom(xml), syntax: PCS_0_11_SYNTAX });
+    const outsOf = (name: keyof typeof declared, xml = cibXml) => read(name, xml);
+    const custom = (xml: string) =>
+      xml.replace(
+        'id="dummy1" class="ocf" type="Dummy" provider="pacemaker"',
+        'id="dummy1" class="ocf" type="Dummy" provider="heartbeat"',
+      );
+
+    test("changed by hand (not what create resolved), or in the program; pcs's short form of the same agent is not", () => {
+      const byHand = found(custom(cibXml), "dummy1");
+      expect(agentChanged(byHand, outsOf("dummy1", custom(cibXml)), declared.dummy1)).toBe(true);
+      const asMade = found(cibXml, "dummy1");
+      expect(agentChanged(asMade, outsOf("dummy1"), declared.dummy1)).toBe(false);
+      expect(
+        agentChanged(asMade, outsOf("dummy1"), { ...declared.dummy1, agent: "ocf:heartbeat:Dummy" }),
+      ).toBe(true);
+      expect(
+        agentChanged(found(cibXml, "vip"), outsOf("vip"), {
+          ...declared.vip,
+          agent: "ocf:heartbeat:IPaddr2",
+        }),
+      ).toBe(false);
+    });
+
+    test("its constraints deleted, the resource deleted and made as declared, the constraints added back as they were", () => {
+      const xml = custom(cibXml);
+      const order = "order-dummy1-vip-Mandatory";
+      expect(updateArgvs(found(xml, "dummy1"), declared.dummy1, declared.dummy1, ctx(xml))).toEqual([
+        ["constraint", "delete", "location-dummy1-node1.example.com-100"],
+        ["constraint", "delete", order],
+        ["constraint", "delete", "colocation-vip-dummy1-INFINITY"],
+        ["resource", "delete", "dummy1"],
+        createArgv(declared.dummy1, false),
+        [
+          "constraint",
+          "location",
+          "add",
+          "location-dummy1-node1.example.com-100",
+          "dummy1",
+          "node1.example.com",
+          "100",
+        ],
+        [
+          "constraint",
+          "order",
+          "start",
+          "dummy1",
+          "then",
+          "start",
+          "vip",
+          `id=${order}`,
+          "kind=Mandatory",
+          "symmetrical=true",
+        ],
+        [
+          "constraint",
+          "colocation",
+          "add",
+          "vip",
+          "with",
+          "dummy1",
+          "INFINITY",
+          "id=colocation-vip-dummy1-INFINITY",
+        ],
+      ]);
+    });
+
+    test("a group member goes back before the member that followed it; a clone's constraints go with it", () => {
+      const xml = cibXml.replace(
+        /(<primitive id="g1a"[\s\S]*?<\/primitive>)/,
+        '$1<primitive id="g1b" class="ocf" type="Dummy" provider="pacemaker"/>',
+      );
+      const argvs = updateArgvs(
+        found(xml, "g1a"),
+        declared.g1a,
+        { ...declared.g1a, agent: "ocf:heartbeat:Dummy" },
+        ctx(xml),
+      );
+      expect(argvs[argvs.length - 1]).toEqual([
+        ...createArgv({ ...declared.g1a, agent: "ocf:heartbeat:Dummy" }, false),
+        "--before",
+        "g1b",
+      ]);
+      const onClone = cibXml.replace(
+        "<constraints>",
+        '<constraints><rsc_location id="web-clone-avoids" rsc="web-clone" node="node3.example.com" score="-INFINITY"/>',
+      );
+      expect(
+        updateArgvs(
+          found(onClone, "web"),
+          declared.web,
+          { ...declared.web, agent: "ocf:heartbeat:Dummy" },
+          ctx(onClone),
+        ),
+      ).toEqual([
+        ["constraint", "delete", "web-clone-avoids"],
+        ["resource", "delete", "web"],
+        createArgv({ ...declared.web, agent: "ocf:heartbeat:Dummy" }, false),
+        ["constraint", "location", "add", "web-clone-avoids", "web-clone", "node3.example.com", "-INFINITY"],
+      ]);
+    });
+
+    test("a constraint pcs cannot add back as it is refuses the update, naming it", () => {
+      const xml = custom(cibXml).replace(
+        "<constraints>",
+        '<constraints><rsc_location id="by-pattern" rsc-pattern="dummy.*" node="node2.example.com" score="5"/>' +
+          '<rsc_location id="two-rules" rsc="dummy1"><rule id="r1" score="5"><expression id="e1" attribute="a" operation="defined"/></rule>' +
+          '<rule id="r2" score="5"><expression id="e2" attribute="b" operation="defined"/></rule></rsc_location>',
+      );
+      expect(() => updateArgvs(found(xml, "dummy1"), declared.dummy1, declared.dummy1, ctx(xml))).toThrow(
+        "PcsResource 'dummy1': another agent means making it again, and its delete would take along constraint 'two-rules' (it has several rules), which pcs cannot add back as it is: change the agent by hand",
+      );
+    });
   });
 
   test("a hold left by an interrupted run is released on the primitive or on the clone", () => {

@@ -15,6 +15,7 @@ import {
 } from "../../../../providers/kit/values";
 import {
   attributeChanges,
+  blocksAdding,
   DeclaredOperation,
   liveOperationsAsDeclared,
   operationChanges,
@@ -344,6 +345,59 @@ describe("pcs argv", () => {
         ["resource", "op", "delete", "dummy1-start-interval-0s"],
         ["resource", "op", "add", "dummy1", "start", "interval=0s", "timeout=60s"],
       ]);
+    });
+
+    test("the declared monitor redefined by hand with another interval is deleted before the add pcs would refuse", () => {
+      const xml = cibXml.replace(
+        '<op name="monitor" interval="30s" timeout="20s" id="dummy1-monitor-interval-30s"/>',
+        '<op name="monitor" interval="45s" id="dummy1-monitor-interval-45s"/>',
+      );
+      const live = primitiveIn(xml, "dummy1").operations;
+      expect(operationChanges("resource", "dummy1", live, dummy1Ops, dummy1Ops)).toEqual([
+        ["resource", "op", "delete", "dummy1-monitor-interval-45s"],
+        ["resource", "op", "add", "dummy1", "monitor", "interval=30s", "timeout=20s"],
+      ]);
+    });
+
+    test("pcs's refusal rule: same action (monitor: same role and check level), or same action and interval", () => {
+      const live = (attrs: string, levelNvpair = "") =>
+        primitiveIn(
+          cibXml.replace(
+            '<op name="monitor" interval="30s" timeout="20s" id="dummy1-monitor-interval-30s"/>',
+            `<op name="monitor" ${attrs} id="m1">${levelNvpair}</op>`,
+          ),
+          "dummy1",
+        ).operations.find((o) => o.id === "m1")!;
+      const monitor = (o: object) => operationSchema.parse({ name: "monitor", interval: "30s", ...o });
+      expect(blocksAdding(live('interval="45s"'), monitor({}))).toBe(true);
+      expect(blocksAdding(live('interval="45s" role="Promoted"'), monitor({}))).toBe(false);
+      expect(blocksAdding(live('interval="45s" role="Master"'), monitor({ role: "Promoted" }))).toBe(true);
+      // the same interval blocks whatever the role
+      expect(blocksAdding(live('interval="30" role="Promoted"'), monitor({}))).toBe(true);
+      const level =
+        '<instance_attributes id="m1-ia"><nvpair id="m1-l" name="OCF_CHECK_LEVEL" value="10"/></instance_attributes>';
+      expect(blocksAdding(live('interval="45s"', level), monitor({}))).toBe(false);
+      expect(
+        blocksAdding(live('interval="45s"', level), monitor({ options: { OCF_CHECK_LEVEL: "10" } })),
+      ).toBe(true);
+      // any other action: one of a kind
+      const start = primitiveIn(cibXml, "dummy1").operations.find((o) => o.name === "start")!;
+      expect(blocksAdding(start, operationSchema.parse({ name: "start", interval: "10s" }))).toBe(true);
+      expect(blocksAdding(start, operationSchema.parse({ name: "stop" }))).toBe(false);
+    });
+
+    test("OCF_CHECK_LEVEL, which pcs writes as the operation's instance attribute, is read as its option", () => {
+      const xml = cibXml.replace(
+        '<op name="monitor" interval="30s" timeout="20s" id="dummy1-monitor-interval-30s"/>',
+        '<op name="monitor" interval="30s" timeout="20s" id="dummy1-monitor-interval-30s">' +
+          '<instance_attributes id="p-m"><nvpair id="p-m-l" name="OCF_CHECK_LEVEL" value="10"/></instance_attributes></op>',
+      );
+      const declared = ops([
+        { name: "monitor", interval: "30s", timeout: "20s", options: { OCF_CHECK_LEVEL: "10" } },
+      ]);
+      expect(
+        operationChanges("resource", "dummy1", primitiveIn(xml, "dummy1").operations, declared, declared),
+      ).toEqual([]);
     });
 
     test("stonith devices use pcs stonith op", () => {
