@@ -4,7 +4,7 @@
 // and the stack must be clean afterwards with every live value back as declared.
 import { expectDriftOn, expectRecreated } from "./drift";
 import { onNodeOk } from "./lab-harness";
-import { previewIsClean } from "./cluster-harness";
+import { ensureCluster, ObjectSpec, objectsStack, previewIsClean } from "./cluster-harness";
 import { TestStack } from "./stack-harness";
 
 export interface RepairRow {
@@ -82,4 +82,29 @@ export async function repairBatch(
 export function expectValue(what: string, actual: string | undefined, expected: string | undefined): void {
   if (actual !== expected)
     throw new Error(`${what}: ${JSON.stringify(actual)}, declared ${JSON.stringify(expected)}`);
+}
+
+/**
+ * The stack of a kind's matrix, as its tests get it: made on the running cluster and brought up
+ * before them, destroyed after them, with each batch's time printed.
+ */
+export function objectsMatrix(kind: string, objects: ObjectSpec[]): () => TestStack {
+  let stack: TestStack | undefined;
+  const t0 = Date.now();
+  beforeAll(async () => {
+    ensureCluster();
+    stack = await objectsStack(objects);
+    await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
+  });
+  afterAll(async () => {
+    await stack?.pulumi(["destroy", "--yes", "--skip-preview"]);
+    stack?.dispose();
+    console.log(
+      `${kind} repair matrix: ${JSON.stringify(batchSeconds)}, ${(Date.now() - t0) / 1000} s in all`,
+    );
+  });
+  return () => {
+    if (!stack) throw new Error(`${kind} repair matrix: no stack (its set-up failed)`);
+    return stack;
+  };
 }

@@ -2,7 +2,7 @@
 // by hand with plain pcs is reported on `resources` or `constraints` by `preview --refresh`,
 // repaired by one `up --refresh`, and clean afterwards — an item made again with another agent
 // among them, whose delete takes the set's constraints on it along. One batch.
-import { ensureCluster, fqdn, ObjectSpec, objectsStack } from "../../../support/cluster-harness";
+import { fqdn, ObjectSpec } from "../../../support/cluster-harness";
 import {
   constraintById,
   operationsOf,
@@ -10,8 +10,7 @@ import {
   resourceParameter,
   xpathElements,
 } from "../../../support/live-cib";
-import { batchSeconds, expectValue, repairBatch, RepairRow } from "../../../support/repair-matrix";
-import { TestStack } from "../../../support/stack-harness";
+import { expectValue, objectsMatrix, repairBatch, RepairRow } from "../../../support/repair-matrix";
 
 jest.setTimeout(900_000);
 
@@ -129,23 +128,8 @@ const rows: RepairRow[] = [
   },
 ];
 
-let stack: TestStack;
-const t0 = Date.now();
-
-beforeAll(async () => {
-  ensureCluster();
-  stack = await objectsStack(objects);
-  await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
-});
-
-afterAll(async () => {
-  await stack?.pulumi(["destroy", "--yes", "--skip-preview"]);
-  stack?.dispose();
-  console.log(
-    `ClusterObjects repair matrix: ${JSON.stringify(batchSeconds)}, ${(Date.now() - t0) / 1000} s in all`,
-  );
-});
+const stack = objectsMatrix("ClusterObjects", objects);
 
 test("items of each kind changed, deleted or made again by hand: reported on the set, repaired by one up", async () => {
-  await repairBatch(stack, "every item kind", rows);
+  await repairBatch(stack(), "every item kind", rows);
 });

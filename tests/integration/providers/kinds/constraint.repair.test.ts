@@ -3,10 +3,9 @@
 // `constraint` by `preview --refresh`, repaired by one `up --refresh`, and clean afterwards. pcs
 // cannot edit a constraint, so an administrator deletes it and adds it again, under the same id,
 // with another value; one row deletes one. One batch.
-import { ensureCluster, fqdn, ObjectSpec, objectsStack } from "../../../support/cluster-harness";
+import { fqdn, ObjectSpec } from "../../../support/cluster-harness";
 import { constraintById, xpathElements } from "../../../support/live-cib";
-import { batchSeconds, expectValue, repairBatch, RepairRow } from "../../../support/repair-matrix";
-import { TestStack } from "../../../support/stack-harness";
+import { expectValue, objectsMatrix, repairBatch, RepairRow } from "../../../support/repair-matrix";
 
 jest.setTimeout(900_000);
 
@@ -223,23 +222,8 @@ const rows: RepairRow[] = [
   },
 ];
 
-let stack: TestStack;
-const t0 = Date.now();
-
-beforeAll(async () => {
-  ensureCluster();
-  stack = await objectsStack(objects);
-  await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
-});
-
-afterAll(async () => {
-  await stack?.pulumi(["destroy", "--yes", "--skip-preview"]);
-  stack?.dispose();
-  console.log(
-    `Constraint repair matrix: ${JSON.stringify(batchSeconds)}, ${(Date.now() - t0) / 1000} s in all`,
-  );
-});
+const stack = objectsMatrix("Constraint", objects);
 
 test("every field of every constraint type made otherwise by hand, one deleted: reported, repaired by one up", async () => {
-  await repairBatch(stack, "every type", rows);
+  await repairBatch(stack(), "every type", rows);
 });

@@ -2,7 +2,7 @@
 // reported on that property by `preview --refresh`, repaired by one `up --refresh`, and clean
 // afterwards. Each row drifts a resource of its own; the rows go in two batches (the second
 // changes what the first's repair leaves alone: agents and deletions).
-import { ensureCluster, fqdn, ObjectSpec, objectsStack } from "../../../support/cluster-harness";
+import { fqdn, ObjectSpec } from "../../../support/cluster-harness";
 import {
   constraintById,
   operationsOf,
@@ -10,8 +10,7 @@ import {
   resourceParameter,
   xpathElements,
 } from "../../../support/live-cib";
-import { batchSeconds, expectValue, repairBatch, RepairRow } from "../../../support/repair-matrix";
-import { TestStack } from "../../../support/stack-harness";
+import { expectValue, objectsMatrix, repairBatch, RepairRow } from "../../../support/repair-matrix";
 
 jest.setTimeout(900_000);
 
@@ -282,31 +281,16 @@ const replaceRows: RepairRow[] = [
   },
 ];
 
-let stack: TestStack;
-const t0 = Date.now();
-
-beforeAll(async () => {
-  ensureCluster();
-  stack = await objectsStack(objects);
-  await stack.pulumiOk(["up", "--yes", "--skip-preview"]);
-});
-
-afterAll(async () => {
-  await stack?.pulumi(["destroy", "--yes", "--skip-preview"]);
-  stack?.dispose();
-  console.log(
-    `PcsResource repair matrix: ${JSON.stringify(batchSeconds)}, ${(Date.now() - t0) / 1000} s in all`,
-  );
-});
+const stack = objectsMatrix("PcsResource", objects);
 
 test("attributes and operations changed by hand: reported on their property, repaired by one up", async () => {
-  await repairBatch(stack, "attributes and operations", [...attributeRows, ...operationRows]);
+  await repairBatch(stack(), "attributes and operations", [...attributeRows, ...operationRows]);
 });
 
 test("group and clone changed by hand: reported, repaired by one up", async () => {
-  await repairBatch(stack, "group and clone", structureRows);
+  await repairBatch(stack(), "group and clone", structureRows);
 });
 
 test("deleted, or made again with another agent, by hand: made again, keeping the stack's constraints", async () => {
-  await repairBatch(stack, "deleted and replaced", replaceRows);
+  await repairBatch(stack(), "deleted and replaced", replaceRows);
 });
