@@ -139,6 +139,27 @@ async function pcsOn(pool: SshPool, d: DrSiteInputs, argv: string[]): Promise<vo
   }
 }
 
+const PCSD_RETRY_DELAY_MS = 3_000;
+
+/**
+ * `pcs dr destroy`, once more when it failed and runOn's file is still there: a node's pcsd
+ * answers now and then with HTTP 500 while its Ruby half is busy, and removing the files again is
+ * harmless (pcs counts a file already gone as removed). The error names both tries.
+ */
+async function destroyPair(pool: SshPool, d: DrSiteInputs, argv: string[]): Promise<void> {
+  try {
+    await pcsOn(pool, d, argv);
+  } catch (first) {
+    if (!(await readFacts(pool, d)).configured) throw first;
+    await new Promise((resolve) => setTimeout(resolve, PCSD_RETRY_DELAY_MS));
+    try {
+      await pcsOn(pool, d, argv);
+    } catch (second) {
+      throw new Error(`${(second as Error).message}\n(tried twice; the first try: ${(first as Error).message})`);
+    }
+  }
+}
+
 async function settled(pool: SshPool, d: DrSiteInputs): Promise<DrSiteOutputs> {
   const { facts } = await readFacts(pool, d);
   if (!isAsDeclared(d, facts))
@@ -184,7 +205,7 @@ export const drSiteKind = defineKind<typeof drSiteInputsSchema, DrSiteOutputs>({
   async update(pool: SshPool, _id: string, _olds: DrSiteOutputs, news: DrSiteInputs) {
     const { facts, configured } = await readFacts(pool, news);
     if (!isAsDeclared(news, facts)) {
-      if (configured) await pcsOn(pool, news, [...DESTROY_ARGV, "--skip-offline"]);
+      if (configured) await destroyPair(pool, news, [...DESTROY_ARGV, "--skip-offline"]);
       await pcsOn(pool, news, setRecoverySiteArgv(news.recoveryNode));
     }
     return { outs: await settled(pool, news) };
@@ -193,7 +214,7 @@ export const drSiteKind = defineKind<typeof drSiteInputsSchema, DrSiteOutputs>({
   /** `pcs dr destroy` (both sites); nothing to do when the file is already gone. */
   async remove(pool: SshPool, _id: string, props: DrSiteOutputs) {
     const { configured } = await readFacts(pool, props);
-    if (configured) await pcsOn(pool, props, DESTROY_ARGV);
+    if (configured) await destroyPair(pool, props, DESTROY_ARGV);
   },
 });
 

@@ -3,14 +3,17 @@
 // site is not, another site is a replace).
 import { checkInputs } from "../../../../providers/checks/inputs";
 import {
+  DESTROY_ARGV,
   drSiteDiff,
   DrSiteInputs,
   drSiteInputsSchema,
+  drSiteKind,
   DrSiteOutputs,
   factsOf,
   isAsDeclared,
   parseDrConfig,
 } from "../../../../providers/kinds/dr-site";
+import { SshPool } from "../../../../providers/transport/ssh";
 import { runOn } from "../../../support/cib-fixtures";
 
 // As pcs 0.11.5 wrote them on node1 (primary) and node3 (recovery) of the lab.
@@ -64,5 +67,46 @@ it("diffs: same pair no change, another node of the recovery site no change, hal
   expect(drSiteDiff(outputs(checked), elsewhere)).toMatchObject({
     changes: true,
     replaces: ["recoveryNode"],
+  });
+});
+
+describe("remove", () => {
+  const DESTROY_ERROR = "`pcs dr destroy` exited 1: Error: Error connecting to node1.example.com (HTTP error: 500)";
+  /** A pool whose `pcs dr destroy` fails as often as told; the file stays until a destroy succeeds. */
+  function poolFailing(destroyFailures: number) {
+    const destroys: string[][] = [];
+    let file = PRIMARY_FILE;
+    const pool = {
+      async run(_target: unknown, argv: readonly string[]) {
+        if (argv[0] === "sh") return file;
+        destroys.push([...argv]);
+        if (destroys.length <= destroyFailures) throw new Error(`${DESTROY_ERROR} (try ${destroys.length})`);
+        file = "";
+        return "";
+      },
+    } as unknown as SshPool;
+    return { pool, destroys };
+  }
+  const removeWith = async (pool: SshPool): Promise<void> => {
+    const done = drSiteKind.remove(pool, "node3.example.com", outputs(parse()));
+    done.catch(() => undefined); // settled below, after the retry's wait
+    await jest.advanceTimersByTimeAsync(10_000);
+    return done;
+  };
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it("tries `pcs dr destroy` again once when it failed and the pair is still there", async () => {
+    const { pool, destroys } = poolFailing(1);
+    await removeWith(pool);
+    expect(destroys).toEqual([DESTROY_ARGV, DESTROY_ARGV]);
+  });
+
+  it("names both tries and the resource when the second fails too", async () => {
+    const { pool, destroys } = poolFailing(2);
+    await expect(removeWith(pool)).rejects.toThrow(
+      /^DrSite \(recovery site of node3\.example\.com\): .*HTTP error: 500\) \(try 2\)\n\(tried twice; the first try: .*\(try 1\)\)$/,
+    );
+    expect(destroys).toHaveLength(2);
   });
 });
