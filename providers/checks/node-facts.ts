@@ -214,6 +214,9 @@ export async function pcsFactsOf(pool: SshPool, target: SshTarget): Promise<PcsF
   return answer;
 }
 
+/** How long a preview-time check waits for a node's answer before it goes on without it. */
+export const PREVIEW_WAIT_MS = 10_000;
+
 /** The answer, or `late` once `ms` have passed (a node that does not answer holds no check up). */
 export const withinMs = <T>(p: Promise<T>, ms: number, late: T): Promise<T> =>
   new Promise((resolve) => {

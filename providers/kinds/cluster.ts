@@ -12,7 +12,7 @@ import { CorosyncCluster } from "../cib/corosync-conf";
 import { LiveCluster, readLive } from "../cib/live";
 import { CLUSTER_PROPERTIES, optionIssues, TOTEM_OPTIONS, ValueType } from "../checks/pcs-options";
 import { connectionRule, connectionSchema, dnsName, ipAddress, targetOf } from "../kit/connection";
-import { Answer, notice, optionFactsOf, withinMs } from "../checks/node-facts";
+import { Answer, notice, optionFactsOf, PREVIEW_WAIT_MS, withinMs } from "../checks/node-facts";
 import { ArgsOf, DynamicResource } from "../kit/dynamic";
 import { comparedWith, defineKind, DiffResult, diffOf, FieldRules } from "../kit/kind";
 import { xmlValue } from "../kit/values";
@@ -172,9 +172,6 @@ async function readCluster(pool: SshPool, target: SshTarget, declared: ClusterIn
 
 // ---- check against the node's pcs and Pacemaker ----------------------------------------------------
 
-/** How long a check waits for a node's answer before it uses the built-in lists. */
-export const FACTS_WAIT_MS = 10_000;
-
 type Options = Record<string, string>;
 
 /** A raw input's string entries (a map not known yet, or not a map, has none). */
@@ -219,9 +216,9 @@ export async function optionFailures(
   const properties = changedOptions(olds.properties, news.properties);
   if (!Object.keys(totem).length && !Object.keys(properties).length) return [];
   const runOn = connectionSchema.safeParse(news.runOn);
-  const late: Answer = { facts: null, why: `no answer within ${FACTS_WAIT_MS / 1000} s` };
+  const late: Answer = { facts: null, why: `no answer within ${PREVIEW_WAIT_MS / 1000} s` };
   const answer: Answer = runOn.success
-    ? await withinMs(optionFactsOf(pool, targetOf(runOn.data)), FACTS_WAIT_MS, late)
+    ? await withinMs(optionFactsOf(pool, targetOf(runOn.data)), PREVIEW_WAIT_MS, late)
     : { facts: null, why: "runOn is not known until apply" };
   const facts = answer.facts;
   if (!answer.facts) {

@@ -155,7 +155,9 @@ async function destroyPair(pool: SshPool, d: DrSiteInputs, argv: string[]): Prom
     try {
       await pcsOn(pool, d, argv);
     } catch (second) {
-      throw new Error(`${(second as Error).message}\n(tried twice; the first try: ${(first as Error).message})`);
+      throw new Error(
+        `${(second as Error).message}\n(tried twice; the first try: ${(first as Error).message})`,
+      );
     }
   }
 }

@@ -4,6 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { AgentQuestionOf } from "../checks/agent-check";
+import { CheckFailure } from "../checks/inputs";
+import { PREVIEW_WAIT_MS, withinMs } from "../checks/node-facts";
 import { Clone, Constraint as CibConstraint, Primitive } from "../cib/model";
 import { LiveCluster } from "../cib/live";
 import { connectionRule, connectionSchema, targetOf } from "../kit/connection";
@@ -168,11 +170,14 @@ export function agentChanged(
   olds: PcsResourceOutputs,
   news: PcsResourceInputs,
 ): boolean {
-  const liveAgent = live.primitive.agent;
-  const sameAgent =
-    liveAgent === news.agent || (!news.agent.includes(":") && liveAgent.endsWith(`:${news.agent}`));
-  return liveAgent !== olds.agentResolved || (news.agent !== olds.agent && !sameAgent);
+  return (
+    live.primitive.agent !== olds.agentResolved || (news.agent !== olds.agent && !isAgent(live, news.agent))
+  );
 }
+
+/** Whether the live primitive has the agent, given in full or in pcs's short form (its type). */
+const isAgent = (live: LivePrimitive, agent: string): boolean =>
+  live.primitive.agent === agent || (!agent.includes(":") && live.primitive.agent.endsWith(`:${agent}`));
 
 /**
  * The ids whose constraints `pcs resource delete` takes along: the primitive, its clone, and its
@@ -191,22 +196,53 @@ function names(c: CibConstraint, id: string): boolean {
   return direct.includes(id) || c.sets.some((s) => s.resources.includes(id));
 }
 
+/** The constraints a remake deletes and adds back, each as a spec, or why pcs cannot add it back. */
+function constraintsOfRemake(live: LiveCluster, found: LivePrimitive) {
+  const ids = idsDeletedWith(live, found);
+  const along = (live.cib?.constraints ?? []).filter((c) => ids.some((id) => names(c, id)));
+  return { along, rebuilt: along.map((c) => ({ id: c.id, spec: cibConstraintSpec(c) })) };
+}
+
+/** Why a remake would lose constraints, or null: said by the update and, earlier, by the preview. */
+function remakeRefusal(rebuilt: { id: string; spec: ConstraintSpec | string }[]): string | null {
+  const lost = rebuilt.filter((r) => typeof r.spec === "string");
+  return lost.length
+    ? "another agent means making it again, and its delete would take along " +
+        lost.map((r) => `constraint '${r.id}' (${String(r.spec)})`).join(", ") +
+        ", which pcs cannot add back as it is: change the agent by hand"
+    : null;
+}
+
+/**
+ * At preview, of another agent than the one before (changed in the program, or by hand as a
+ * refresh read it): the update's refusal, when the live cluster has a constraint the remake would
+ * lose. The cluster's one live read; a cluster that cannot be read now is left to the update.
+ */
+export async function remakeFailures(
+  pool: SshPool,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<CheckFailure[]> {
+  const parsed = pcsResourceInputsSchema.safeParse(news);
+  if (!parsed.success || olds.agent === undefined || olds.agent === parsed.data.agent) return [];
+  const r = parsed.data;
+  const env = await clusterEnv(pool, targetOf(r.runOn));
+  const live = await withinMs(env.live(), PREVIEW_WAIT_MS, null).catch(() => null);
+  const found = live && findPrimitive(live, r.resourceId);
+  if (!live || !found || isAgent(found, r.agent)) return [];
+  const refusal = remakeRefusal(constraintsOfRemake(live, found).rebuilt);
+  return refusal ? [{ property: "agent", reason: refusal }] : [];
+}
+
 /**
  * pcs argv that make the resource again with the declared agent, in one step (one push): the
  * constraints pcs's delete takes along (or trims, for sets) deleted first and added back as they
  * were, whoever owns them; a group member goes back to its place in the group.
  */
 export function remakeArgvs(found: LivePrimitive, news: PcsResourceInputs, ctx: RemakeContext): string[][] {
-  const ids = idsDeletedWith(ctx.live, found);
-  const along = (ctx.live.cib?.constraints ?? []).filter((c) => ids.some((id) => names(c, id)));
-  const rebuilt = along.map((c) => ({ id: c.id, spec: cibConstraintSpec(c) }));
-  const lost = rebuilt.filter((r) => typeof r.spec === "string");
-  if (lost.length)
-    throw new Error(
-      `${owner(news)}: another agent means making it again, and its delete would take along ` +
-        lost.map((r) => `constraint '${r.id}' (${String(r.spec)})`).join(", ") +
-        ", which pcs cannot add back as it is: change the agent by hand",
-    );
+  const { along, rebuilt } = constraintsOfRemake(ctx.live, found);
+  const refusal = remakeRefusal(rebuilt);
+  if (refusal) throw new Error(`${owner(news)}: ${refusal}`);
   const group = news.group ? ctx.live.cib?.resources.get(news.group) : undefined;
   const members = group?.kind === "group" ? group.members : [];
   const next = found.group === news.group ? members[members.indexOf(found.primitive.id) + 1] : undefined;
@@ -359,6 +395,7 @@ export const pcsResourceKind = defineKind<typeof pcsResourceInputsSchema, PcsRes
 
   /** What the node's pcs is asked at preview. */
   agentQuestions: (r: PcsResourceInputs): AgentQuestionOf[] => [agentQuestion(r)],
+  checkOnNode: remakeFailures,
 
   async create(pool: SshPool, r: PcsResourceInputs) {
     const target = targetOf(r.runOn);

@@ -10,6 +10,7 @@ import {
   resourceParameter,
   xpathElements,
 } from "../../../support/live-cib";
+import { onNodeOk } from "../../../support/lab-harness";
 import { expectValue, objectsMatrix, repairBatch, RepairRow } from "../../../support/repair-matrix";
 
 jest.setTimeout(900_000);
@@ -71,6 +72,7 @@ const objects: ObjectSpec[] = [
   dummy("r-agent"),
   // a constraint another resource of the stack owns, on the resource the last batch replaces
   location("r-agent", "r-agent"),
+  dummy("r-agent-refused"),
 ];
 
 const param = (rsc: string, name: string, declared: string | undefined, meta = false) =>
@@ -293,4 +295,39 @@ test("group and clone changed by hand: reported, repaired by one up", async () =
 
 test("deleted, or made again with another agent, by hand: made again, keeping the stack's constraints", async () => {
   await repairBatch(stack(), "deleted and replaced", replaceRows);
+});
+
+test("another agent by hand, with a constraint pcs cannot add back: the preview refuses on agent, naming it; repaired once that is gone", async () => {
+  // two rules: no pcs command of this kind writes that, so a remake could not add it back
+  const twoRules =
+    '<rsc_location id="r-agent-two-rules" rsc="r-agent-refused">' +
+    '<rule id="r-agent-two-rules-a" score="5"><expression id="r-agent-two-rules-a-e" attribute="a" operation="defined"/></rule>' +
+    '<rule id="r-agent-two-rules-b" score="5"><expression id="r-agent-two-rules-b-e" attribute="b" operation="defined"/></rule>' +
+    "</rsc_location>";
+  onNodeOk(
+    "node1",
+    "pcs resource delete r-agent-refused && pcs resource create r-agent-refused ocf:heartbeat:Dummy && " +
+      `cibadmin --create -o constraints -X '${twoRules}'`,
+  );
+  const preview = await stack().pulumi(["preview", "--refresh"]);
+  const text = preview.stdout + preview.stderr;
+  expect(preview.status).not.toBe(0);
+  expect(text).toMatch(/PcsResource resource 'r-agent-refused': property agent value .* has a problem:/);
+  expect(text).toContain(
+    "its delete would take along constraint 'r-agent-two-rules' (it has several rules), which pcs cannot add back as it is: change the agent by hand",
+  );
+  // the refused up changed nothing
+  const up = await stack().pulumi(["up", "--refresh", "--yes", "--skip-preview"]);
+  expect(up.status).not.toBe(0);
+  expectValue("r-agent-refused's agent provider", providerOf("r-agent-refused"), "heartbeat");
+  expectValue("r-agent-two-rules on", constraintById("r-agent-two-rules")?.rsc, "r-agent-refused");
+  await repairBatch(stack(), "another agent, once nothing is lost", [
+    {
+      resource: "r-agent-refused",
+      property: "agent",
+      handChange: "cibadmin --delete -o constraints -X '<rsc_location id=\"r-agent-two-rules\"/>'",
+      isBack: () =>
+        expectValue("r-agent-refused's agent provider", providerOf("r-agent-refused"), "pacemaker"),
+    },
+  ]);
 });

@@ -71,7 +71,8 @@ it("diffs: same pair no change, another node of the recovery site no change, hal
 });
 
 describe("remove", () => {
-  const DESTROY_ERROR = "`pcs dr destroy` exited 1: Error: Error connecting to node1.example.com (HTTP error: 500)";
+  const DESTROY_ERROR =
+    "`pcs dr destroy` exited 1: Error: Error connecting to node1.example.com (HTTP error: 500)";
   /** A pool whose `pcs dr destroy` fails as often as told; the file stays until a destroy succeeds. */
   function poolFailing(destroyFailures: number) {
     const destroys: string[][] = [];

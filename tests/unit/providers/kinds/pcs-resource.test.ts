@@ -14,14 +14,20 @@ import {
   PcsResourceInputs,
   pcsResourceInputsSchema,
   PcsResourceOutputs,
+  remakeFailures,
   resourceAsLive,
   resumeArgvs,
   updateArgvs,
 } from "../../../../providers/kinds/pcs-resource";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { SshPool } from "../../../../providers/transport/ssh";
 import { HOLDER } from "../../../../providers/writer/holds";
 import { HOLD_MARK } from "../../../../providers/writer/holds";
 
 const live = liveFrom();
+const fixture = (name: string): string =>
+  readFileSync(path.join(__dirname, "..", "cib", "fixtures", name), "utf8");
 const parse = (args: object): PcsResourceInputs => pcsResourceInputsSchema.parse({ runOn, ...args });
 
 // What the lab cluster's resources were created from (tests/integration/providers/pcs-resource.test.ts).
@@ -714,6 +720,61 @@ describe("updates", () => {
       expect(() => updateArgvs(found(xml, "dummy1"), declared.dummy1, declared.dummy1, ctx(xml))).toThrow(
         "PcsResource 'dummy1': another agent means making it again, and its delete would take along constraint 'two-rules' (it has several rules), which pcs cannot add back as it is: change the agent by hand",
       );
+    });
+
+    describe("the preview says so first (checkOnNode)", () => {
+      const twoRules = cibXml.replace(
+        "<constraints>",
+        '<constraints><rsc_location id="two-rules" rsc="dummy1"><rule id="r1" score="5"><expression id="e1" attribute="a" operation="defined"/></rule>' +
+          '<rule id="r2" score="5"><expression id="e2" attribute="b" operation="defined"/></rule></rsc_location>',
+      );
+      let nextHost = 1;
+      /** The check of `news` after `olds`, against a node whose live read gives this CIB. */
+      async function checkAgainst(xml: string, olds: object, news: object) {
+        const host = `198.51.100.${nextHost++}`; // a cluster of its own: environments are kept per process
+        const answer = [
+          fixture("corosync.conf").replace(/cluster_uuid: \w+/, `cluster_uuid: c0ffee${host}`),
+          xml,
+          fixture("crm_mon.xml"),
+          "enabled\n",
+        ].join("@@pcmk-lab-section@@\n");
+        const reads: string[] = [];
+        const pool = {
+          run: async (t: { host: string }) => {
+            reads.push(t.host);
+            return answer;
+          },
+        } as unknown as SshPool;
+        const at = (o: object) => ({ ...declared.dummy1, runOn: { ...runOn, host }, ...o });
+        return { failures: await remakeFailures(pool, at(olds), at(news)), reads };
+      }
+
+      test("another agent in the program, with a constraint pcs cannot add back: refused on agent, naming it", async () => {
+        const { failures } = await checkAgainst(twoRules, {}, { agent: "ocf:heartbeat:Dummy" });
+        expect(failures).toEqual([
+          {
+            property: "agent",
+            reason:
+              "another agent means making it again, and its delete would take along constraint 'two-rules' (it has several rules), which pcs cannot add back as it is: change the agent by hand",
+          },
+        ]);
+      });
+
+      test("by hand, as a refresh read it (the live agent in olds): refused the same", async () => {
+        const byHand = twoRules.replace(
+          'id="dummy1" class="ocf" type="Dummy" provider="pacemaker"',
+          'id="dummy1" class="ocf" type="Dummy" provider="heartbeat"',
+        );
+        const { failures } = await checkAgainst(byHand, { agent: "ocf:heartbeat:Dummy" }, {});
+        expect(failures.map((f) => f.property)).toEqual(["agent"]);
+      });
+
+      test("nothing to say, and no read, when the agent is the one before; nothing when it can be remade", async () => {
+        expect(await checkAgainst(twoRules, {}, {})).toEqual({ failures: [], reads: [] });
+        expect((await checkAgainst(cibXml, {}, { agent: "ocf:heartbeat:Dummy" })).failures).toEqual([]);
+        // pcs's short form of the live agent: not another agent
+        expect((await checkAgainst(twoRules, {}, { agent: "Dummy" })).failures).toEqual([]);
+      });
     });
   });
 
