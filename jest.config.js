@@ -1,6 +1,7 @@
 // unit (no network, no root), engine (the real pulumi CLI), lab (real clusters), integration (both),
 // e2e (the stacks of this repository), adversarial (secrets, faults, concurrency, through the real CLI on the lab),
-// upgrade (a release's state taken over by the working tree, on the lab).
+// upgrade (a release's state taken over by the working tree, on the lab), package (the packed
+// package in a fresh project, on the lab).
 const { existsSync } = require("node:fs");
 const path = require("node:path");
 
@@ -35,6 +36,8 @@ module.exports = {
       // docs/RELIABILITY.md from the figures the suites leave
       globalTeardown: "<rootDir>/tests/adversarial/report-teardown.ts",
     },
+    // the package as npm packs it, installed into a fresh project outside the repository
+    { ...common, displayName: "package", testMatch: ["<rootDir>/tests/package/**/*.test.ts"] },
     // a stack of every kind deployed with the last release (a git tag), taken over by the working tree
     { ...common, displayName: "upgrade", testMatch: ["<rootDir>/tests/upgrade/**/*.test.ts"] },
   ],

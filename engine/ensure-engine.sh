@@ -5,14 +5,14 @@
 # 2. otherwise the cached build in $PCMK_ENGINE_CACHE (default /var/cache/pcmk-lab/engine) is used
 #    when its stamp matches these sources;
 # 3. otherwise the engine is built from the Go module proxy at the version of the npm
-#    @pulumi/pulumi that package.json pins (needs Go >= 1.25).
+#    @pulumi/pulumi that package.json pins (a devDependency: the SDK this repository tests with) (needs Go >= 1.25).
 # Progress goes to stderr; stdout is only the directory.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 log() { echo "engine: $*" >&2; }
 
-version=$(node -p 'require(process.argv[1]).dependencies["@pulumi/pulumi"]' "$root/package.json")
+version=$(node -p 'require(process.argv[1]).devDependencies["@pulumi/pulumi"]' "$root/package.json")
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || { log "package.json must pin @pulumi/pulumi exactly (found '$version')"; exit 1; }
 for mod in pkg sdk; do
     grep -q "github.com/pulumi/pulumi/$mod/v3 v$version\$" "$here/go.mod" ||

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: lint, unit (no network), the language host's Go tests, the engine end to end
 # (the real pulumi CLI), and the lab suites (real clusters, as root) on each lab generation:
-#   bookworm (the host's pcs 0.11 / Pacemaker 2.1): every project, the adversarial suites and the
-#            upgrade test (a stack of the last release taken over by the working tree) too, then
+#   bookworm (the host's pcs 0.11 / Pacemaker 2.1): every project, the adversarial suites, the
+#            upgrade test (a stack of the last release taken over by the working tree) and the
+#            package test (the packed package in a fresh project outside the repository) too, then
 #            the writer's own integration suites again with its plain path forced;
 #   trixie   (a Debian 13 root: pcs 0.12 / Pacemaker 3.0, built once and cached): what depends on
 #            the generation (lab, provider integration, the stacks end to end), then the
@@ -61,7 +62,7 @@ bookworm_phases() { # $1: all (every suite here) or split (MOVED_SUITES and the 
     phase bookworm "${@:2}"
     plain_phase bookworm-plain --selectProjects integration --testPathPattern "$WRITER_SUITES" "${@:2}"
   else
-    phase bookworm --selectProjects unit engine lab integration adversarial upgrade \
+    phase bookworm --selectProjects unit engine lab integration adversarial upgrade package \
       --testPathIgnorePatterns "$MOVED_SUITES" "${@:2}"
   fi
 }

@@ -45,13 +45,16 @@ export async function remove(_id: string, props: RemoteCommandInputs) {
   if (props.delete) await runOnce(props.connection, props.delete);
 }
 
+/** This file, as the provider process requires it: the stand-ins are in the repository, not in the package. */
+const THIS_MODULE = __filename;
+
 export class RemoteCommand extends pulumi.dynamic.Resource {
   constructor(name: string, args: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
     /* eslint-disable @typescript-eslint/no-require-imports -- resolved in the provider process */
     const provider: pulumi.dynamic.ResourceProvider = {
-      create: (inputs) => require("pcmk-lab/baseline").create(inputs),
-      delete: (id, props) => require("pcmk-lab/baseline").remove(id, props),
-      update: async (_id, _olds, news) => ({ outs: (await require("pcmk-lab/baseline").create(news)).outs }),
+      create: (inputs) => require(THIS_MODULE).create(inputs),
+      delete: (id, props) => require(THIS_MODULE).remove(id, props),
+      update: async (_id, _olds, news) => ({ outs: (await require(THIS_MODULE).create(news)).outs }),
     };
     /* eslint-enable @typescript-eslint/no-require-imports */
     super(

@@ -25,7 +25,8 @@ beforeAll(async () => {
 afterAll(() => stack?.dispose());
 
 test("pulumi version is the pinned @pulumi/pulumi version", async () => {
-  const pinned = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")).dependencies[
+  // the SDK this repository tests with (a devDependency; users bring their own, a peer dependency)
+  const pinned = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")).devDependencies[
     "@pulumi/pulumi"
   ];
   const r = await pulumiOk(ws, project, ["version"]);
