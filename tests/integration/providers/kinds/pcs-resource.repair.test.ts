@@ -298,34 +298,34 @@ test("deleted, or made again with another agent, by hand: made again, keeping th
 });
 
 test("another agent by hand, with a constraint pcs cannot add back: the preview refuses on agent, naming it; repaired once that is gone", async () => {
-  // two rules: no pcs command of this kind writes that, so a remake could not add it back
-  const twoRules =
-    '<rsc_location id="r-agent-two-rules" rsc="r-agent-refused">' +
-    '<rule id="r-agent-two-rules-a" score="5"><expression id="r-agent-two-rules-a-e" attribute="a" operation="defined"/></rule>' +
-    '<rule id="r-agent-two-rules-b" score="5"><expression id="r-agent-two-rules-b-e" attribute="b" operation="defined"/></rule>' +
+  // a rule with a date expression: no pcs command of this kind writes that, so a remake could not
+  // add it back (two rules would do on Pacemaker 2, whose schema Pacemaker 3 no longer has)
+  const dated =
+    '<rsc_location id="r-agent-dated" rsc="r-agent-refused">' +
+    '<rule id="r-agent-dated-rule" score="5"><date_expression id="r-agent-dated-e" operation="gt" start="2020-01-01"/></rule>' +
     "</rsc_location>";
   onNodeOk(
     "node1",
     "pcs resource delete r-agent-refused && pcs resource create r-agent-refused ocf:heartbeat:Dummy && " +
-      `cibadmin --create -o constraints -X '${twoRules}'`,
+      `cibadmin --create -o constraints -X '${dated}'`,
   );
   const preview = await stack().pulumi(["preview", "--refresh"]);
   const text = preview.stdout + preview.stderr;
   expect(preview.status).not.toBe(0);
   expect(text).toMatch(/PcsResource resource 'r-agent-refused': property agent value .* has a problem:/);
   expect(text).toContain(
-    "its delete would take along constraint 'r-agent-two-rules' (it has several rules), which pcs cannot add back as it is: change the agent by hand",
+    "its delete would take along constraint 'r-agent-dated' (its rule has a date expression), which pcs cannot add back as it is: change the agent by hand",
   );
   // the refused up changed nothing
   const up = await stack().pulumi(["up", "--refresh", "--yes", "--skip-preview"]);
   expect(up.status).not.toBe(0);
   expectValue("r-agent-refused's agent provider", providerOf("r-agent-refused"), "heartbeat");
-  expectValue("r-agent-two-rules on", constraintById("r-agent-two-rules")?.rsc, "r-agent-refused");
+  expectValue("r-agent-dated on", constraintById("r-agent-dated")?.rsc, "r-agent-refused");
   await repairBatch(stack(), "another agent, once nothing is lost", [
     {
       resource: "r-agent-refused",
       property: "agent",
-      handChange: "cibadmin --delete -o constraints -X '<rsc_location id=\"r-agent-two-rules\"/>'",
+      handChange: "cibadmin --delete -o constraints -X '<rsc_location id=\"r-agent-dated\"/>'",
       isBack: () =>
         expectValue("r-agent-refused's agent provider", providerOf("r-agent-refused"), "pacemaker"),
     },
