@@ -245,7 +245,13 @@ function objectsInCib(): number {
   return count("resources", '<primitive id="bench_dummy') + count("constraints", 'rsc="bench_dummy');
 }
 
-async function measure(mode: Mode, n: number, stack: TestStack, pulumiArgs: string[]): Promise<Measure> {
+async function measure(
+  mode: Mode,
+  n: number,
+  stack: TestStack,
+  pulumiArgs: string[],
+  label = pulumiArgs[0],
+): Promise<Measure> {
   rmSync(statsFile, { force: true });
   const before = sshdCounts();
   const cpu0 = cpuTicks();
@@ -257,7 +263,7 @@ async function measure(mode: Mode, n: number, stack: TestStack, pulumiArgs: stri
   if (r.status !== 0)
     console.error(`${mode} ${pulumiArgs.join(" ")} failed:\n${(r.stdout + r.stderr).slice(-2000)}`);
   const commands = after.commands - before.commands;
-  keepStats(`${sideOf(mode)}-N${n}-${pulumiArgs[0]}`);
+  keepStats(`${sideOf(mode)}-N${n}-${label}`);
   const liveReads = statsLines()
     .map((l) => /^read ms=(\d+) parse=(\d+) bytes=(\d+)/.exec(l))
     .filter((m): m is RegExpExecArray => m !== null)
@@ -362,7 +368,7 @@ async function oneRun(
   mode: Mode,
   n: number,
   settleSeconds: number | null,
-): Promise<{ up: Measure; refresh: Measure }> {
+): Promise<{ up: Measure; refresh: Measure; remove: Measure }> {
   resetCluster();
   const stack = await testStack(path.join(repoRoot, "bench", "fixtures", "objects"));
   try {
@@ -383,7 +389,19 @@ async function oneRun(
     // starting what was made (the library releases its resources last), and a read waits for it.
     inNodeOk("node1", "crm_resource --wait --timeout=600s");
     const refresh = await measure(mode, n, stack, ["preview", "--refresh", "--expect-no-changes"]);
-    return { up, refresh };
+    // B5: the same objects deleted, on the cluster as the up left it (settled, as for the refresh):
+    // per object by `pulumi destroy`, as set items by an update that removes them all
+    const remove = await measure(
+      mode,
+      n,
+      stack,
+      mode === "set"
+        ? ["up", "--yes", "--skip-preview", "--config", "n=0"]
+        : ["destroy", "--yes", "--skip-preview", ...(parallel ? ["--parallel", String(parallel)] : [])],
+      "delete",
+    );
+    if (mode !== "floor") remove.missing = objectsInCib(); // here: objects left behind
+    return { up, refresh, remove };
   } finally {
     // the objects stay until the next run's reset (or the bench's last, in main)
     await stack.pulumi(["stack", "rm", "--force", "--yes"]);
@@ -405,7 +423,10 @@ function liveReadNote(refreshes: Measure[], n: number): string {
  * A side at a size: its runs' measures, or, for a row kept from docs/BENCHMARKS.md (`row`, shown
  * as it is), one measure of the row's medians.
  */
-type Results = Record<string, { up: Measure[]; refresh: Measure[]; measuredAt?: string; row?: string }>;
+type Results = Record<
+  string,
+  { up: Measure[]; refresh: Measure[]; remove?: Measure[]; measuredAt?: string; row?: string }
+>;
 
 /** Where a variant's rows go: bookworm's default path first, then other generations, then the plain path. */
 const variantRank = (key: string): string => {
@@ -564,6 +585,7 @@ async function main() {
         results[`${sideOf(mode, settle)} N=${n}`] = {
           up: [],
           refresh: [],
+          remove: [],
           measuredAt: new Date().toISOString(),
         };
       // the sides take turns, run by run: a slower spell of this shared machine falls on all of them
@@ -573,9 +595,10 @@ async function main() {
           const r = await oneRun(mode, n, settle);
           results[key].up.push(r.up);
           results[key].refresh.push(r.refresh);
+          results[key].remove?.push(r.remove);
           console.log(
             `${key} run ${i + 1}: up ${r.up.seconds.toFixed(1)} s (CPU ${(r.up.cpuBusy * 100).toFixed(0)}% busy), ` +
-              `refresh ${r.refresh.seconds.toFixed(1)} s`,
+              `refresh ${r.refresh.seconds.toFixed(1)} s, delete ${r.remove.seconds.toFixed(1)} s`,
           );
           save(); // each run as it is done: a crash later loses only what was running
         }
@@ -589,6 +612,49 @@ async function main() {
   const section = report(results, clusterCosts, versions, kept);
   writeSection("objects", section);
   console.log(`\n${section}`);
+  const deletes = deletesSection(results);
+  writeSection("deletes", deletes);
+  console.log(`\n${deletes}`);
+}
+
+/**
+ * B5: each side's deletes beside its creates of the same objects, in the same runs (the create is
+ * the up of B2; the delete, right after it, `pulumi destroy` or, for the set, an update removing
+ * every item). Target: delete ≤ 1.0 × create at each N, one ssh handshake per host.
+ */
+function deletesSection(results: Results): string {
+  const keys = Object.keys(results)
+    .filter((k) => results[k].remove?.length)
+    .sort(
+      (a, b) =>
+        variantRank(a).localeCompare(variantRank(b)) ||
+        sizeOf(a) - sizeOf(b) ||
+        MODES.indexOf(modeOf(a)) - MODES.indexOf(modeOf(b)),
+    );
+  const rows = keys.map((key) => {
+    const { up, remove = [], measuredAt } = results[key];
+    const ratios = remove.map((d, i) => d.seconds / up[i].seconds);
+    const target = modeOf(key) === "library" || modeOf(key) === "set";
+    const met = target ? (median(ratios) <= 1 ? "met" : "**missed**") : "–";
+    return (
+      `| ${key.split(" ")[0]} | ${sizeOf(key)} | ${spread(up.map((m) => m.seconds))} | ${spread(remove.map((m) => m.seconds))} | ` +
+      `${spread(ratios, 2)} | ${met} | ${median(remove.map((m) => m.handshakes))} | ${median(remove.map((m) => m.commands))} | ` +
+      `${remove.filter((m) => !m.ok).length} | ${Math.max(...remove.map((m) => m.missing ?? 0))} | ${remove.length} | ` +
+      `${measuredAt?.slice(0, 16) ?? "–"} |`
+    );
+  });
+  return [
+    "## B5 — deletes beside creates (`npm run bench:objects`)",
+    "",
+    "- each run creates N Dummies with a location constraint each (B2's up), then deletes them: per object with " +
+      "`pulumi destroy`, as set items (`set`) with an update that removes every item; the ratio is each run's delete " +
+      "over its own create (median, min–max); target for this library's sides: at most 1.0 at each N, with one ssh " +
+      "handshake per host",
+    "",
+    "| side | N | create: seconds | delete: seconds | delete / create | target | delete: ssh handshakes | delete: remote commands | failed deletes | most objects left | runs | measured (UTC) |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ...rows,
+  ].join("\n");
 }
 
 /** What bounds the library's up at N=100 (where B2 is judged): its batches in the last such up. */

@@ -33,6 +33,14 @@ export interface PcsStep {
   phase?: number;
   /** Instead of argvs: remove these meta attributes of this element (the writer's own hold). */
   dropMeta?: { id: string; names: string[] };
+  /** Instead of argvs: set these meta attributes of this element (a removal's mark, its stop). */
+  setMeta?: { id: string; values: Record<string, string> };
+  /** Instead of argvs: delete these resources and fence devices with what refers to them (pcs_batch.py's removal). */
+  remove?: Removal;
+  /** Before argvs: the same removal, of what this run marked under an id the step creates. */
+  removeFirst?: Removal;
+  /** Instead of argvs: keep this constraint under its id with this prefix (an order constraint being removed). */
+  rename?: { id: string; prefix: string };
   /** Ids this step creates (a resource, its clone or group). */
   makes?: readonly string[];
   /** Ids whose presence in the CIB a failure of this step reports (a create's own id). */
@@ -41,6 +49,12 @@ export interface PcsStep {
   needs?: readonly string[];
   /** Values in argvs that must never show in an error. */
   secrets?: readonly Secret[];
+}
+
+/** What a removal deletes: resources (`pcs resource delete`) and fence devices (`pcs stonith delete`). */
+export interface Removal {
+  resources?: string[];
+  stonith?: string[];
 }
 
 export interface StepResult {
@@ -126,13 +140,19 @@ export function requestLine(
     op,
     ...(restage ? { restage } : {}),
     ...(readBack ? { readBack } : {}),
-    steps: steps.map(({ argvs, ifAbsent, ifPresent, dropMeta, probeIds }) => ({
-      argvs,
-      ifAbsent,
-      ifPresent,
-      dropMeta,
-      probeIds,
-    })),
+    steps: steps.map(
+      ({ argvs, ifAbsent, ifPresent, dropMeta, setMeta, remove, removeFirst, rename, probeIds }) => ({
+        argvs,
+        ifAbsent,
+        ifPresent,
+        dropMeta,
+        setMeta,
+        remove,
+        removeFirst,
+        rename,
+        probeIds,
+      }),
+    ),
   };
   return Buffer.from(JSON.stringify(request), "utf8").toString("base64") + "\n";
 }

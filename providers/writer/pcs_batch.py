@@ -454,39 +454,249 @@ def has_id(path, ident):
     return any(el.get("id") == ident for el in configured(ET.parse(path).getroot()))
 
 
-def drop_meta(work, steps):
-    """Removes the named meta attributes of each step's element: one parse for a run of steps."""
+def meta_edits(work, steps):
+    """
+    The writer's own meta attributes, set ("setMeta": {"id", "values"}) or removed ("dropMeta":
+    {"id", "names"}) on a resource of the copy: its holds and removal marks, and the stop before a
+    removal. Edits of the copy, not worth a pcs command each: one parse for a run of such steps.
+    """
     tree = ET.parse(work)
     # in resources only: a constraint's resource set refers to a resource by an element with its id
     resources = tree.getroot().find("configuration/resources")
     elements = {el.get("id"): el for el in (resources.iter() if resources is not None else ()) if el.get("id")}
     results = []
     for step in steps:
-        el = elements.get(step["dropMeta"]["id"])
+        edit = step.get("dropMeta") or step["setMeta"]
+        el = elements.get(edit["id"])
         if el is None:
             results.append({"ok": True, "skipped": "absent"})
             continue
-        for meta in el.findall("meta_attributes"):
-            for nvpair in meta.findall("nvpair"):
-                if nvpair.get("name") in step["dropMeta"]["names"]:
-                    meta.remove(nvpair)
-            if len(meta) == 0:
-                el.remove(meta)
+        if step.get("dropMeta"):
+            drop_meta(el, edit["names"])
+        else:
+            set_meta(el, edit["values"], elements)
         results.append({"ok": True})
     tree.write(work)
     return results
 
 
+def drop_meta(el, names):
+    for meta in el.findall("meta_attributes"):
+        for nvpair in meta.findall("nvpair"):
+            if nvpair.get("name") in names:
+                meta.remove(nvpair)
+        if len(meta) == 0:
+            el.remove(meta)
+
+
+def set_meta(el, values, elements):
+    """As `pcs resource meta` sets them: in the element's first meta_attributes, ids as pcs makes them."""
+    meta = el.find("meta_attributes")
+    if meta is None:
+        meta = ET.Element("meta_attributes", id=unique_id(f"{el.get('id')}-meta_attributes", elements))
+        elements[meta.get("id")] = meta
+        el.insert(0, meta)
+    for name, value in values.items():
+        nvpair = next((n for n in meta.findall("nvpair") if n.get("name") == name), None)
+        if nvpair is None:
+            nvpair = ET.SubElement(meta, "nvpair", id=unique_id(f"{meta.get('id')}-{name}", elements), name=name)
+            elements[nvpair.get("id")] = nvpair
+        nvpair.set("value", value)
+
+
+def unique_id(wanted, elements):
+    ident, n = wanted, 1
+    while ident in elements:
+        ident, n = f"{wanted}-{n}", n + 1
+    return ident
+
+
+def renamed(work, step):
+    """
+    A constraint kept under another id ("rename": {"id", "prefix"}): the prefix before its id and
+    every id inside it. The writer's removal of an order constraint, until its resources are
+    stopped (see ClusterWriter): the prefix marks it as being removed.
+    """
+    tree = ET.parse(work)
+    constraints = tree.getroot().find("configuration/constraints")
+    found = next((c for c in (constraints if constraints is not None else ()) if c.get("id") == step["rename"]["id"]), None)
+    if found is None:
+        return {"ok": True, "skipped": "absent"}
+    for el in found.iter():
+        if el.get("id"):
+            el.set("id", step["rename"]["prefix"] + el.get("id"))
+    tree.write(work)
+    return {"ok": True}
+
+
+# ============================== removal =========================================================
+# A batch's removals go in one step: the resources and fence devices of the run that were stopped
+# first (the writer's part), deleted from the copy with what refers to them, as pcs's own delete
+# takes it along. A pcs that deletes several ids in one command (0.11.9 on) does it; older ones
+# delete one id per command, each a pcs start and several cibadmin runs on the copy, so this
+# process does it instead, as pcs 0.11's `resource delete` does (pcs/resource.py resource_remove),
+# which tests/integration/providers/writer/removal.test.ts checks against pcs itself, per case.
+
+MULTI_DELETE_SINCE = (0, 11, 9)
+CLONES = ("clone", "master")
+REFERRING = ("rsc", "first", "then", "with-rsc")
+
+
+def version_tuple(text):
+    return tuple(int(x) for x in re.findall(r"\d+", text)[:3]) if text else ()
+
+
+def removal(step, work, pcs):
+    """A removal step: {"remove": {"resources": [id...], "stonith": [id...]}} (absent ids skipped)."""
+    wanted = step["remove"]
+    present = {el.get("id") for el in configured(ET.parse(work).getroot())}
+    ids = {kind: [i for i in wanted.get(kind, []) if i in present] for kind in ("resources", "stonith")}
+    if not ids["resources"] and not ids["stonith"]:
+        return {"ok": True, "skipped": "absent"}
+    if version_tuple((HELLO or {}).get("pcsVersion") or pcs_version(pcs)) >= MULTI_DELETE_SINCE:
+        argvs = [[family, "delete", *ids[kind]] for family, kind in (("resource", "resources"), ("stonith", "stonith")) if ids[kind]]
+        return run_step({"argvs": argvs}, work, pcs)
+    try:
+        tree = ET.parse(work)
+        for rid in ids["resources"] + ids["stonith"]:
+            Removal(tree.getroot()).resource(rid)
+        tree.write(work)
+        return {"ok": True}
+    except RemovalRefused as e:
+        return {"ok": False, "argv": ["resource", "delete", *ids["resources"], *ids["stonith"]], "code": 1, "stdout": "", "stderr": f"Error: {e}\n"}
+
+
+class RemovalRefused(Exception):
+    pass
+
+
+class Removal:
+    """pcs 0.11's `resource delete ID` (and `stonith delete ID`) on an element tree of the CIB."""
+
+    def __init__(self, root):
+        self.root = root
+        self.configuration = root.find("configuration")
+        self.parent = {c: p for p in root.iter() for c in p}
+
+    def find(self, tag, ident):
+        resources = self.configuration.find("resources")
+        return next((el for el in resources.iter(tag) if el.get("id") == ident), None) if resources is not None else None
+
+    def element(self, ident):
+        resources = self.configuration.find("resources")
+        return next((el for el in resources.iter() if el.get("id") == ident), None)
+
+    def drop(self, el):
+        self.parent[el].remove(el)
+
+    def resource(self, ident):
+        el = self.element(ident)
+        if el is None:
+            return
+        self.refuse_tagged(el)
+        if el.tag in CLONES:
+            el = next((c for c in el if c.tag in ("primitive", "group")), None)
+            if el is None:
+                return
+        if el.tag == "bundle":
+            raise RemovalRefused(f"'{ident}' is a bundle: not handled here")
+        if el.tag == "group":
+            for member in list(el.iter("primitive")):
+                self.primitive(member.get("id"))
+            return
+        self.primitive(el.get("id"))
+
+    def refuse_tagged(self, el):
+        ids = {x.get("id") for x in el.iter() if x.get("id")}
+        tags = sorted({self.parent[r].get("id") for r in self.root.iter("obj_ref") if r.get("id") in ids})
+        if tags:
+            resource_id = el.get("id")
+            raise RemovalRefused(
+                f"Unable to remove resource '{resource_id}' because it is referenced in "
+                + ("tags" if len(tags) > 1 else "the tag")
+                + ": " + ", ".join(f"'{t}'" for t in tags)
+            )
+
+    def primitive(self, ident):
+        p = self.find("primitive", ident)
+        if p is None:
+            raise RemovalRefused(f"Resource '{ident}' does not exist.")
+        parent = self.parent[p]
+        # pcs finds the constraints on the clone too, but trims sets of the primitive's id only
+        self.references(ident, also=[parent.get("id")] if parent.tag in CLONES else [])
+        if parent.tag == "group" and len(list(parent.iter("primitive"))) == 1:
+            top = self.parent[parent]
+            if top.tag in CLONES:
+                self.references(parent.get("id"))
+                self.references(top.get("id"))
+                self.drop(top)
+            else:
+                self.references(parent.get("id"))
+                self.drop(parent)
+        else:
+            self.drop(parent if parent.tag in CLONES else p)
+
+    def references(self, ident, also=()):
+        """pcs's remove_resource_references: constraints, set members, fencing levels, ACL permissions."""
+        self.constraints(ident, also)
+        self.fencing_levels(ident)
+        for permission in list(self.root.iter("acl_permission")):
+            if permission.get("reference") == ident:
+                self.drop(permission)
+
+    def constraints(self, ident, also=()):
+        constraints = self.configuration.find("constraints")
+        if constraints is None:
+            return
+        named = {ident, *also}
+        for c in list(constraints):
+            if c.tag in ("rsc_colocation", "rsc_location", "rsc_order", "rsc_ticket") and any(c.get(a) in named for a in REFERRING):
+                constraints.remove(c)
+        for ref in list(constraints.iter("resource_ref")):
+            if ref.get("id") != ident:
+                continue
+            rset = self.parent[ref]
+            rset.remove(ref)
+            if rset.find("resource_ref") is None:
+                constraint = self.parent[rset]
+                constraint.remove(rset)
+                if constraint.find("resource_set") is None and constraint in list(constraints):
+                    constraints.remove(constraint)
+
+    def fencing_levels(self, ident):
+        topology = self.configuration.find("fencing-topology")
+        if topology is None:
+            return
+        for level in list(topology.iter("fencing-level")):
+            devices = level.get("devices", "").split(",")
+            if ident in devices:
+                kept = [d for d in devices if d != ident]
+                if kept:
+                    level.set("devices", ",".join(kept))
+                else:
+                    topology.remove(level)
+        if topology.find("fencing-level") is None:
+            self.configuration.remove(topology)
+
+
+
 def run_steps(steps, work, pcs=None):
     pcs = pcs or runner()
     results, i = [], 0
+    meta = lambda step: step.get("dropMeta") or step.get("setMeta")  # noqa: E731
     while i < len(steps):
-        if steps[i].get("dropMeta"):
+        if meta(steps[i]):
             j = i
-            while j < len(steps) and steps[j].get("dropMeta"):
+            while j < len(steps) and meta(steps[j]):
                 j += 1
-            results += drop_meta(work, steps[i:j])
+            results += meta_edits(work, steps[i:j])
             i = j
+        elif steps[i].get("remove"):
+            results.append(removal(steps[i], work, pcs))
+            i += 1
+        elif steps[i].get("rename"):
+            results.append(renamed(work, steps[i]))
+            i += 1
         else:
             results.append(run_step(steps[i], work, pcs))
             i += 1
@@ -500,6 +710,12 @@ def run_step(step, work, pcs):
         return {"ok": True, "skipped": "absent"}
     before = work + ".step"
     shutil.copyfile(work, before)
+    if step.get("removeFirst"):
+        # what an earlier step of this run marked for removal, under the id this step creates
+        first = removal({"remove": step["removeFirst"]}, work, pcs)
+        if not first["ok"]:
+            shutil.copyfile(before, work)
+            return first
     for argv in step["argvs"]:
         code, out, err = pcs.run(["-f", work, *argv])
         if code != 0:

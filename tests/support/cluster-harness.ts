@@ -51,9 +51,14 @@ function setUpCluster(first: string, name: string, members: readonly string[]): 
   onNodeOk(first, setup, undefined, 300_000);
 }
 
+/** The lab up, of the generation asked for (LAB_RELEASE): its nodes, not necessarily a cluster. */
+export function ensureLab(): void {
+  if (!labIs(labStatus(), NODES.length)) bootLab(NODES.length);
+}
+
 /** The lab up and a 3-node cluster online with stonith off; leftover objects removed. */
 export function ensureCluster(): void {
-  if (!labIs(labStatus(), NODES.length)) bootLab(NODES.length);
+  ensureLab();
   if (!running()) {
     const password = readFileSync(labStatus().haclusterPasswordFile, "utf8");
     onNode("node1", "pcs cluster destroy --all >/dev/null 2>&1; true");
