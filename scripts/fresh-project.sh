@@ -8,9 +8,12 @@
 # as a user brings their own. Prints each phase's seconds; exits non-zero at the first failure.
 # Run by tests/e2e/fresh-project.test.ts (which brings the cluster up), or by hand on a lab with one.
 # FRESH_PROJECT_SDK: the @pulumi/pulumi to install (default: the peer range's lowest).
+# Prints `pulumi version` first.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-export PATH="$(bash "$root/engine/ensure-engine.sh"):$PATH"
+# FRESH_PROJECT_CLI: a directory with another `pulumi` to run (e.g. an older one, to check the
+# README's minimum); its plugins come from the engine this repository builds
+export PATH="${FRESH_PROJECT_CLI:+$FRESH_PROJECT_CLI:}$(bash "$root/engine/ensure-engine.sh"):$PATH"
 sdk=${FRESH_PROJECT_SDK:-$(node -p 'require(process.argv[1]).peerDependencies["@pulumi/pulumi"].match(/>=\s*([0-9.]+)/)[1]' "$root/package.json")}
 typescript=$(node -p 'require(process.argv[1]).devDependencies.typescript' "$root/package.json")
 status=$(node "$root/dist/lab/cli.js" status)
@@ -20,6 +23,7 @@ host_key=$(field 's.nodes[0].hostKeyFingerprint')
 key_path=$(field 's.sshKeyPath')
 prefers=$(field 's.nodes[1].name').example.com
 
+echo "fresh-project: pulumi $(PULUMI_SKIP_UPDATE_CHECK=true pulumi version)" >&2
 work=$(mktemp -d /tmp/pcmk-fresh-project-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 t0=$SECONDS

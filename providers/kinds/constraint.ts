@@ -4,6 +4,7 @@
 // id in one CIB push. Read from the shared live CIB. Written in the form the node's pcs wants: pcs
 // 0.12 deprecates a bare score and a rule given as several arguments, which pcs 0.11 requires.
 import { clusterEnv } from "../kit/cluster-env";
+import { REMOVING_PREFIX } from "../writer/removals";
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -528,15 +529,30 @@ export const constraintKind = defineKind<typeof constraintInputsSchema, Constrai
     return { outs: outputsOf(outcome.live, news, ruleResolvedOf(outcome.live, news.constraintId)) };
   },
 
+  /**
+   * Deleted now; an order constraint is remembered by the run, which adds it back for the stops
+   * of its resources when the run removes them too (writer/removals.ts). Already gone is fine.
+   */
   async remove(pool: SshPool, _id: string, props: ConstraintOutputs) {
-    await (
-      await clusterEnv(pool, targetOf(props.runOn))
-    ).writer.submit({
-      owner: owner(props),
-      argvs: [deleteArgv(props.constraintId)],
-      ifPresent: props.constraintId,
-      phase: 1,
-    });
+    const env = await clusterEnv(pool, targetOf(props.runOn));
+    const c = props.constraint;
+    const ordered =
+      c.type === "order"
+        ? [c.first, c.then]
+        : c.type === "order-set"
+          ? c.sets.flatMap((x) => x.resources)
+          : [];
+    const ordering = ordered.length
+      ? {
+          argv: createArgv(
+            REMOVING_PREFIX + props.constraintId,
+            c,
+            await syntaxOn(pool, env.home, await env.live().catch(() => null)),
+          ),
+          resources: ordered,
+        }
+      : undefined;
+    await env.writer.deleteConstraint(owner(props), props.constraintId, ordering);
   },
 });
 

@@ -23,6 +23,7 @@ import {
   opsArgs,
   ownMeta,
   primitiveChanges,
+  removalOf,
   settleFields,
   settleRules,
   watchOf,
@@ -38,6 +39,7 @@ import {
   syntaxOn,
 } from "./constraint";
 import { readInCluster, updateInCluster } from "../writer/in-cluster";
+import { isMarked } from "../writer/removals";
 
 // ---- schema -----------------------------------------------------------------------------------
 
@@ -140,9 +142,10 @@ interface LivePrimitive {
   clone?: Clone;
 }
 
+/** The live primitive of this id; null when there is none, or a run is removing it (removals.ts). */
 export function findPrimitive(live: LiveCluster, id: string): LivePrimitive | null {
   const p = live.cib?.resources.get(id);
-  if (!p || p.kind !== "primitive") return null;
+  if (!p || p.kind !== "primitive" || isMarked(p.meta)) return null;
   const parent = p.parent ? live.cib!.resources.get(p.parent) : undefined;
   return {
     primitive: p,
@@ -455,14 +458,13 @@ export const pcsResourceKind = defineKind<typeof pcsResourceInputsSchema, PcsRes
     return { outs: resourceAsLive(after, news, agentResolved)! };
   },
 
-  /** `pcs resource delete` (its constraints go with it); already gone is fine. */
+  /**
+   * Marked, then stopped and deleted with the run's other removals, as `pcs resource delete`
+   * deletes it (its constraints go with it): writer/removals.ts. Already gone is fine.
+   */
   async remove(pool: SshPool, _id: string, props: PcsResourceOutputs) {
     const env = await clusterEnv(pool, targetOf(props.runOn));
-    await env.writer.submit({
-      owner: owner(props),
-      argvs: [["resource", "delete", props.resourceId]],
-      ifPresent: props.resourceId,
-    });
+    await env.writer.removeLater(removalOf(props.resourceId, owner(props), "resources", props));
   },
 });
 

@@ -9,6 +9,7 @@ import { normalRole } from "../cib/roles";
 import { same } from "../kit/same";
 import { attributeValue, duration, durationMs, notCreateKeyword, pairs, role } from "../kit/values";
 import { HOLD_MARK, releasing } from "../writer/holds";
+import { MarkedRemoval } from "../writer/removals";
 import { Watch } from "../writer/settle";
 
 // ---- schema -----------------------------------------------------------------------------------
@@ -247,3 +248,19 @@ export function watchOf(
     { id, owner, timeoutMs: s.settleSeconds * 1000, allowFailed: s.allowFailedActions, cleanup: changed },
   ];
 }
+
+/**
+ * A delete of a resource or fence device, for the run's removals (writer/removals.ts): its stop is
+ * waited for as long as its settling would be (a state of a release before 0.2 has no such field).
+ */
+export const removalOf = (
+  id: string,
+  owner: string,
+  family: MarkedRemoval["family"],
+  s: { settleSeconds?: number },
+): MarkedRemoval => ({
+  id,
+  owner,
+  family,
+  stopTimeoutMs: (s.settleSeconds ?? DEFAULT_SETTLE_SECONDS) * 1000,
+});

@@ -23,6 +23,7 @@ import {
   opsArgs,
   ownMeta,
   primitiveChanges,
+  removalOf,
   settleFields,
   settleRules,
   watchOf,
@@ -32,6 +33,7 @@ import { AgentQuestionOf } from "../checks/agent-check";
 import { Secret } from "../kit/secrets";
 import { SshPool } from "../transport/ssh";
 import { readInCluster, updateInCluster } from "../writer/in-cluster";
+import { isMarked } from "../writer/removals";
 
 // ---- schema -----------------------------------------------------------------------------------
 
@@ -116,9 +118,10 @@ export function levelChanges(id: string, live: Level[], declared: Level[]): stri
 
 // ---- reader -----------------------------------------------------------------------------------
 
+/** The live device of this id; null when there is none, or a run is removing it (removals.ts). */
 function findDevice(live: LiveCluster, id: string): Primitive | null {
   const p = live.cib?.resources.get(id);
-  return p?.kind === "primitive" && p.agent.startsWith("stonith:") ? p : null;
+  return p?.kind === "primitive" && p.agent.startsWith("stonith:") && !isMarked(p.meta) ? p : null;
 }
 
 export function deviceAsLive(
@@ -252,15 +255,13 @@ export const stonithDeviceKind = defineKind<typeof stonithInputsSchema, StonithO
     return { outs: deviceAsLive(after, news, olds.agentResolved)! };
   },
 
-  /** Its fencing levels first, then the device; already gone is fine. */
+  /**
+   * Marked, then stopped and deleted with the run's other removals, as `pcs stonith delete`
+   * deletes it (its fencing levels and constraints go with it): writer/removals.ts.
+   */
   async remove(pool: SshPool, _id: string, props: StonithOutputs) {
     const env = await clusterEnv(pool, targetOf(props.runOn));
-    const levels = levelsOf(await env.live(), props.deviceId);
-    await env.writer.submit({
-      owner: owner(props),
-      argvs: [...levelChanges(props.deviceId, levels, []), ["stonith", "delete", props.deviceId]],
-      ifPresent: props.deviceId,
-    });
+    await env.writer.removeLater(removalOf(props.deviceId, owner(props), "stonith", props));
   },
 });
 

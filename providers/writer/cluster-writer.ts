@@ -15,6 +15,15 @@ import { reportToStep } from "../kit/step-context";
 import { warnUser } from "../kit/warnings";
 import { releaseStep } from "./holds";
 import { BatchRunner, PcsError, PcsStep, stepError } from "./pcs-batch";
+import {
+  leftByInterruptedRuns,
+  MarkedRemoval,
+  markStep,
+  orderingsToStop,
+  removalStep,
+  RemovedOrdering,
+  stopStep,
+} from "./removals";
 import { Settled, Watch } from "./settle";
 
 export interface StepOutcome {
@@ -99,6 +108,11 @@ export class ClusterWriter {
   private readonly held = new Set<string>();
   /** What this run wrote and waits for once every step is done, by id. */
   private readonly watched = new Map<string, Watch>();
+  /** What this run removes once every step is done (removals.ts), and the order constraints it deleted. */
+  private readonly marked = new Map<string, MarkedRemoval>();
+  private readonly orderings: RemovedOrdering[] = [];
+  /** The configuration as the last batch left it. */
+  private lastLive: LiveCluster | null = null;
   /** Resource ids in the CIB as last seen; null until this writer has seen it. */
   private known: Set<string> | null = null;
   private knownRead: Promise<Set<string>> | null = null;
@@ -131,6 +145,7 @@ export class ClusterWriter {
     step: PcsStep,
     holds: readonly string[] = [],
     watches: readonly Watch[] = [],
+    removals: { marks?: readonly MarkedRemoval[]; ordering?: RemovedOrdering } = {},
   ): Promise<StepOutcome> {
     this.active++;
     this.peakCallers = Math.max(this.peakCallers, ++this.callers);
@@ -138,6 +153,10 @@ export class ClusterWriter {
       const outcome = await this.enqueue(step);
       if (!outcome.skipped) holds.forEach((id) => this.held.add(id));
       if (outcome.skipped !== "absent") watches.forEach((w) => this.watch(w));
+      if (!outcome.skipped) {
+        removals.marks?.forEach((m) => this.marked.set(m.id, m));
+        if (removals.ordering) this.orderings.push(removals.ordering);
+      }
       return outcome;
     } finally {
       this.callers--;
@@ -160,6 +179,23 @@ export class ClusterWriter {
     }
   }
 
+  /**
+   * A delete of a resource or fence device: marked now, stopped and deleted once the run's steps
+   * are done, with its other removals (removals.ts). Already gone is fine.
+   */
+  removeLater(r: MarkedRemoval): Promise<StepOutcome> {
+    return this.submit(markStep(r), [], [], { marks: [r] });
+  }
+
+  /**
+   * A delete of a constraint; of an order constraint, `ordering` adds it back for the stops of
+   * this run's removals when they remove what it orders (removals.ts). Already gone is fine.
+   */
+  deleteConstraint(owner: string, id: string, ordering?: RemovedOrdering): Promise<StepOutcome> {
+    const step: PcsStep = { owner, argvs: [["constraint", "delete", id]], ifPresent: id, phase: 1 };
+    return this.submit(step, [], [], ordering ? { ordering } : {});
+  }
+
   /** Another write of a watched object keeps its earlier cleanup. */
   private watch(w: Watch): void {
     const before = this.watched.get(w.id);
@@ -177,9 +213,17 @@ export class ClusterWriter {
     holds: readonly string[] = [],
     watches: readonly Watch[] = [],
   ): Promise<StepOutcome> {
+    // this run marked it for removal (a replace: delete, then create): removed first, in this step
+    const marked = this.marked.get(id);
+    if (marked) this.marked.delete(id);
     try {
       return await this.submit(
-        { ...step, probeIds: [id], ...(adopt ? { ifAbsent: id } : {}) },
+        {
+          ...step,
+          probeIds: [id],
+          ...(adopt ? { ifAbsent: id } : {}),
+          ...(marked ? { removeFirst: { [marked.family]: [id] } } : {}),
+        },
         holds,
         watches,
       );
@@ -192,15 +236,15 @@ export class ClusterWriter {
   }
 
   /**
-   * Waits for settleMs without a new step, then releases what is held, then waits for what the
-   * run wrote to settle. The step that waits holds one of the engine's parallel slots, and its
-   * dependents (a constraint on its resource) wait for it: a new step ends either wait at once,
-   * and the last of the new ones releases and settles instead.
+   * Waits for settleMs without a new step, then releases what is held, stops and deletes what the
+   * run removes, and waits for what the run wrote to settle. The step that waits holds one of the
+   * engine's parallel slots, and its dependents (a constraint on its resource) wait for it: a new
+   * step ends any of these waits at once, and the last of the new ones goes on instead.
    */
   private async releaseWhenQuiet(): Promise<void> {
     this.active++;
     try {
-      while (this.held.size > 0 || this.watched.size > 0) {
+      while (this.held.size > 0 || this.watched.size > 0 || this.marked.size > 0) {
         await new Promise<void>((wake) => {
           const timer = setTimeout(wake, this.timing.settleMs);
           this.wakeReleaser = () => {
@@ -217,6 +261,7 @@ export class ClusterWriter {
         // which the next `pulumi up` repairs; the step that happens to release is not failed for it.
         await Promise.allSettled(ids.map((id) => this.enqueue(releaseStep(id))));
         if (this.active > 1 || this.held.size > 0) continue;
+        if (this.marked.size > 0 && !(await this.removeMarked())) return;
         if (!(await this.settleWatched())) return;
       }
     } finally {
@@ -230,6 +275,7 @@ export class ClusterWriter {
    * watches stay, for the last of the new steps.
    */
   private async settleWatched(): Promise<boolean> {
+    if (this.watched.size === 0) return true;
     const watches = [...this.watched.values()];
     this.watched.clear();
     let settled: Settled | null;
@@ -250,6 +296,72 @@ export class ClusterWriter {
       warnUser(`still busy when their wait ended (see pcs status): ${settled.unsettled.join(", ")}`);
     const failure = settled.failed.join("\n");
     if (failure && !reportToStep(`failed operations after this up:\n${failure}`)) throw new Error(failure);
+    return true;
+  }
+
+  /**
+   * Stops what the run marked for removal, all at once, with the order constraints the run deleted
+   * among them added back (pacemaker stops them in that order), waits for the stops, then deletes
+   * the marked objects in one push. An object that did not stop is not deleted: it stays marked,
+   * named in the error, for the next run. False when a new step came during the wait: the
+   * removals stay, for its last step.
+   */
+  private async removeMarked(): Promise<boolean> {
+    const marked = [...this.marked.values()];
+    this.marked.clear();
+    const stopping = marked.filter((m) => m.stopTimeoutMs > 0);
+    let notStopped: string[] = [];
+    if (stopping.length) {
+      const addedBack = orderingsToStop(this.orderings, stopping, this.lastLive);
+      this.orderings.splice(
+        0,
+        this.orderings.length,
+        ...this.orderings.filter((o) => !addedBack.includes(o)),
+      );
+      const orderings = addedBack.map((o): PcsStep => ({
+        owner: `an order constraint, added back for the stops`,
+        argvs: [o.argv],
+        phase: 1,
+      }));
+      // a refused add-back only leaves those stops unordered: the removal goes on
+      await Promise.allSettled([...orderings, ...stopping.map(stopStep)].map((step) => this.enqueue(step)));
+      const stops: Watch[] = stopping.map((m) => ({
+        id: m.id,
+        owner: m.owner,
+        timeoutMs: m.stopTimeoutMs,
+        allowFailed: false,
+        cleanup: false,
+        tasks: ["stop"],
+      }));
+      let settled: Settled | null;
+      try {
+        settled = await this.settler(stops, () => this.active > 1);
+      } catch (err) {
+        settled = { failed: [], unsettled: [] };
+        warnUser(
+          `could not wait for ${stopping.map((m) => m.owner).join(", ")} to stop: ${(err as Error).message}`,
+        );
+      }
+      if (!settled) {
+        marked.forEach((m) => this.marked.set(m.id, m));
+        return false;
+      }
+      notStopped = [...settled.unsettled, ...settled.failed];
+      const stuck = new Set(
+        stopping.filter((m) => notStopped.some((n) => n.startsWith(m.owner))).map((m) => m.id),
+      );
+      marked.splice(0, marked.length, ...marked.filter((m) => !stuck.has(m.id)));
+    }
+    const problems = notStopped.map((n) => `not deleted, as it did not stop: ${n}`);
+    if (marked.length) {
+      try {
+        await this.enqueue(removalStep(marked));
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    }
+    const failure = problems.join("\n");
+    if (failure && !reportToStep(`removals of this run:\n${failure}`)) throw new Error(failure);
     return true;
   }
 
@@ -361,6 +473,14 @@ export class ClusterWriter {
     return batch.sort((a, b) => (a.step.phase ?? 0) - (b.step.phase ?? 0));
   }
 
+  /** What interrupted runs left to remove, as a batch's reply shows it: removed with this run's. */
+  private adoptInterrupted(live: LiveCluster): void {
+    this.lastLive = live;
+    leftByInterruptedRuns(live)
+      .filter((m) => !this.marked.has(m.id))
+      .forEach((m) => this.marked.set(m.id, m));
+  }
+
   private async flush(): Promise<void> {
     this.inFlight++;
     const batch = await this.takeReady();
@@ -383,6 +503,7 @@ export class ClusterWriter {
       const live = await this.onCib(outcome.cib);
       // a union: a batch beside this one may have pushed after this one read the CIB
       for (const id of resourceIds(live)) this.known?.add(id);
+      this.adoptInterrupted(live);
       batch.forEach((p, i) => {
         const result = outcome.results[i];
         if (!result.ok) p.reject(stepError(p.step, result, this.target));

@@ -39,8 +39,6 @@ export interface PcsStep {
   remove?: Removal;
   /** Before argvs: the same removal, of what this run marked under an id the step creates. */
   removeFirst?: Removal;
-  /** Instead of argvs: keep this constraint under its id with this prefix (an order constraint being removed). */
-  rename?: { id: string; prefix: string };
   /** Ids this step creates (a resource, its clone or group). */
   makes?: readonly string[];
   /** Ids whose presence in the CIB a failure of this step reports (a create's own id). */
@@ -140,19 +138,16 @@ export function requestLine(
     op,
     ...(restage ? { restage } : {}),
     ...(readBack ? { readBack } : {}),
-    steps: steps.map(
-      ({ argvs, ifAbsent, ifPresent, dropMeta, setMeta, remove, removeFirst, rename, probeIds }) => ({
-        argvs,
-        ifAbsent,
-        ifPresent,
-        dropMeta,
-        setMeta,
-        remove,
-        removeFirst,
-        rename,
-        probeIds,
-      }),
-    ),
+    steps: steps.map(({ argvs, ifAbsent, ifPresent, dropMeta, setMeta, remove, removeFirst, probeIds }) => ({
+      argvs,
+      ifAbsent,
+      ifPresent,
+      dropMeta,
+      setMeta,
+      remove,
+      removeFirst,
+      probeIds,
+    })),
   };
   return Buffer.from(JSON.stringify(request), "utf8").toString("base64") + "\n";
 }

@@ -511,24 +511,6 @@ def unique_id(wanted, elements):
     return ident
 
 
-def renamed(work, step):
-    """
-    A constraint kept under another id ("rename": {"id", "prefix"}): the prefix before its id and
-    every id inside it. The writer's removal of an order constraint, until its resources are
-    stopped (see ClusterWriter): the prefix marks it as being removed.
-    """
-    tree = ET.parse(work)
-    constraints = tree.getroot().find("configuration/constraints")
-    found = next((c for c in (constraints if constraints is not None else ()) if c.get("id") == step["rename"]["id"]), None)
-    if found is None:
-        return {"ok": True, "skipped": "absent"}
-    for el in found.iter():
-        if el.get("id"):
-            el.set("id", step["rename"]["prefix"] + el.get("id"))
-    tree.write(work)
-    return {"ok": True}
-
-
 # ============================== removal =========================================================
 # A batch's removals go in one step: the resources and fence devices of the run that were stopped
 # first (the writer's part), deleted from the copy with what refers to them, as pcs's own delete
@@ -693,9 +675,6 @@ def run_steps(steps, work, pcs=None):
             i = j
         elif steps[i].get("remove"):
             results.append(removal(steps[i], work, pcs))
-            i += 1
-        elif steps[i].get("rename"):
-            results.append(renamed(work, steps[i]))
             i += 1
         else:
             results.append(run_step(steps[i], work, pcs))

@@ -17,6 +17,8 @@ export interface Watch {
   allowFailed: boolean;
   /** Its earlier failures are cleaned up before the wait. */
   cleanup: boolean;
+  /** Only failures of these operations count (a removal's stop); all by default. */
+  tasks?: readonly string[];
 }
 
 export interface Settled {
@@ -72,7 +74,12 @@ export async function settle(
   }
   const failed = waited
     .filter((w) => !w.allowFailed)
-    .map((w) => ({ w, failures: activity.failures.filter((f) => f.resource === w.id) }))
+    .map((w) => ({
+      w,
+      failures: activity.failures.filter(
+        (f) => f.resource === w.id && (!w.tasks || w.tasks.includes(f.task)),
+      ),
+    }))
     .filter(({ failures }) => failures.length > 0);
   const unexplained = failed
     .filter(({ failures }) => failures.every((f) => !f.exitReason))

@@ -5,7 +5,8 @@ import { parseCib } from "../../../../providers/cib/parse";
 import { ClusterWriter, Settler } from "../../../../providers/writer/cluster-writer";
 import { Watch } from "../../../../providers/writer/settle";
 import { asStep } from "../../../../providers/kit/step-context";
-import { HOLD_MARK } from "../../../../providers/writer/holds";
+import { HOLD_MARK, HOLDER } from "../../../../providers/writer/holds";
+import { MarkedRemoval, REMOVE_MARK, REMOVING_PREFIX } from "../../../../providers/writer/removals";
 import { BatchOutcome, PcsError, PcsStep } from "../../../../providers/writer/pcs-batch";
 
 const target = { host: "10.77.0.11", privateKey: new Secret("k"), label: "node1" };
@@ -439,5 +440,116 @@ describe("settling: the run's last step waits for what the run wrote, after the 
     await Promise.all([a, w.submit(step("b"), [], [watch("b")])]);
     expect(asked).toEqual([["a"], ["a", "b"]]);
     expect(batches).toHaveLength(2);
+  });
+});
+
+describe("removals: marked by their steps, stopped together, then deleted in one push by the last step", () => {
+  const removal = (id: string, stopTimeoutMs = 1000): MarkedRemoval => ({
+    id,
+    owner: `PcsResource '${id}'`,
+    family: "resources",
+    stopTimeoutMs,
+  });
+  const describeStep = (s: PcsStep): string =>
+    s.setMeta
+      ? `meta ${s.setMeta.id} ${JSON.stringify(s.setMeta.values)}`
+      : s.remove
+        ? `remove ${JSON.stringify(s.remove)} ${JSON.stringify(s.argvs)}`
+        : JSON.stringify(s.argvs);
+  function stopsSettler(failed: string[] = [], unsettled: string[] = []) {
+    const asked: Watch[][] = [];
+    const settler: Settler = async (watches) => {
+      asked.push([...watches]);
+      return { failed, unsettled };
+    };
+    return { asked, settler };
+  }
+
+  test("each step marks; once quiet: the stops in one batch with the deleted order constraints added back, a wait, then one removal", async () => {
+    const { batches, run } = fakeRunner();
+    const { asked, settler } = stopsSettler();
+    const w = new ClusterWriter(run, target, timing, undefined, undefined, settler);
+    const addBack = (id: string, first: string, then: string) => ({
+      argv: ["constraint", "order", first, "then", then, `id=${REMOVING_PREFIX}${id}`],
+      resources: [first, then],
+    });
+    // the engine deletes constraints first, each step returning before the resources' come
+    await w.deleteConstraint("Constraint 'o1'", "o1", addBack("o1", "a", "b"));
+    await w.deleteConstraint("Constraint 'o2'", "o2", addBack("o2", "b", "kept"));
+    await w.deleteConstraint("Constraint 'l1'", "l1");
+    await Promise.all([w.removeLater(removal("a")), w.removeLater(removal("b"))]);
+    expect(batches.map((b) => b.map(describeStep))).toEqual([
+      ['[["constraint","delete","o1"]]'],
+      ['[["constraint","delete","o2"]]'],
+      ['[["constraint","delete","l1"]]'],
+      [`meta a {"${REMOVE_MARK}":"${HOLDER}"}`, `meta b {"${REMOVE_MARK}":"${HOLDER}"}`],
+      // o2 orders a resource that stays: not added back, it would outlive the removal
+      [
+        'meta a {"target-role":"Stopped"}',
+        'meta b {"target-role":"Stopped"}',
+        `[["constraint","order","a","then","b","id=${REMOVING_PREFIX}o1"]]`,
+      ],
+      ['remove {"resources":["a","b"],"stonith":[]} []'],
+    ]);
+    expect(asked.map((ws) => ws.map((x) => [x.id, x.tasks]))).toEqual([
+      [
+        ["a", ["stop"]],
+        ["b", ["stop"]],
+      ],
+    ]);
+  });
+
+  test("a removal without a stop wait is deleted at once; an object gone already marks nothing", async () => {
+    const { batches, run } = fakeRunner();
+    const { asked, settler } = stopsSettler();
+    const gone = (s: PcsStep) => s.setMeta?.id === "gone";
+    const w = new ClusterWriter(
+      async (steps) => {
+        const out = await run(steps);
+        return {
+          ...out,
+          results: steps.map((s, i) => (gone(s) ? { ok: true, skipped: "absent" as const } : out.results[i])),
+        };
+      },
+      target,
+      timing,
+      undefined,
+      undefined,
+      settler,
+    );
+    await Promise.all([w.removeLater(removal("now", 0)), w.removeLater(removal("gone"))]);
+    expect(asked).toEqual([]);
+    expect(batches.map((b) => b.map(describeStep)).slice(-1)).toEqual([
+      ['remove {"resources":["now"],"stonith":[]} []'],
+    ]);
+  });
+
+  test("what did not stop is not deleted, and the step that removed says so", async () => {
+    const { run, batches } = fakeRunner();
+    const { settler } = stopsSettler(["PcsResource 'a': stop on node1: rc 1 (error)"]);
+    const w = new ClusterWriter(run, target, timing, undefined, undefined, settler);
+    const { failures } = await asStep(() =>
+      Promise.all([w.removeLater(removal("a")), w.removeLater(removal("b"))]),
+    );
+    expect(batches[batches.length - 1].map(describeStep)).toEqual([
+      'remove {"resources":["b"],"stonith":[]} []',
+    ]);
+    expect(failures).toEqual([
+      "removals of this run:\nnot deleted, as it did not stop: PcsResource 'a': stop on node1: rc 1 (error)",
+    ]);
+  });
+
+  test("a create of an id this run marked removes the marked one first, in its own step, and it is not removed again", async () => {
+    const { batches, run } = fakeRunner();
+    const { settler } = stopsSettler();
+    const w = new ClusterWriter(run, target, timing, undefined, undefined, settler);
+    const replaced = w.removeLater(removal("vip"));
+    // the mark's batch (20 ms) done, the run not yet quiet (settleMs after it): the create comes
+    while (batches.length === 0) await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, 35));
+    await Promise.all([replaced, w.create(step("vip"), "vip", false)]);
+    const creates = batches.flat().filter((s) => s.owner === "vip");
+    expect(creates.map((s) => s.removeFirst)).toEqual([{ resources: ["vip"] }]);
+    expect(batches.flat().filter((s) => s.remove)).toEqual([]);
   });
 });
