@@ -192,7 +192,7 @@ export class ClusterWriter {
    * this run's removals when they remove what it orders (removals.ts). Already gone is fine.
    */
   deleteConstraint(owner: string, id: string, ordering?: RemovedOrdering): Promise<StepOutcome> {
-    const step: PcsStep = { owner, argvs: [["constraint", "delete", id]], ifPresent: id, phase: 1 };
+    const step: PcsStep = { owner, argvs: [], remove: { constraints: [id] }, phase: 1 };
     return this.submit(step, [], [], ordering ? { ordering } : {});
   }
 
@@ -379,15 +379,26 @@ export class ClusterWriter {
   /**
    * Stages once for all the steps that come in one turn of the event loop (the release submits one
    * step per held resource at once: one stage request for them all, not one each). The CIB's ids,
-   * which staging a step with `needs` waits for, are read on the first step, not the first batch.
+   * which staging a step with `needs` waits for, are read on the first such step, not the first
+   * batch (a run of deletes has none: it reads nothing before its first batch).
    */
   private stageSoon(): void {
     if (!this.runBatch.stage || this.stageQueued) return;
     this.stageQueued = true;
-    void this.knownIds().then(() => {
+    void this.knownIfNeeded().then(() => {
       this.stageQueued = false;
       this.stageEarly();
     });
+  }
+
+  /** Whether a pending step needs ids made elsewhere (a constraint's resources). */
+  private anyNeeds(): boolean {
+    return this.pending.some((p) => (p.step.needs ?? []).length > 0);
+  }
+
+  /** The CIB's resource ids when a pending step needs them (else those known so far, maybe none). */
+  private knownIfNeeded(): Promise<Set<string>> {
+    return this.known === null && !this.anyNeeds() ? Promise.resolve(new Set()) : this.knownIds();
   }
 
   /** The CIB's resource ids, read once (an unreadable CIB counts as none) and kept up to date. */
@@ -406,7 +417,7 @@ export class ClusterWriter {
    */
   private stageEarly(): void {
     const stage = this.runBatch.stage;
-    if (!stage || this.inFlight > 0 || this.known === null) return;
+    if (!stage || this.inFlight > 0 || (this.known === null && this.anyNeeds())) return;
     const staged = this.pending.filter((p) => p.staged);
     const made = new Set(staged.flatMap((p) => p.step.makes ?? []));
     let phase = Math.max(0, ...staged.map((p) => p.step.phase ?? 0));
@@ -461,7 +472,7 @@ export class ClusterWriter {
    * then pcs refuses it with its own message).
    */
   private async takeReady(): Promise<Pending[]> {
-    const known = await this.knownIds();
+    const known = await this.knownIfNeeded();
     this.pending.forEach((p) => delete p.staged); // all staged are ready: they go now
     const made = new Set(this.pending.flatMap((p) => p.step.makes ?? []));
     const now = Date.now();
@@ -502,6 +513,7 @@ export class ClusterWriter {
       if (outcome.pushed && !outcome.pushed.ok) outcome = await this.runBatch(batch.map((p) => p.step));
       const live = await this.onCib(outcome.cib);
       // a union: a batch beside this one may have pushed after this one read the CIB
+      if (outcome.cib) this.known ??= new Set(); // the configuration as pushed: all of its ids
       for (const id of resourceIds(live)) this.known?.add(id);
       this.adoptInterrupted(live);
       batch.forEach((p, i) => {

@@ -49,10 +49,14 @@ export interface PcsStep {
   secrets?: readonly Secret[];
 }
 
-/** What a removal deletes: resources (`pcs resource delete`) and fence devices (`pcs stonith delete`). */
+/**
+ * What a removal deletes: resources (`pcs resource delete`), fence devices (`pcs stonith delete`)
+ * and constraints (`pcs constraint delete`), each with what pcs's delete takes along.
+ */
 export interface Removal {
   resources?: string[];
   stonith?: string[];
+  constraints?: string[];
 }
 
 export interface StepResult {

@@ -514,10 +514,11 @@ def unique_id(wanted, elements):
 # ============================== removal =========================================================
 # A batch's removals go in one step: the resources and fence devices of the run that were stopped
 # first (the writer's part), deleted from the copy with what refers to them, as pcs's own delete
-# takes it along. A pcs that deletes several ids in one command (0.11.9 on) does it; older ones
-# delete one id per command, each a pcs start and several cibadmin runs on the copy, so this
-# process does it instead, as pcs 0.11's `resource delete` does (pcs/resource.py resource_remove),
-# which tests/integration/providers/writer/removal.test.ts checks against pcs itself, per case.
+# takes it along; and constraints, by id. A pcs that deletes several ids in one command (0.11.9
+# on) does it; older ones delete one id per command, each a pcs start and several cibadmin runs
+# on the copy, so this process does it instead, as pcs 0.11's `resource delete` and `constraint
+# delete` do (pcs/resource.py resource_remove, pcs/constraint.py constraint_rm), which
+# tests/integration/providers/writer/removal.test.ts checks against pcs itself, per case.
 
 MULTI_DELETE_SINCE = (0, 11, 9)
 CLONES = ("clone", "master")
@@ -528,24 +529,32 @@ def version_tuple(text):
     return tuple(int(x) for x in re.findall(r"\d+", text)[:3]) if text else ()
 
 
+FAMILIES = (("resource", "resources"), ("stonith", "stonith"), ("constraint", "constraints"))
+
+
 def removal(step, work, pcs):
-    """A removal step: {"remove": {"resources": [id...], "stonith": [id...]}} (absent ids skipped)."""
+    """
+    A removal step: {"remove": {"resources": [id...], "stonith": [id...], "constraints": [id...]}}
+    (absent ids skipped): `pcs resource|stonith|constraint delete` of them, or the same edit here.
+    """
     wanted = step["remove"]
     present = {el.get("id") for el in configured(ET.parse(work).getroot())}
-    ids = {kind: [i for i in wanted.get(kind, []) if i in present] for kind in ("resources", "stonith")}
-    if not ids["resources"] and not ids["stonith"]:
+    ids = {kind: [i for i in wanted.get(kind, []) if i in present] for _, kind in FAMILIES}
+    if not any(ids.values()):
         return {"ok": True, "skipped": "absent"}
     if version_tuple((HELLO or {}).get("pcsVersion") or pcs_version(pcs)) >= MULTI_DELETE_SINCE:
-        argvs = [[family, "delete", *ids[kind]] for family, kind in (("resource", "resources"), ("stonith", "stonith")) if ids[kind]]
-        return run_step({"argvs": argvs}, work, pcs)
+        return run_step({"argvs": [[family, "delete", *ids[kind]] for family, kind in FAMILIES if ids[kind]]}, work, pcs)
     try:
         tree = ET.parse(work)
+        for cid in ids["constraints"]:
+            Removal(tree.getroot()).constraint(cid)
         for rid in ids["resources"] + ids["stonith"]:
             Removal(tree.getroot()).resource(rid)
         tree.write(work)
         return {"ok": True}
     except RemovalRefused as e:
-        return {"ok": False, "argv": ["resource", "delete", *ids["resources"], *ids["stonith"]], "code": 1, "stdout": "", "stderr": f"Error: {e}\n"}
+        argv = next([family, "delete", *ids[kind]] for family, kind in FAMILIES if ids[kind])
+        return {"ok": False, "argv": argv, "code": 1, "stdout": "", "stderr": f"Error: {e}\n"}
 
 
 class RemovalRefused(Exception):
@@ -587,6 +596,23 @@ class Removal:
                 self.primitive(member.get("id"))
             return
         self.primitive(el.get("id"))
+
+    def constraint(self, ident):
+        """pcs 0.11's `constraint delete ID` (constraint_rm): the constraint, or a rule of that id."""
+        constraints = self.configuration.find("constraints")
+        found = [c for c in constraints if c.get("id") == ident] if constraints is not None else []
+        for c in found:
+            constraints.remove(c)
+        if found:
+            return
+        for rule in list(constraints.iter("rule")) if constraints is not None else []:
+            if rule.get("id") == ident and rule in self.parent:
+                owner = self.parent[rule]
+                owner.remove(rule)
+                if owner.find(".//rule") is None and owner in list(constraints):
+                    constraints.remove(owner)
+                return
+        raise RemovalRefused(f"Unable to find constraint - '{ident}'")
 
     def refuse_tagged(self, el):
         ids = {x.get("id") for x in el.iter() if x.get("id")}

@@ -635,7 +635,9 @@ async function untilReplyLost(
     await killMidUp(RUN_ON, attempt === 1 ? tag : `${tag}${"abc"[attempt - 1]}`, rec, when);
     const orphans = lost((rec.afterFailure as { inCibButNotRecorded: string[] }).inCibButNotRecorded);
     attempts.push(
-      orphans.length ? `reply lost (${orphans.length} unrecorded)` : "reply sent before the crash",
+      orphans.length
+        ? `reply lost (${orphans.length} unrecorded)`
+        : "no reply of the kind the case is about lost",
     );
     rec.crashAttempts = attempts;
     if (orphans.length) return orphans;
@@ -658,9 +660,15 @@ test("node1 crashes right after a constraint push, before its reply: the constra
     RUN_ON,
     async (rec) => {
       // a reply was lost: constraints pushed and not recorded, on resources the run still held,
-      // and the next up took them over with nothing done by hand
+      // and the next up took them over with nothing done by hand. A crash that lost only
+      // constraints on resources already released (a loaded machine's engine paused long enough
+      // for a release mid-run) is not this case: the crash comes again, as when no reply was lost
       const orphans = await untilReplyLost(rec, "fk5", "crash after a constraint push", (ids) =>
-        ids.filter((id) => /-(loc|ord)\d+$/.test(id)),
+        ids.filter(
+          (id) =>
+            /-(loc|ord)\d+$/.test(id) &&
+            ((rec.orphanConstraintsOnHeldResources as string[] | undefined) ?? []).includes(id),
+        ),
       );
       expect(orphans).not.toEqual([]);
       expect(rec.orphanConstraintsOnHeldResources).not.toEqual([]);

@@ -1,6 +1,6 @@
 # Runs on a lab node, with its pcs (sent on stdin after two assignments: PCS_BATCH, the text of
 # providers/writer/pcs_batch.py, and CASES, a list of {"name", "setup": [pcs argv...],
-# "resources": [id...], "stonith": [id...]}). For each case: a CIB copy made with `pcs -f` from
+# "resources": [id...], "stonith": [id...], "constraints": [id...]}). For each case: a CIB copy made with `pcs -f` from
 # an empty one, then the case's ids deleted two ways on two copies of it: pcs's own delete, one id
 # per `pcs resource delete` / `pcs stonith delete` (what every pcs takes), and pcs_batch.py's
 # removal step (what the writer does on this pcs). Prints one JSON line: per case, whether the two
@@ -46,11 +46,11 @@ def run_case(tmp, case):
     shutil.copyfile(base, theirs)
     shutil.copyfile(base, ours)
     said = []
-    for family, kind in (("resource", "resources"), ("stonith", "stonith")):
+    for family, kind in pcs_batch.FAMILIES:
         for ident in case.get(kind, []):
             code, out = pcs(theirs, [family, "delete", ident])
             said.append(f"pcs {family} delete {ident}: exit {code}: {out}")
-    step = {"remove": {"resources": case.get("resources", []), "stonith": case.get("stonith", [])}}
+    step = {"remove": {kind: case.get(kind, []) for _, kind in pcs_batch.FAMILIES}}
     result = pcs_batch.run_steps([step], ours)[0]
     a, b = configuration(theirs), configuration(ours)
     return {

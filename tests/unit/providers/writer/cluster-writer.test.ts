@@ -479,9 +479,9 @@ describe("removals: marked by their steps, stopped together, then deleted in one
     await w.deleteConstraint("Constraint 'l1'", "l1");
     await Promise.all([w.removeLater(removal("a")), w.removeLater(removal("b"))]);
     expect(batches.map((b) => b.map(describeStep))).toEqual([
-      ['[["constraint","delete","o1"]]'],
-      ['[["constraint","delete","o2"]]'],
-      ['[["constraint","delete","l1"]]'],
+      ['remove {"constraints":["o1"]} []'],
+      ['remove {"constraints":["o2"]} []'],
+      ['remove {"constraints":["l1"]} []'],
       [`meta a {"${REMOVE_MARK}":"${HOLDER}"}`, `meta b {"${REMOVE_MARK}":"${HOLDER}"}`],
       // o2 orders a resource that stays: not added back, it would outlive the removal
       [
