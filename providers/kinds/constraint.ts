@@ -544,6 +544,7 @@ export const constraintKind = defineKind<typeof constraintInputsSchema, Constrai
           : [];
     const ordering = ordered.length
       ? {
+          id: REMOVING_PREFIX + props.constraintId,
           argv: createArgv(
             REMOVING_PREFIX + props.constraintId,
             c,

@@ -311,8 +311,9 @@ export class ClusterWriter {
     this.marked.clear();
     const stopping = marked.filter((m) => m.stopTimeoutMs > 0);
     let notStopped: string[] = [];
+    let addedBack: RemovedOrdering[] = [];
     if (stopping.length) {
-      const addedBack = orderingsToStop(this.orderings, stopping, this.lastLive);
+      addedBack = orderingsToStop(this.orderings, stopping, this.lastLive);
       this.orderings.splice(
         0,
         this.orderings.length,
@@ -355,7 +356,12 @@ export class ClusterWriter {
     const problems = notStopped.map((n) => `not deleted, as it did not stop: ${n}`);
     if (marked.length) {
       try {
-        await this.enqueue(removalStep(marked));
+        await this.enqueue(
+          removalStep(
+            marked,
+            addedBack.map((o) => o.id),
+          ),
+        );
       } catch (err) {
         problems.push((err as Error).message);
       }

@@ -529,7 +529,8 @@ def version_tuple(text):
     return tuple(int(x) for x in re.findall(r"\d+", text)[:3]) if text else ()
 
 
-FAMILIES = (("resource", "resources"), ("stonith", "stonith"), ("constraint", "constraints"))
+# constraints first: a resource's delete may take one along, which would then be missing
+FAMILIES = (("constraint", "constraints"), ("resource", "resources"), ("stonith", "stonith"))
 
 
 def removal(step, work, pcs):
@@ -630,8 +631,13 @@ class Removal:
         if p is None:
             raise RemovalRefused(f"Resource '{ident}' does not exist.")
         parent = self.parent[p]
-        # pcs finds the constraints on the clone too, but trims sets of the primitive's id only
-        self.references(ident, also=[parent.get("id")] if parent.tag in CLONES else [])
+        # the constraints on its clone too; pcs 0.11 trims sets of the primitive's id only, and its
+        # delete then fails on a set that names the clone (a reference to nothing): trimmed here,
+        # as pcs 0.12 does
+        clone = [parent.get("id")] if parent.tag in CLONES else []
+        self.references(ident, also=clone)
+        for clone_id in clone:
+            self.constraints(clone_id, sets_only=True)
         if parent.tag == "group" and len(list(parent.iter("primitive"))) == 1:
             top = self.parent[parent]
             if top.tag in CLONES:
@@ -652,12 +658,12 @@ class Removal:
             if permission.get("reference") == ident:
                 self.drop(permission)
 
-    def constraints(self, ident, also=()):
+    def constraints(self, ident, also=(), sets_only=False):
         constraints = self.configuration.find("constraints")
         if constraints is None:
             return
         named = {ident, *also}
-        for c in list(constraints):
+        for c in list(constraints) if not sets_only else []:
             if c.tag in ("rsc_colocation", "rsc_location", "rsc_order", "rsc_ticket") and any(c.get(a) in named for a in REFERRING):
                 constraints.remove(c)
         for ref in list(constraints.iter("resource_ref")):

@@ -47,6 +47,8 @@ export const markStep = (r: MarkedRemoval): PcsStep => ({
  * id, and the resources (or their clones and groups) it orders.
  */
 export interface RemovedOrdering {
+  /** Its id when added back (REMOVING_PREFIX and its own). */
+  id: string;
   argv: string[];
   resources: string[];
 }
@@ -59,13 +61,17 @@ export const stopStep = (r: MarkedRemoval): PcsStep => ({
   ifPresent: r.id,
 });
 
-/** The one step that deletes what the run removes (what refers to it goes along). */
-export function removalStep(marked: readonly MarkedRemoval[]): PcsStep {
+/**
+ * The one step that deletes what the run removes (what refers to it goes along), the order
+ * constraints added back for its stops first: they go by their own ids, not as what pcs's delete
+ * of a resource trims (pcs 0.11 leaves a set naming a deleted primitive's clone).
+ */
+export function removalStep(marked: readonly MarkedRemoval[], addedBack: readonly string[] = []): PcsStep {
   const of = (family: MarkedRemoval["family"]) => marked.filter((r) => r.family === family).map((r) => r.id);
   return {
     owner: `the removal of ${marked.map((r) => r.owner).join(", ")}`,
     argvs: [],
-    remove: { resources: of("resources"), stonith: of("stonith") },
+    remove: { constraints: [...addedBack], resources: of("resources"), stonith: of("stonith") },
     phase: 2,
   };
 }

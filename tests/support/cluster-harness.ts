@@ -61,7 +61,8 @@ export function ensureCluster(): void {
   ensureLab();
   if (!running()) {
     const password = readFileSync(labStatus().haclusterPasswordFile, "utf8");
-    onNode("node1", "pcs cluster destroy --all >/dev/null 2>&1; true");
+    // each node on its own: a suite that failed before may have left some in another cluster
+    for (const n of NODES) onNode(n, "pcs cluster destroy >/dev/null 2>&1; true");
     onNodeOk("node1", `pcs host auth ${NODES.map(fqdn).join(" ")} -u hacluster`, password);
     setUpCluster("node1", "ha_cluster_lab", NODES);
   }

@@ -470,6 +470,7 @@ describe("removals: marked by their steps, stopped together, then deleted in one
     const { asked, settler } = stopsSettler();
     const w = new ClusterWriter(run, target, timing, undefined, undefined, settler);
     const addBack = (id: string, first: string, then: string) => ({
+      id: `${REMOVING_PREFIX}${id}`,
       argv: ["constraint", "order", first, "then", then, `id=${REMOVING_PREFIX}${id}`],
       resources: [first, then],
     });
@@ -489,7 +490,8 @@ describe("removals: marked by their steps, stopped together, then deleted in one
         'meta b {"target-role":"Stopped"}',
         `[["constraint","order","a","then","b","id=${REMOVING_PREFIX}o1"]]`,
       ],
-      ['remove {"resources":["a","b"],"stonith":[]} []'],
+      // the constraint added back goes by its id, before the resources
+      [`remove {"constraints":["${REMOVING_PREFIX}o1"],"resources":["a","b"],"stonith":[]} []`],
     ]);
     expect(asked.map((ws) => ws.map((x) => [x.id, x.tasks]))).toEqual([
       [
@@ -520,7 +522,7 @@ describe("removals: marked by their steps, stopped together, then deleted in one
     await Promise.all([w.removeLater(removal("now", 0)), w.removeLater(removal("gone"))]);
     expect(asked).toEqual([]);
     expect(batches.map((b) => b.map(describeStep)).slice(-1)).toEqual([
-      ['remove {"resources":["now"],"stonith":[]} []'],
+      ['remove {"constraints":[],"resources":["now"],"stonith":[]} []'],
     ]);
   });
 
@@ -532,7 +534,7 @@ describe("removals: marked by their steps, stopped together, then deleted in one
       Promise.all([w.removeLater(removal("a")), w.removeLater(removal("b"))]),
     );
     expect(batches[batches.length - 1].map(describeStep)).toEqual([
-      'remove {"resources":["b"],"stonith":[]} []',
+      'remove {"constraints":[],"resources":["b"],"stonith":[]} []',
     ]);
     expect(failures).toEqual([
       "removals of this run:\nnot deleted, as it did not stop: PcsResource 'a': stop on node1: rc 1 (error)",

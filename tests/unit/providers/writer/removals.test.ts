@@ -13,7 +13,11 @@ import {
 
 const marked = (...ids: string[]): MarkedRemoval[] =>
   ids.map((id) => ({ id, owner: `PcsResource '${id}'`, family: "resources", stopTimeoutMs: 1000 }));
-const ordering = (...resources: string[]) => ({ argv: ["constraint", "order", ...resources], resources });
+const ordering = (...resources: string[]) => ({
+  id: `pcmk-lab-removing-${resources.join("-")}`,
+  argv: ["constraint", "order", ...resources],
+  resources,
+});
 
 /** The fixture's CIB with this meta attribute on each of these primitives. */
 const markedIn = (value: string, ...ids: string[]) =>
