@@ -293,8 +293,10 @@ export class ClusterWriter {
       return false;
     }
     if (settled.unsettled.length)
-      warnUser(`still busy when their wait ended (see pcs status): ${settled.unsettled.join(", ")}`);
-    const failure = settled.failed.join("\n");
+      warnUser(
+        `still busy when their wait ended (see pcs status): ${settled.unsettled.map((u) => u.owner).join(", ")}`,
+      );
+    const failure = settled.failed.map((f) => f.message).join("\n");
     if (failure && !reportToStep(`failed operations after this up:\n${failure}`)) throw new Error(failure);
     return true;
   }
@@ -347,10 +349,11 @@ export class ClusterWriter {
         marked.forEach((m) => this.marked.set(m.id, m));
         return false;
       }
-      notStopped = [...settled.unsettled, ...settled.failed];
-      const stuck = new Set(
-        stopping.filter((m) => notStopped.some((n) => n.startsWith(m.owner))).map((m) => m.id),
-      );
+      notStopped = [
+        ...settled.unsettled.map((u) => `${u.owner}: still stopping when its wait ended`),
+        ...settled.failed.map((f) => f.message),
+      ];
+      const stuck = new Set([...settled.unsettled, ...settled.failed].map((s) => s.id));
       marked.splice(0, marked.length, ...marked.filter((m) => !stuck.has(m.id)));
     }
     const problems = notStopped.map((n) => `not deleted, as it did not stop: ${n}`);

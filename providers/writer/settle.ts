@@ -21,11 +21,21 @@ export interface Watch {
   tasks?: readonly string[];
 }
 
+/** A watched object that failed an operation: its id, and one message naming its owner and failures. */
+export interface SettleFailure {
+  id: string;
+  message: string;
+}
+
+/** A watched object still busy when its wait ended. */
+export interface StillBusy {
+  id: string;
+  owner: string;
+}
+
 export interface Settled {
-  /** Per object that failed an operation: its owner and the failures, one message. */
-  failed: string[];
-  /** Objects still busy when their wait ended. */
-  unsettled: string[];
+  failed: SettleFailure[];
+  unsettled: StillBusy[];
 }
 
 export interface SettleIo {
@@ -86,7 +96,10 @@ export async function settle(
     .map(({ w }) => w.id);
   const reasons = unexplained.length ? await io.reasons(unexplained) : new Map<string, string>();
   return {
-    failed: failed.map(({ w, failures }) => failureMessage(w, failures, reasons.get(w.id))),
-    unsettled: waited.filter((w) => activity.busy.has(w.id)).map((w) => w.owner),
+    failed: failed.map(({ w, failures }) => ({
+      id: w.id,
+      message: failureMessage(w, failures, reasons.get(w.id)),
+    })),
+    unsettled: waited.filter((w) => activity.busy.has(w.id)).map((w) => ({ id: w.id, owner: w.owner })),
   };
 }

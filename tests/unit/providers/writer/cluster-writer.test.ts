@@ -3,7 +3,7 @@
 import { Secret } from "../../../../providers/kit/secrets";
 import { parseCib } from "../../../../providers/cib/parse";
 import { ClusterWriter, Settler } from "../../../../providers/writer/cluster-writer";
-import { Watch } from "../../../../providers/writer/settle";
+import { SettleFailure, StillBusy, Watch } from "../../../../providers/writer/settle";
 import { asStep } from "../../../../providers/kit/step-context";
 import { HOLD_MARK, HOLDER } from "../../../../providers/writer/holds";
 import { MarkedRemoval, REMOVE_MARK, REMOVING_PREFIX } from "../../../../providers/writer/removals";
@@ -364,7 +364,7 @@ describe("settling: the run's last step waits for what the run wrote, after the 
   });
 
   /** A settler that records what it was asked, when, and answers with these failures. */
-  function recordingSettler(batches: PcsStep[][], failed: string[] = []) {
+  function recordingSettler(batches: PcsStep[][], failed: SettleFailure[] = []) {
     const asked: { ids: string[]; batchesBefore: number }[] = [];
     const settler: Settler = async (watches) => {
       asked.push({ ids: watches.map((w) => w.id), batchesBefore: batches.length });
@@ -387,7 +387,9 @@ describe("settling: the run's last step waits for what the run wrote, after the 
 
   test("failures found go to the step that settled, as its own (asStep), not thrown", async () => {
     const { batches, run } = fakeRunner();
-    const { settler } = recordingSettler(batches, ["PcsResource 'r1': start on node1: rc 1 (error)"]);
+    const { settler } = recordingSettler(batches, [
+      { id: "r1", message: "PcsResource 'r1': start on node1: rc 1 (error)" },
+    ]);
     const w = new ClusterWriter(run, target, timing, undefined, undefined, settler);
     const { failures } = await asStep(() => w.submit(step("r1"), [], [watch("r1")]));
     expect(failures).toEqual([
@@ -397,7 +399,9 @@ describe("settling: the run's last step waits for what the run wrote, after the 
 
   test("outside a step, the failures are thrown", async () => {
     const { batches, run } = fakeRunner();
-    const { settler } = recordingSettler(batches, ["PcsResource 'r1': start on node1: rc 1 (error)"]);
+    const { settler } = recordingSettler(batches, [
+      { id: "r1", message: "PcsResource 'r1': start on node1: rc 1 (error)" },
+    ]);
     const w = new ClusterWriter(run, target, timing, undefined, undefined, settler);
     await expect(w.submit(step("r1"), [], [watch("r1")])).rejects.toThrow(/PcsResource 'r1': start on node1/);
   });
@@ -456,7 +460,7 @@ describe("removals: marked by their steps, stopped together, then deleted in one
       : s.remove
         ? `remove ${JSON.stringify(s.remove)} ${JSON.stringify(s.argvs)}`
         : JSON.stringify(s.argvs);
-  function stopsSettler(failed: string[] = [], unsettled: string[] = []) {
+  function stopsSettler(failed: SettleFailure[] = [], unsettled: StillBusy[] = []) {
     const asked: Watch[][] = [];
     const settler: Settler = async (watches) => {
       asked.push([...watches]);
@@ -528,16 +532,21 @@ describe("removals: marked by their steps, stopped together, then deleted in one
 
   test("what did not stop is not deleted, and the step that removed says so", async () => {
     const { run, batches } = fakeRunner();
-    const { settler } = stopsSettler(["PcsResource 'a': stop on node1: rc 1 (error)"]);
+    const { settler } = stopsSettler(
+      [{ id: "a", message: "PcsResource 'a': stop on node1: rc 1 (error)" }],
+      [{ id: "c", owner: "PcsResource 'c'" }],
+    );
     const w = new ClusterWriter(run, target, timing, undefined, undefined, settler);
     const { failures } = await asStep(() =>
-      Promise.all([w.removeLater(removal("a")), w.removeLater(removal("b"))]),
+      Promise.all(["a", "b", "c"].map((id) => w.removeLater(removal(id)))),
     );
     expect(batches[batches.length - 1].map(describeStep)).toEqual([
       'remove {"constraints":[],"resources":["b"],"stonith":[]} []',
     ]);
     expect(failures).toEqual([
-      "removals of this run:\nnot deleted, as it did not stop: PcsResource 'a': stop on node1: rc 1 (error)",
+      "removals of this run:\n" +
+        "not deleted, as it did not stop: PcsResource 'c': still stopping when its wait ended\n" +
+        "not deleted, as it did not stop: PcsResource 'a': stop on node1: rc 1 (error)",
     ]);
   });
 

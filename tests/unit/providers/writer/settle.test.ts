@@ -56,8 +56,12 @@ test("waits while a watched object is busy, then reports its failures, naming it
   expect(calls).toEqual(["activity", "activity", "activity"]);
   expect(settled).toEqual({
     failed: [
-      "PcsResource 'a': start on node1.example.com: rc 1 (error): login refused; " +
-        "start on node2.example.com: rc 1 (error): login refused",
+      {
+        id: "a",
+        message:
+          "PcsResource 'a': start on node1.example.com: rc 1 (error): login refused; " +
+          "start on node2.example.com: rc 1 (error): login refused",
+      },
     ],
     unsettled: [],
   });
@@ -98,7 +102,13 @@ test("bounded: an object still busy at its time is named as unsettled", async ()
     () => false,
     5,
   );
-  expect(settled).toEqual({ failed: [], unsettled: ["PcsResource 'a'", "PcsResource 'b'"] });
+  expect(settled).toEqual({
+    failed: [],
+    unsettled: [
+      { id: "a", owner: "PcsResource 'a'" },
+      { id: "b", owner: "PcsResource 'b'" },
+    ],
+  });
 });
 
 test("a wait of 0 is no wait: nothing is read", async () => {
@@ -123,8 +133,12 @@ test("failures with no exit reason get what the agent printed, where the cluster
   const settled = await settle(io, [watch("fence"), watch("other"), watch("a")], () => false, 1);
   expect(calls).toEqual(["activity", "reasons fence,other"]);
   expect(settled?.failed).toEqual([
-    "PcsResource 'fence': start on node1.example.com: rc 1 (error) — the fencer's log on node1: login refused",
-    "PcsResource 'other': start on node1.example.com: rc 1 (error)",
-    "PcsResource 'a': start on node1.example.com: rc 1 (error): login refused",
+    {
+      id: "fence",
+      message:
+        "PcsResource 'fence': start on node1.example.com: rc 1 (error) — the fencer's log on node1: login refused",
+    },
+    { id: "other", message: "PcsResource 'other': start on node1.example.com: rc 1 (error)" },
+    { id: "a", message: "PcsResource 'a': start on node1.example.com: rc 1 (error): login refused" },
   ]);
 });
